@@ -1,0 +1,3 @@
+/* registry.c — placeholder. */
+int nnmd_registry_placeholder(void);
+int nnmd_registry_placeholder(void) { return 0; }
