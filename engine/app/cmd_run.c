@@ -1,0 +1,113 @@
+/* cmd_run.c — `nnmd run input.toml` and `nnmd check input.toml`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "neighbor.h"
+#include "setup.h"
+
+static void print_errors(const struct nnmd_error *err, int verbosity) {
+  nnmd_error_print(err, stderr, verbosity >= 2);
+  if (err->count > 1) fprintf(stderr, "%d errors\n", err->count);
+}
+
+static int exit_code(int status) {
+  if (status == NNMD_OK) return NNMD_EXIT_OK;
+  if (status == NNMD_ERR_INTERRUPTED) return NNMD_EXIT_INTERRUPTED;
+  if (status == NNMD_ERR_INPUT || status == NNMD_ERR_FILE || status == NNMD_ERR_FORMAT ||
+      status == NNMD_ERR_UNSUPPORTED)
+    return NNMD_EXIT_INPUT;
+  return NNMD_EXIT_RUNTIME;
+}
+
+static void print_setup(struct nnmd_sim *s) {
+  struct nnmd_log *log = &s->log;
+  const struct nnmd_box *b = &s->md.box;
+  nnmd_log_info(log, "nnmd %s: %lld atoms, %d species, cell volume %.4f A^3, periodic %d %d %d", NNMD_VERSION,
+                (long long)s->sys->n_global, s->sys->species.n, b->volume, b->periodic[0], b->periodic[1],
+                b->periodic[2]);
+  nnmd_log_info(log, "cell vectors (A): a = (%.6f %.6f %.6f)  b = (%.6f %.6f %.6f)  c = (%.6f %.6f %.6f)", b->h[0],
+                b->h[3], b->h[6], b->h[1], b->h[4], b->h[7], b->h[2], b->h[5], b->h[8]);
+  nnmd_ff_print(s->ff, log);
+  nnmd_log_info(log, "neighbour skin %.3f A, ghost cutoff %.3f A; time step %g ps, %lld steps; units %s",
+                s->md.skin, nnmd_ff_max_cutoff(s->ff) + s->md.skin, s->md.dt, (long long)s->md.last_step,
+                s->units->name);
+}
+
+static void print_neighbors(struct nnmd_sim *s) {
+  for (int k = 0; k < nnmd_ff_n_lists(s->ff); ++k) {
+    const struct nnmd_nlist *nl = nnmd_ff_list(s->ff, k);
+    nnmd_log_info(&s->log, "neighbour list %d (%s, %.3f + %.3f A): %lld builds, neighbours per atom min %d mean %.2f max %d",
+                  k, nl->full ? "full" : "half", nl->cutoff, nl->skin, (long long)nl->n_builds, nl->min_count,
+                  nl->mean_count, nl->max_count);
+  }
+}
+
+static int parse_args(int argc, char **argv, const char **input) {
+  *input = NULL;
+  for (int i = 0; i < argc; ++i) {
+    if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "error: unknown option '%s' (see nnmd --help)\n", argv[i]);
+      return 1;
+    }
+    if (*input) {
+      fprintf(stderr, "error: more than one input file ('%s' and '%s')\n", *input, argv[i]);
+      return 1;
+    }
+    *input = argv[i];
+  }
+  if (!*input) {
+    fprintf(stderr, "error: missing input file (usage: nnmd run input.toml)\n");
+    return 1;
+  }
+  return 0;
+}
+
+int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
+  const char *input;
+  if (parse_args(argc, argv, &input)) return NNMD_EXIT_INPUT;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct nnmd_sim s;
+  int st = nnmd_sim_setup(&s, input, cli->comm, cli->verbosity, true, &err);
+  if (!st) {
+    print_setup(&s);
+    s.md.stop_flag = cli->stop_flag;
+    st = nnmd_md_init(&s.md, &err);
+    if (!st) {
+      print_neighbors(&s);
+      st = nnmd_md_run(&s.md, &err);
+      print_neighbors(&s);
+      nnmd_timers_report(&s.md.timers, &s.log, s.md.atom_steps);
+    }
+  }
+  if (st) print_errors(&err, cli->verbosity);
+  nnmd_sim_destroy(&s);
+  nnmd_error_clear(&err);
+  return exit_code(st);
+}
+
+int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
+  const char *input;
+  if (parse_args(argc, argv, &input)) return NNMD_EXIT_INPUT;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct nnmd_sim s;
+  int st = nnmd_sim_setup(&s, input, cli->comm, cli->verbosity, false, &err);
+  if (!st) {
+    print_setup(&s);
+    /* everything a run does before step 0: ghosts, lists, forces of the initial state */
+    st = nnmd_md_init(&s.md, &err);
+    if (!st) {
+      print_neighbors(&s);
+      nnmd_md_thermo(&s.md);
+      nnmd_log_info(&s.log, "initial state: E_pot %.10g eV, T %.4f K, P %.4f bar", s.md.thermo.epot,
+                    s.md.thermo.temp, s.md.thermo.press);
+      nnmd_log_info(&s.log, "%s: OK, the run would start", input);
+    }
+  }
+  if (st) print_errors(&err, cli->verbosity);
+  nnmd_sim_destroy(&s);
+  nnmd_error_clear(&err);
+  return exit_code(st);
+}

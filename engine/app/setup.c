@@ -1,0 +1,134 @@
+/* setup.c — see setup.h. */
+#include "setup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "integrators.h"
+#include "observers.h"
+#include "registry.h"
+#include "structure.h"
+#include "thermo.h"
+
+int nnmd_forcefield_build(const struct nnmd_cfg *potentials, const struct nnmd_term_info *info,
+                          struct nnmd_forcefield **out, struct nnmd_error *err) {
+  int st = nnmd_ff_create(out, err);
+  if (st) return st;
+  for (size_t k = 0; k < potentials->n; ++k) {
+    const struct nnmd_cfg *t = potentials->items[k];
+    const char *type = NULL;
+    if (nnmd_cfg_string(t, "type", true, &type, err) || !type) {
+      st = NNMD_ERR_INPUT;
+      continue;
+    }
+    const struct nnmd_potential_ops *ops = nnmd_registry_potential(type);
+    if (!ops) {
+      const char *sug = nnmd_suggest(type, nnmd_registry_potential_names());
+      const struct nnmd_cfg *tv = nnmd_cfg_get(t, "type");
+      st = sug ? nnmd_fail_at(err, NNMD_ERR_INPUT, tv->loc, "unknown potential type \"%s\"; did you mean \"%s\"?",
+                              type, sug)
+               : nnmd_fail_at(err, NNMD_ERR_INPUT, tv->loc, "unknown potential type \"%s\"", type);
+      continue;
+    }
+    void *state = NULL;
+    int r = ops->create(t, info, &state, err);
+    if (r) {
+      st = st ? st : r;
+      continue;
+    }
+    if ((r = nnmd_ff_add(*out, ops, state, t->loc, err))) st = st ? st : r;
+  }
+  return st;
+}
+
+static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
+  struct nnmd_input *in = &s->in;
+  if (in->lattice) return nnmd_lattice_build(in->lattice, s->sys, &s->md.box, err);
+  struct nnmd_structure_info info;
+  int st = nnmd_read_structure(in->structure, in->format, 1.0, s->sys, &s->md.box, &info, err);
+  if (st) return st;
+  if (info.n_frames_skipped > 0)
+    nnmd_log_warn(&s->log, "%s holds %d more frames after the first; only the first is used", in->structure,
+                  info.n_frames_skipped);
+  return NNMD_OK;
+}
+
+static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
+  struct nnmd_input *in = &s->in;
+  struct nnmd_md *md = &s->md;
+  int st = nnmd_obs_thermo_create(in->thermo_file, in->thermo_every, true, &md->obs[md->n_obs], err);
+  if (st) return st;
+  md->n_obs++;
+  if (in->traj_file[0]) {
+    struct nnmd_traj_opts o = {.path = in->traj_file, .every = in->traj_every, .unwrapped = in->traj_unwrapped,
+                               .velocities = in->traj_velocities, .forces = in->traj_forces};
+    if ((st = nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err))) return st;
+    md->n_obs++;
+  }
+  return NNMD_OK;
+}
+
+int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm *comm, int verbosity,
+                   bool with_outputs, struct nnmd_error *err) {
+  memset(s, 0, sizeof *s);
+  s->comm = comm;
+  nnmd_log_init(&s->log, nnmd_comm_rank(comm), verbosity);
+  int st = nnmd_input_read(input_path, &s->in, err);
+  if (!s->in.root) return st;
+  s->units = nnmd_units_get(s->in.units);
+  int r = nnmd_system_create(&s->sys, err);
+  if (r) return r;
+  if (s->in.lattice || s->in.structure[0]) {
+    r = read_system(s, err);
+    st = st ? st : r;
+  }
+  if (nnmd_comm_size(comm) > 1 && !st)
+    st = nnmd_fail(err, NNMD_ERR_UNSUPPORTED,
+                   "this version of nnmd runs on one MPI rank only (domain decomposition: issue 5); "
+                   "run without mpirun or with -np 1");
+  if (s->in.potentials && s->sys->n_global > 0) {
+    struct nnmd_term_info info = {.base_dir = s->in.base_dir[0] ? s->in.base_dir : ".",
+                                  .species = &s->sys->species, .units = s->units, .log = &s->log};
+    r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
+    st = st ? st : r;
+  }
+  if (st) return st;
+  struct nnmd_md *md = &s->md;
+  md->sys = s->sys;
+  md->ff = s->ff;
+  md->comm = comm;
+  md->units = s->units;
+  md->log = &s->log;
+  md->dt = s->in.timestep;
+  md->first_step = 0;
+  md->last_step = s->in.steps;
+  md->seed = (uint64_t)s->in.seed;
+  md->skin = s->in.skin;
+  md->neigh_every = (int)s->in.neigh_every;
+  md->neigh_check = s->in.neigh_check;
+  md->thermo_every = s->in.thermo_every;
+  md->progress = with_outputs && isatty(1) && nnmd_comm_rank(comm) == 0;
+  if ((st = nnmd_ff_setup_lists(s->ff, s->in.skin, err))) return st;
+  if (nnmd_ff_max_cutoff(s->ff) <= 0)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "the force field has no interactions (cutoff 0)");
+  md->integ = &nnmd_integ_nve;
+  struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global};
+  if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
+  if (s->in.has_velocities) {
+    int64_t ndof = 3 * s->sys->n_global - 3;
+    nnmd_velocities_create(s->sys, s->units, comm, s->in.vel_temperature, (uint64_t)s->in.vel_seed,
+                           ndof > 0 ? ndof : 1);
+  }
+  if (with_outputs && (st = add_observers(s, err))) return st;
+  return NNMD_OK;
+}
+
+void nnmd_sim_destroy(struct nnmd_sim *s) {
+  nnmd_md_release(&s->md);
+  nnmd_ff_destroy(s->ff);
+  nnmd_system_destroy(s->sys);
+  nnmd_input_free(&s->in);
+  memset(s, 0, sizeof *s);
+}

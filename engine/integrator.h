@@ -1,0 +1,55 @@
+/* integrator.h — the integrator interface (design §5); implementations in integrators/.
+ *
+ * One integrator per run. first_half: half kick + drift (+ thermostat/barostat
+ * half-steps); second_half: half kick (+ thermostat). The integrator never knows which
+ * force terms exist. conserved_extra returns the reservoir energy (eV) that makes
+ * E_pot + E_kin + extra the conserved quantity of the ensemble (0 for NVE).
+ * Units: dt in ps, velocities A/ps, forces eV/A, masses amu (a = ftm2v F / m).
+ */
+#ifndef NNMD_INTEGRATOR_H
+#define NNMD_INTEGRATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "box.h"
+#include "comm.h"
+#include "config.h"
+#include "error.h"
+#include "system.h"
+#include "units.h"
+
+struct nnmd_integ_ctx {
+  struct nnmd_system *sys;
+  struct nnmd_box *box;
+  const struct nnmd_units *units;
+  const struct nnmd_comm *comm;
+  double dt;
+  int64_t step;       /* the step being made (1-based: first_half of step n moves n-1 -> n) */
+  uint64_t seed;
+  int64_t n_dof;      /* kinetic degrees of freedom (3N - 3) */
+  double virial[9];   /* of the current forces (eV) */
+  double epot;
+  bool box_changed;   /* set by the integrator when it changed the cell */
+};
+
+struct nnmd_integ_info {
+  const struct nnmd_units *units;
+  double dt;
+  int64_t n_global;
+};
+
+struct nnmd_integrator_ops {
+  const char *name;
+  int (*create)(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
+                struct nnmd_error *err);
+  int (*first_half)(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err);
+  int (*second_half)(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err);
+  double (*conserved_extra)(const void *state);
+  int (*write_state)(const void *state, FILE *f, struct nnmd_error *err);
+  int (*read_state)(void *state, FILE *f, struct nnmd_error *err);
+  void (*destroy)(void *state);
+};
+
+#endif

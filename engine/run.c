@@ -1,0 +1,223 @@
+/* run.c — see run.h. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "thermo.h"
+
+static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
+  double ghost_cut = nnmd_ff_max_cutoff(md->ff) + md->skin;
+  int st = nnmd_halo_borders(md->halo, md->sys, &md->box, ghost_cut, err);
+  if (st) return st;
+  return nnmd_ff_build_lists(md->ff, md->sys, &md->box, err);
+}
+
+int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) {
+  int st;
+  if (do_rebuild) {
+    nnmd_timer_start(&md->timers, NNMD_T_NEIGHBOR);
+    st = rebuild(md, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_NEIGHBOR);
+  } else {
+    nnmd_timer_start(&md->timers, NNMD_T_HALO);
+    st = nnmd_halo_forward(md->halo, md->sys, &md->box, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_HALO);
+  }
+  if ((st = nnmd_comm_agree(md->comm, st))) return st ? st : NNMD_ERR_INTERNAL;
+  nnmd_timer_start(&md->timers, NNMD_T_FORCE);
+  struct nnmd_system *sys = md->sys;
+  if (md->want_eatom &&
+      nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)sys->capacity, sizeof(double), err))
+    return NNMD_ERR_NOMEM;
+  struct nnmd_force_ctx ctx = {.units = md->units, .log = md->log, .step = md->step,
+                               .eatom = md->want_eatom ? md->eatom : NULL};
+  bool ghost_forces = false;
+  st = nnmd_ff_compute(md->ff, sys, &md->box, &ctx, &ghost_forces, err);
+  st = nnmd_comm_agree(md->comm, st);
+  if (!st && ghost_forces) {
+    st = nnmd_halo_reverse_array(md->halo, sys, sys->f, 3, err);
+    if (!st && ctx.eatom) st = nnmd_halo_reverse_array(md->halo, sys, ctx.eatom, 1, err);
+  }
+  nnmd_timer_stop(&md->timers, NNMD_T_FORCE);
+  if (st) return st;
+  double ev[10];
+  ev[0] = ctx.energy;
+  memcpy(ev + 1, ctx.virial, sizeof ctx.virial);
+  nnmd_comm_sum_double(md->comm, ev, 10);
+  md->epot = ev[0];
+  memcpy(md->virial, ev + 1, sizeof md->virial);
+  return NNMD_OK;
+}
+
+void nnmd_md_thermo(struct nnmd_md *md) {
+  nnmd_thermo_compute(&md->thermo, md->sys, &md->box, md->units, md->comm, md->n_dof, md->epot, md->virial);
+  md->thermo.step = md->step;
+  md->thermo.time = (double)md->step * md->dt;
+  double extra = md->integ && md->integ->conserved_extra ? md->integ->conserved_extra(md->integ_state) : 0.0;
+  md->thermo.conserved = md->thermo.etot + extra;
+  int64_t w = nnmd_ff_warnings(md->ff);
+  nnmd_comm_sum_int64(md->comm, &w, 1);
+  md->thermo.warnings = w;
+  int64_t nb = 0;
+  for (int k = 0; k < nnmd_ff_n_lists(md->ff); ++k) nb += nnmd_ff_list(md->ff, k)->n_builds;
+  md->thermo.neigh_builds = nb;
+  double now = nnmd_wtime(), dtw = now - md->perf_t0;
+  int64_t dsteps = md->step - md->perf_step0;
+  if (dsteps > 0 && dtw > 0) {
+    md->thermo.atom_steps_per_s = (double)md->sys->n_global * (double)dsteps / dtw;
+    md->thermo.ns_per_day = (double)dsteps * md->dt * 1e-3 / dtw * 86400.0;
+  }
+  md->perf_t0 = now;
+  md->perf_step0 = md->step;
+}
+
+static void make_view(struct nnmd_md *md, struct nnmd_step_view *v) {
+  *v = (struct nnmd_step_view){.step = md->step, .first_step = md->first_step, .last_step = md->last_step,
+                               .time = (double)md->step * md->dt, .dt = md->dt, .sys = md->sys,
+                               .box = &md->box, .thermo = &md->thermo, .timers = &md->timers,
+                               .units = md->units, .comm = md->comm,
+                               .eatom = md->want_eatom ? md->eatom : NULL};
+}
+
+static bool due(const struct nnmd_md *md, const struct nnmd_observer *o) {
+  if (md->step == md->last_step && o->at_last) return true;
+  return o->every > 0 && md->step % o->every == 0;
+}
+
+static int check_finite(struct nnmd_md *md, struct nnmd_error *err) {
+  if (isfinite(md->epot) && isfinite(md->thermo.ekin)) return NNMD_OK;
+  return nnmd_fail(err, NNMD_ERR_PHYSICS,
+                   "the energy became non-finite at step %lld (time step too large, atoms overlapping, "
+                   "or a potential outside its range)", (long long)md->step);
+}
+
+static int sample(struct nnmd_md *md, bool all, struct nnmd_error *err) {
+  bool any = all;
+  for (int k = 0; k < md->n_obs && !any; ++k) any = due(md, &md->obs[k]);
+  if (!any) return NNMD_OK;
+  nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
+  nnmd_md_thermo(md);
+  int st = check_finite(md, err);
+  struct nnmd_step_view v;
+  make_view(md, &v);
+  for (int k = 0; k < md->n_obs && !st; ++k)
+    if (all || due(md, &md->obs[k])) st = md->obs[k].ops->sample(md->obs[k].state, &v, err);
+  nnmd_timer_stop(&md->timers, NNMD_T_OUTPUT);
+  return st;
+}
+
+int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
+  nnmd_timers_init(&md->timers);
+  nnmd_timer_start(&md->timers, NNMD_T_TOTAL);
+  nnmd_timer_start(&md->timers, NNMD_T_SETUP);
+  int st = nnmd_halo_create(&md->halo, md->comm, err);
+  if (st) return st;
+  if (md->neigh_every < 1) md->neigh_every = 1;
+  md->step = md->first_step;
+  md->n_dof = 3 * md->sys->n_global - 3;
+  if (md->n_dof < 1) md->n_dof = 1;
+  if ((st = nnmd_md_forces(md, true, err))) return st;
+  md->perf_t0 = nnmd_wtime();
+  md->perf_step0 = md->step;
+  nnmd_md_thermo(md);
+  if ((st = check_finite(md, err))) return st;
+  struct nnmd_step_view v;
+  make_view(md, &v);
+  for (int k = 0; k < md->n_obs; ++k)
+    if (md->obs[k].ops->start && (st = md->obs[k].ops->start(md->obs[k].state, &v, err))) return st;
+  nnmd_timer_stop(&md->timers, NNMD_T_SETUP);
+  /* the initial state is sampled by every observer (a run of 0 steps is a single point) */
+  for (int k = 0; k < md->n_obs && !st; ++k)
+    if (md->first_step == 0 || due(md, &md->obs[k])) st = md->obs[k].ops->sample(md->obs[k].state, &v, err);
+  md->perf_t0 = nnmd_wtime();
+  return st;
+}
+
+static bool need_rebuild(struct nnmd_md *md, bool box_changed) {
+  if (box_changed) return true;
+  if (md->step % md->neigh_every != 0) return false;
+  if (!md->neigh_check) return true;
+  double d = nnmd_ff_max_displacement(md->ff, md->sys);
+  nnmd_comm_max_double(md->comm, &d, 1);
+  return d > 0.5 * md->skin;
+}
+
+static void progress(struct nnmd_md *md, double t_start, double *t_last) {
+  double now = nnmd_wtime();
+  if (now - *t_last < 1.0) return;
+  *t_last = now;
+  double frac = (double)(md->step - md->first_step) / (double)(md->last_step - md->first_step);
+  double eta = frac > 0 ? (now - t_start) * (1.0 - frac) / frac : 0.0;
+  fprintf(stdout, "\r  step %lld / %lld (%.1f%%), ETA %02d:%02d:%02d ", (long long)md->step,
+          (long long)md->last_step, 100.0 * frac, (int)(eta / 3600), (int)fmod(eta / 60, 60), (int)fmod(eta, 60));
+  fflush(stdout);
+}
+
+static int finish(struct nnmd_md *md, struct nnmd_error *err) {
+  nnmd_md_thermo(md);
+  struct nnmd_step_view v;
+  make_view(md, &v);
+  int st = NNMD_OK;
+  for (int k = 0; k < md->n_obs; ++k)
+    if (md->obs[k].ops->finish) {
+      int s = md->obs[k].ops->finish(md->obs[k].state, &v, err);
+      if (s && !st) st = s;
+    }
+  return st;
+}
+
+int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
+  int st = NNMD_OK;
+  struct nnmd_integ_ctx ic = {.sys = md->sys, .box = &md->box, .units = md->units, .comm = md->comm,
+                              .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof};
+  double t_start = nnmd_wtime(), t_last = t_start;
+  nnmd_timer_start(&md->timers, NNMD_T_LOOP);
+  while (md->step < md->last_step) {
+    if (md->stop_flag && *md->stop_flag) {
+      st = NNMD_ERR_INTERRUPTED;
+      nnmd_fail(err, st, "interrupted by a signal at step %lld", (long long)md->step);
+      break;
+    }
+    ic.step = md->step + 1;
+    ic.epot = md->epot;
+    memcpy(ic.virial, md->virial, sizeof ic.virial);
+    ic.box_changed = false;
+    nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
+    st = md->integ->first_half(md->integ_state, &ic, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
+    if (st) break;
+    md->step++;
+    if ((st = nnmd_md_forces(md, need_rebuild(md, ic.box_changed), err))) break;
+    memcpy(ic.virial, md->virial, sizeof ic.virial);
+    ic.epot = md->epot;
+    nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
+    st = md->integ->second_half(md->integ_state, &ic, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
+    if (st) break;
+    md->atom_steps += md->sys->n_global;
+    if ((st = sample(md, false, err))) break;
+    if (md->progress) progress(md, t_start, &t_last);
+  }
+  nnmd_timer_stop(&md->timers, NNMD_T_LOOP);
+  if (md->progress) fprintf(stdout, "\r%60s\r", "");
+  int st2 = (st == NNMD_OK || st == NNMD_ERR_INTERRUPTED) ? finish(md, err) : NNMD_OK;
+  nnmd_timer_stop(&md->timers, NNMD_T_TOTAL);
+  return st ? st : st2;
+}
+
+void nnmd_md_release(struct nnmd_md *md) {
+  for (int k = 0; k < md->n_obs; ++k)
+    if (md->obs[k].ops->destroy) md->obs[k].ops->destroy(md->obs[k].state);
+  md->n_obs = 0;
+  if (md->integ && md->integ->destroy) md->integ->destroy(md->integ_state);
+  md->integ_state = NULL;
+  nnmd_halo_destroy(md->halo);
+  md->halo = NULL;
+  free(md->eatom);
+  md->eatom = NULL;
+}

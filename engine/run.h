@@ -1,0 +1,80 @@
+/* run.h — the molecular-dynamics loop (design §4). One timestep:
+ *   integrator.first_half
+ *   if (step % neigh_every == 0) and (!neigh_check or max displacement > skin/2):
+ *       wrap + ghosts (halo borders) + neighbour lists      [timer "neighbor"]
+ *   else: forward ghost positions                            [timer "halo"]
+ *   force field (sum of terms); reverse ghost forces          [timer "force"]
+ *   integrator.second_half
+ *   thermo (when an observer is due), observers              [timer "output"]
+ * The struct is plain: the composition root (app/setup.c) fills it, run.c drives it.
+ */
+#ifndef NNMD_RUN_H
+#define NNMD_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "box.h"
+#include "comm.h"
+#include "halo.h"
+#include "integrator.h"
+#include "log.h"
+#include "observer.h"
+#include "potential.h"
+#include "system.h"
+#include "timer.h"
+#include "units.h"
+
+#define NNMD_MAX_OBSERVERS 16
+
+struct nnmd_md {
+  /* filled by the caller */
+  struct nnmd_system *sys;
+  struct nnmd_box box;
+  struct nnmd_forcefield *ff;
+  const struct nnmd_comm *comm;
+  const struct nnmd_units *units;
+  struct nnmd_log *log;
+  const struct nnmd_integrator_ops *integ;
+  void *integ_state;
+  struct nnmd_observer obs[NNMD_MAX_OBSERVERS];
+  int n_obs;
+  double dt;            /* ps */
+  int64_t first_step;   /* step of the initial state (0, or a checkpoint's step) */
+  int64_t last_step;    /* run until this step */
+  uint64_t seed;
+  double skin;          /* A */
+  int neigh_every;      /* consider a rebuild every N steps */
+  bool neigh_check;     /* rebuild only if an atom moved > skin/2 */
+  bool want_eatom;      /* keep per-atom energies */
+  bool progress;        /* progress line with ETA (stdout is a terminal) */
+  int64_t thermo_every; /* steps between thermo computations for performance figures */
+  volatile sig_atomic_t *stop_flag; /* set by a signal handler: stop at the next step */
+  /* owned by run.c */
+  struct nnmd_halo *halo;
+  struct nnmd_timers timers;
+  int64_t step;
+  int64_t n_dof;
+  double epot, virial[9];
+  double *eatom;
+  size_t eatom_cap;
+  struct nnmd_thermo thermo;
+  double perf_t0;
+  int64_t perf_step0;
+  int64_t atom_steps;
+};
+
+/* Ghosts, lists and forces of the initial state; observers start; step-0 sample. */
+int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err);
+/* Run from the current step to last_step; observers finish. Returns NNMD_ERR_INTERRUPTED
+ * when stopped by stop_flag (observers are finished so outputs are complete). */
+int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err);
+/* Release what run.c owns (halo, buffers, observers, integrator state). */
+void nnmd_md_release(struct nnmd_md *md);
+/* Recompute ghosts, lists and forces for the current positions (single point). */
+int nnmd_md_forces(struct nnmd_md *md, bool rebuild, struct nnmd_error *err);
+/* Fill md->thermo for the current state. */
+void nnmd_md_thermo(struct nnmd_md *md);
+
+#endif

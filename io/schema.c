@@ -1,0 +1,265 @@
+/* schema.c — see schema.h. Each table has a list of known keys; keys that belong to
+ * features of later versions (design §9) are recognised and refused with a clear message
+ * rather than ignored. */
+#include "schema.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "toml.h"
+
+static const char *const k_top[] = {"system", "velocities", "potential", "run", "neighbor",
+                                    "parallel", "output", "field", "analysis", NULL};
+static const char *const k_system[] = {"structure", "format", "lattice", "charge_state", NULL};
+static const char *const k_vel[] = {"temperature", "seed", NULL};
+static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "timestep", "steps",
+                                    "temperature", "tdamp", "pressure", "pdamp", "couple",
+                                    "seed", "units", "chain", "substeps", NULL};
+static const char *const k_neigh[] = {"skin", "every", "check", NULL};
+static const char *const k_par[] = {"grid", "device", "precision", NULL};
+static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
+                                    "directory", NULL};
+static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", NULL};
+static const char *const k_formats[] = {"auto", "extxyz", "lammps-data", "n2p2", NULL};
+static const char *const k_ens[] = {"nve", "nvt", "npt", "minimize", NULL};
+static const char *const k_dev[] = {"auto", "cpu", "gpu", NULL};
+static const char *const k_units[] = {"lammps", "codata2018", NULL};
+
+void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, size_t n) {
+  size_t lb = (rel[0] == '/') ? 0 : strlen(in->base_dir), lr = strlen(rel);
+  if (n == 0) return;
+  if (lb + 1 + lr + 1 > n) { /* too long: keep what fits; the open will fail and name it */
+    lb = 0;
+    lr = lr < n - 1 ? lr : n - 1;
+  }
+  size_t k = 0;
+  if (lb) {
+    memcpy(out, in->base_dir, lb);
+    k = lb;
+    out[k++] = '/';
+  }
+  memcpy(out + k, rel, lr);
+  out[k + lr] = 0;
+}
+
+static int sub_table(const struct nnmd_cfg *root, const char *key, const char *const *keys,
+                     const char *where, const struct nnmd_cfg **out, struct nnmd_error *err) {
+  int st = nnmd_cfg_table(root, key, false, out, err);
+  if (st || !*out) return st;
+  return nnmd_cfg_check_keys(*out, keys, where, err);
+}
+
+static int later(const struct nnmd_cfg *v, const char *what, int issue, struct nnmd_error *err) {
+  return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, v->loc,
+                      "%s is not available in this version of nnmd yet (planned: issue %d)", what, issue);
+}
+
+static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "system", k_system, "[system]", &t, err);
+  if (!t) return st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->root->loc,
+                                        "the input needs a [system] table with 'structure' or 'lattice'");
+  const char *s = NULL;
+  int fmt = 0;
+  int r = nnmd_cfg_string(t, "structure", false, &s, err);
+  st = st ? st : r;
+  r = nnmd_cfg_choice(t, "format", false, k_formats, &fmt, err);
+  st = st ? st : r;
+  in->format = fmt > 0 ? k_formats[fmt] : NULL;
+  in->lattice = nnmd_cfg_get(t, "lattice");
+  if (in->lattice && in->lattice->kind != NNMD_CFG_TABLE)
+    st = nnmd_fail_at(err, NNMD_ERR_INPUT, in->lattice->loc, "'lattice' must be a table");
+  if (s && in->lattice)
+    st = nnmd_fail_at(err, NNMD_ERR_INPUT, in->lattice->loc, "give either 'structure' or 'lattice', not both");
+  if (!s && !in->lattice)
+    st = nnmd_fail_at(err, NNMD_ERR_INPUT, t->loc, "[system] needs 'structure' (a file) or 'lattice'");
+  if (s) {
+    nnmd_input_path(in, s, in->structure, sizeof in->structure);
+    in->structure_loc = nnmd_cfg_get(t, "structure")->loc;
+  }
+  const struct nnmd_cfg *cs = nnmd_cfg_get(t, "charge_state");
+  if (cs) st = later(cs, "'charge_state'", 6, err);
+  return st;
+}
+
+static int read_run(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "run", k_run, "[run]", &t, err), r;
+  in->run = t;
+  in->timestep = 0.001;
+  in->steps = 0;
+  in->seed = 12345;
+  in->units = "lammps";
+  if (!t) return st;
+  int e = 0, u = 0;
+  r = nnmd_cfg_choice(t, "ensemble", false, k_ens, &e, err);
+  st = st ? st : r;
+  in->ensemble = (enum nnmd_ensemble)e;
+  if (!r && e != NNMD_ENS_NVE) {
+    r = later(nnmd_cfg_get(t, "ensemble"), "ensemble = \"nvt\" / \"npt\" / \"minimize\"", 4, err);
+    st = st ? st : r;
+  }
+  r = nnmd_cfg_positive(t, "timestep", false, &in->timestep, err);
+  st = st ? st : r;
+  if (!r && in->timestep > 0.1) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(t, "timestep")->loc,
+                     "'timestep' is %g ps: time steps are in ps (1 fs = 0.001)", in->timestep);
+    st = st ? st : r;
+  }
+  r = nnmd_cfg_int(t, "steps", false, 0, INT64_MAX / 4, &in->steps, err);
+  st = st ? st : r;
+  r = nnmd_cfg_int(t, "seed", false, 0, INT64_MAX, &in->seed, err);
+  st = st ? st : r;
+  r = nnmd_cfg_choice(t, "units", false, k_units, &u, err);
+  st = st ? st : r;
+  in->units = k_units[u];
+  return st;
+}
+
+static int read_velocities(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "velocities", k_vel, "[velocities]", &t, err), r;
+  if (!t) return st;
+  in->has_velocities = true;
+  in->vel_seed = 2022;
+  r = nnmd_cfg_double(t, "temperature", true, 0.0, 1e7, &in->vel_temperature, err);
+  st = st ? st : r;
+  r = nnmd_cfg_int(t, "seed", false, 0, INT64_MAX, &in->vel_seed, err);
+  return st ? st : r;
+}
+
+static int read_neighbor(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "neighbor", k_neigh, "[neighbor]", &t, err), r;
+  in->skin = 1.0;
+  in->neigh_every = 1;
+  in->neigh_check = true;
+  if (!t) return st;
+  r = nnmd_cfg_double(t, "skin", false, 0.0, 100.0, &in->skin, err);
+  st = st ? st : r;
+  r = nnmd_cfg_int(t, "every", false, 1, 1000000, &in->neigh_every, err);
+  st = st ? st : r;
+  r = nnmd_cfg_bool(t, "check", false, &in->neigh_check, err);
+  return st ? st : r;
+}
+
+static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "parallel", k_par, "[parallel]", &t, err), r, d = 0;
+  if (!t) return st;
+  r = nnmd_cfg_choice(t, "device", false, k_dev, &d, err);
+  st = st ? st : r;
+  in->device = (enum nnmd_device)d;
+  if (!r && d == NNMD_DEV_GPU) {
+    r = later(nnmd_cfg_get(t, "device"), "device = \"gpu\"", 7, err);
+    st = st ? st : r;
+  }
+  return st;
+}
+
+static int read_traj(struct nnmd_input *in, const struct nnmd_cfg *tr, struct nnmd_error *err) {
+  if (tr->kind != NNMD_CFG_TABLE)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, tr->loc,
+                        "'trajectory' must be a table, e.g. { file = \"traj.extxyz\", every = 100 }");
+  int st = nnmd_cfg_check_keys(tr, k_traj, "'trajectory'", err), r;
+  const char *f = NULL;
+  in->traj_every = 100;
+  in->traj_velocities = true;
+  in->traj_forces = true;
+  r = nnmd_cfg_string(tr, "file", true, &f, err);
+  st = st ? st : r;
+  if (f) nnmd_input_path(in, f, in->traj_file, sizeof in->traj_file);
+  r = nnmd_cfg_int(tr, "every", false, 1, INT64_MAX, &in->traj_every, err);
+  st = st ? st : r;
+  r = nnmd_cfg_bool(tr, "unwrapped", false, &in->traj_unwrapped, err);
+  st = st ? st : r;
+  r = nnmd_cfg_bool(tr, "velocities", false, &in->traj_velocities, err);
+  st = st ? st : r;
+  r = nnmd_cfg_bool(tr, "forces", false, &in->traj_forces, err);
+  return st ? st : r;
+}
+
+static int read_output(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *t = NULL;
+  int st = sub_table(in->root, "output", k_out, "[output]", &t, err), r;
+  in->thermo_every = 100;
+  nnmd_input_path(in, "thermo.csv", in->thermo_file, sizeof in->thermo_file);
+  if (!t) return st;
+  r = nnmd_cfg_int(t, "thermo_every", false, 1, INT64_MAX, &in->thermo_every, err);
+  st = st ? st : r;
+  const char *tf = NULL;
+  r = nnmd_cfg_string(t, "thermo_file", false, &tf, err);
+  st = st ? st : r;
+  if (tf) {
+    if (tf[0]) nnmd_input_path(in, tf, in->thermo_file, sizeof in->thermo_file);
+    else in->thermo_file[0] = 0;
+  }
+  const struct nnmd_cfg *tr = nnmd_cfg_get(t, "trajectory");
+  if (tr) {
+    r = read_traj(in, tr, err);
+    st = st ? st : r;
+  }
+  const struct nnmd_cfg *ck = nnmd_cfg_get(t, "checkpoint");
+  if (ck) {
+    r = later(ck, "checkpoints", 4, err);
+    st = st ? st : r;
+  }
+  return st;
+}
+
+static int read_potentials(struct nnmd_input *in, struct nnmd_error *err) {
+  const struct nnmd_cfg *p = nnmd_cfg_get(in->root, "potential");
+  if (!p)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, in->root->loc,
+                        "the input needs at least one [[potential]] table (e.g. type = \"lj\")");
+  if (p->kind != NNMD_CFG_ARRAY || p->n == 0)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, p->loc, "'potential' must be written as [[potential]] tables");
+  int st = NNMD_OK;
+  for (size_t k = 0; k < p->n; ++k) {
+    const struct nnmd_cfg *t = p->items[k];
+    if (t->kind != NNMD_CFG_TABLE) {
+      st = nnmd_fail_at(err, NNMD_ERR_INPUT, t->loc, "each [[potential]] entry must be a table");
+      continue;
+    }
+    const char *type = NULL;
+    int r = nnmd_cfg_string(t, "type", true, &type, err);
+    st = st ? st : r;
+  }
+  in->potentials = p;
+  return st;
+}
+
+int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err) {
+  memset(in, 0, sizeof *in);
+  strncpy(in->path, path, sizeof in->path - 1);
+  const char *slash = strrchr(path, '/');
+  if (slash) {
+    size_t l = (size_t)(slash - path);
+    if (l >= sizeof in->base_dir) l = sizeof in->base_dir - 1;
+    memcpy(in->base_dir, path, l);
+    in->base_dir[l] = 0;
+  }
+  if (slash == path) strcpy(in->base_dir, "/");
+  int st = nnmd_toml_parse_file(path, &in->root, err);
+  if (st) return st;
+  st = nnmd_cfg_check_keys(in->root, k_top, "the input file", err);
+  int r;
+  if ((r = read_system(in, err))) st = st ? st : r;
+  if ((r = read_velocities(in, err))) st = st ? st : r;
+  if ((r = read_potentials(in, err))) st = st ? st : r;
+  if ((r = read_run(in, err))) st = st ? st : r;
+  if ((r = read_neighbor(in, err))) st = st ? st : r;
+  if ((r = read_parallel(in, err))) st = st ? st : r;
+  if ((r = read_output(in, err))) st = st ? st : r;
+  const struct nnmd_cfg *f = nnmd_cfg_get(in->root, "field");
+  if (f && (r = later(f, "the [field] table (electric fields)", 6, err))) st = st ? st : r;
+  const struct nnmd_cfg *a = nnmd_cfg_get(in->root, "analysis");
+  if (a && (r = later(a, "the [analysis] tables (MSD, VACF, RDF)", 6, err))) st = st ? st : r;
+  return st;
+}
+
+void nnmd_input_free(struct nnmd_input *in) {
+  nnmd_cfg_free(in->root);
+  in->root = NULL;
+}

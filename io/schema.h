@@ -1,0 +1,65 @@
+/* schema.h — the input file (design §9): TOML -> a validated, typed description of a run.
+ *
+ * nnmd_input_read parses the file, checks every table and key this version knows
+ * (types, ranges, defaults, "did you mean" for unknown keys) and reports ALL problems
+ * before anything runs. Force-term tables ([[potential]]) are validated by the terms
+ * themselves when the composition root creates them. Paths are relative to the input
+ * file's folder. Units: ps, K, A, bar.
+ */
+#ifndef NNMD_IO_SCHEMA_H
+#define NNMD_IO_SCHEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+
+#define NNMD_PATH_MAX 4096
+
+enum nnmd_ensemble { NNMD_ENS_NVE, NNMD_ENS_NVT, NNMD_ENS_NPT, NNMD_ENS_MINIMIZE };
+enum nnmd_device { NNMD_DEV_AUTO, NNMD_DEV_CPU, NNMD_DEV_GPU };
+
+struct nnmd_input {
+  struct nnmd_cfg *root; /* owned */
+  char path[NNMD_PATH_MAX];
+  char base_dir[NNMD_PATH_MAX];
+  /* [system] */
+  char structure[NNMD_PATH_MAX]; /* resolved path, "" when a lattice is generated */
+  struct nnmd_loc structure_loc;
+  const char *format; /* NULL = detect */
+  const struct nnmd_cfg *lattice; /* [system] lattice = {...} or NULL */
+  /* [velocities] */
+  bool has_velocities;
+  double vel_temperature;
+  int64_t vel_seed;
+  /* [[potential]] */
+  const struct nnmd_cfg *potentials; /* array of tables */
+  /* [run] */
+  const struct nnmd_cfg *run; /* the table, for integrators' own keys */
+  enum nnmd_ensemble ensemble;
+  double timestep; /* ps */
+  int64_t steps;
+  int64_t seed;
+  const char *units; /* "lammps" | "codata2018" */
+  /* [neighbor] */
+  double skin;
+  int64_t neigh_every;
+  bool neigh_check;
+  /* [parallel] */
+  enum nnmd_device device;
+  /* [output] */
+  int64_t thermo_every;
+  char thermo_file[NNMD_PATH_MAX]; /* "" = none */
+  char traj_file[NNMD_PATH_MAX];   /* "" = none */
+  int64_t traj_every;
+  bool traj_unwrapped, traj_velocities, traj_forces;
+  char out_dir[NNMD_PATH_MAX];
+};
+
+int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err);
+void nnmd_input_free(struct nnmd_input *in);
+/* Resolve `rel` against the input's folder (absolute paths unchanged). */
+void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, size_t n);
+
+#endif
