@@ -1,4 +1,5 @@
 /* cmd_run.c — `nnmd run input.toml` and `nnmd check input.toml`. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
   nnmd_error_init(&err);
   struct nnmd_sim s;
   int st = nnmd_sim_setup(&s, input, cli->comm, cli->verbosity, true, &err);
+  bool setup_failed = st != NNMD_OK;
   if (!st) {
     print_setup(&s);
     s.md.stop_flag = cli->stop_flag;
@@ -84,7 +86,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
   if (st) print_errors(&err, cli->verbosity);
   nnmd_sim_destroy(&s);
   nnmd_error_clear(&err);
-  return exit_code(st);
+  return setup_failed ? NNMD_EXIT_INPUT : exit_code(st);
 }
 
 int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
@@ -109,5 +111,5 @@ int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
   if (st) print_errors(&err, cli->verbosity);
   nnmd_sim_destroy(&s);
   nnmd_error_clear(&err);
-  return exit_code(st);
+  return st ? NNMD_EXIT_INPUT : NNMD_EXIT_OK; /* check: any problem means the run would not start */
 }

@@ -1,7 +1,9 @@
 /* setup.c — see setup.h. */
 #include "setup.h"
 
+#include <errno.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +48,12 @@ int nnmd_forcefield_build(const struct nnmd_cfg *potentials, const struct nnmd_t
 static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   if (in->lattice) return nnmd_lattice_build(in->lattice, s->sys, &s->md.box, err);
+  struct stat sb;
+  if (stat(in->structure, &sb) != 0)
+    return nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "cannot open structure file '%s': %s", in->structure,
+                        strerror(errno));
+  if (!S_ISREG(sb.st_mode))
+    return nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "structure '%s' is not a regular file", in->structure);
   struct nnmd_structure_info info;
   int st = nnmd_read_structure(in->structure, in->format, 1.0, s->sys, &s->md.box, &info, err);
   if (st) return st;
