@@ -1,0 +1,234 @@
+/* descriptor_math.h — the scalar formulas of n2p2 symmetry functions, shared by the CPU
+ * loops (descriptor.c) and future CUDA kernels (static inline NNMD_HD, no state).
+ *
+ * Contents (n2p2-format.md section 5):
+ *  - nnmd_nnp_exp: exp(x) by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-13
+ *    Taylor polynomial (truncation < 5e-18 relative); branch-free so that gcc vectorises
+ *    loops that call it (libm's exp is not vectorised without -ffast-math). Max error about
+ *    1 ulp; x < -708 gives 0 (true value < 3e-308).
+ *  - cutoff functions f_c(r) and df_c/dr for n2p2 cutoff types 0..8 (HARD, COS, TANHU, TANH,
+ *    EXP, POLY1..POLY4), with the inner cutoff r_i = alpha rc for types 1 and 4..8;
+ *    f_c = f_c' = 0 for r >= rc.
+ *  - compact-function cores k(x), k'(x) (p1..p4, e) and the compact function C(v; l, r)
+ *    with the asymmetric variant x -> (2 - x) x (polynomial SF types 20..25).
+ *  - integer powers by repeated squaring (n2p2 pow_int) and the angular term
+ *    2^(1-zeta) (1 + lambda cos)^zeta of types 3/9/13.
+ * All lengths are in the model's length unit; these functions are unit-agnostic.
+ */
+#ifndef NNMD_DESCRIPTOR_MATH_H
+#define NNMD_DESCRIPTOR_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "types.h"
+
+/* n2p2 cutoff-function codes (CutoffFunction.h enum order). */
+enum {
+  NNMD_CUT_HARD = 0,
+  NNMD_CUT_COS = 1,
+  NNMD_CUT_TANHU = 2,
+  NNMD_CUT_TANH = 3,
+  NNMD_CUT_EXP = 4,
+  NNMD_CUT_POLY1 = 5,
+  NNMD_CUT_POLY2 = 6,
+  NNMD_CUT_POLY3 = 7,
+  NNMD_CUT_POLY4 = 8
+};
+
+/* Compact-function cores (CoreFunction.h): POLY1..POLY4 and the exponential bump. */
+enum { NNMD_CORE_P1 = 1, NNMD_CORE_P2 = 2, NNMD_CORE_P3 = 3, NNMD_CORE_P4 = 4, NNMD_CORE_EXP = 5 };
+
+static inline NNMD_HD double nnmd_nnp_bits_to_double(uint64_t u) {
+#ifdef __CUDACC__
+  return __longlong_as_double((long long)u);
+#else
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+#endif
+}
+
+static inline NNMD_HD uint64_t nnmd_nnp_double_to_bits(double d) {
+#ifdef __CUDACC__
+  return (uint64_t)__double_as_longlong(d);
+#else
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  return u;
+#endif
+}
+
+/* exp(x) for x <= 709; see the file comment. */
+static inline NNMD_HD double nnmd_nnp_exp(double x) {
+  const double inv_ln2 = 1.4426950408889634074;
+  const double ln2_hi = 6.93147180369123816490e-01; /* 32 leading bits of ln 2 */
+  const double ln2_lo = 1.90821492927058770002e-10; /* ln 2 - ln2_hi */
+  const double shifter = 6755399441055744.0;        /* 1.5 * 2^52: rounds to an integer */
+  double xc = x < -708.0 ? -708.0 : x;
+  double kd = xc * inv_ln2 + shifter;
+  uint64_t kbits = nnmd_nnp_double_to_bits(kd);
+  kd -= shifter;
+  double r = xc - kd * ln2_hi;
+  r = r - kd * ln2_lo;
+  /* Taylor polynomial of exp(r) to degree 13, Horner form. */
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  /* 2^k: the low bits of kbits hold k (two's complement); add the exponent bias. */
+  uint64_t e = (kbits + 1023u) << 52;
+  double v = p * nnmd_nnp_bits_to_double(e);
+  return x < -708.0 ? 0.0 : v;
+}
+
+/* tanh(y) for y >= 0 from one exponential: (1 - e^-2y) / (1 + e^-2y). */
+static inline NNMD_HD double nnmd_nnp_tanh_pos(double y) {
+  double e = nnmd_nnp_exp(-2.0 * y);
+  return (1.0 - e) / (1.0 + e);
+}
+
+/* x^n for integer n >= 0 by repeated squaring (n2p2 utility.cpp pow_int semantics). */
+static inline NNMD_HD double nnmd_nnp_pow_int(double x, int n) {
+  double r = 1.0;
+  while (n > 0) {
+    if (n & 1) r *= x;
+    n >>= 1;
+    if (n) x *= x;
+  }
+  return r;
+}
+
+/* ---- cutoff functions -------------------------------------------------------------- */
+
+/* POLY1..POLY4 and EXP cores k(x) and dk/dx for x in [0, 1) (also the cutoff shapes of
+ * cutoff types 4..8). */
+static inline NNMD_HD void nnmd_nnp_core(int core, double x, double *f, double *df) {
+  switch (core) {
+    case NNMD_CORE_P1:
+      *f = (2.0 * x - 3.0) * x * x + 1.0;
+      *df = x * (6.0 * x - 6.0);
+      break;
+    case NNMD_CORE_P2:
+      *f = ((15.0 - 6.0 * x) * x - 10.0) * x * x * x + 1.0;
+      *df = x * x * ((60.0 - 30.0 * x) * x - 30.0);
+      break;
+    case NNMD_CORE_P3:
+      *f = (x * (x * (20.0 * x - 70.0) + 84.0) - 35.0) * x * x * x * x + 1.0;
+      *df = x * x * x * (x * (x * (140.0 * x - 420.0) + 420.0) - 140.0);
+      break;
+    case NNMD_CORE_P4:
+      *f = (x * (x * ((315.0 - 70.0 * x) * x - 540.0) + 420.0) - 126.0) * x * x * x * x * x + 1.0;
+      *df = x * x * x * x * (x * (x * ((2520.0 - 630.0 * x) * x - 3780.0) + 2520.0) - 630.0);
+      break;
+    default: { /* NNMD_CORE_EXP: exp(1 - 1/(1 - x^2)) */
+      double q = 1.0 - x * x;
+      double iq = 1.0 / q;
+      double v = nnmd_nnp_exp(1.0 - iq);
+      *f = v;
+      *df = -2.0 * x * iq * iq * v;
+      break;
+    }
+  }
+}
+
+/* coth(1)^3: normalises TANH so that f_c(0) = 1. */
+#define NNMD_NNP_TANH_NORM 1.9937739607388914 /* ((e + 1/e) / (e - 1/e))^3 */
+
+/* f_c(r) and df_c/dr for cutoff type `type`, cutoff rc, inner radius ri = alpha rc
+ * (ri is ignored by HARD, TANHU and TANH). r must be >= 0. Written without early returns
+ * (selects only) so that loops over many r vectorise; `type` is loop-invariant. */
+static inline NNMD_HD void nnmd_nnp_cutoff(int type, double r, double rc, double ri, double *f,
+                                           double *df) {
+  double fv, dv;
+  int inner = 0; /* types with an inner radius: 1 and 4..8 */
+  switch (type) {
+    case NNMD_CUT_HARD:
+      fv = 1.0;
+      dv = 0.0;
+      break;
+    case NNMD_CUT_TANHU:
+    case NNMD_CUT_TANH: {
+      double t = nnmd_nnp_tanh_pos(1.0 - r / rc);
+      double c = type == NNMD_CUT_TANH ? NNMD_NNP_TANH_NORM : 1.0;
+      fv = c * t * t * t;
+      dv = c * 3.0 * t * t * (t * t - 1.0) / rc;
+      break;
+    }
+    case NNMD_CUT_COS: {
+      double w = rc - ri, x = (r - ri) / w;
+      fv = 0.5 * (cos(NNMD_PI * x) + 1.0);
+      dv = -0.5 * NNMD_PI * sin(NNMD_PI * x) / w;
+      inner = 1;
+      break;
+    }
+    default: {
+      double w = rc - ri, x = (r - ri) / w;
+      double xc = (x > 0.0 && x < 1.0) ? x : 0.0;
+      nnmd_nnp_core(type == NNMD_CUT_EXP ? NNMD_CORE_EXP : type - NNMD_CUT_POLY1 + NNMD_CORE_P1, xc, &fv,
+                    &dv);
+      dv /= w;
+      inner = 1;
+      break;
+    }
+  }
+  int below = inner && r < ri;
+  fv = below ? 1.0 : fv;
+  dv = below ? 0.0 : dv;
+  *f = r < rc ? fv : 0.0;
+  *df = r < rc ? dv : 0.0;
+}
+
+/* ---- compact functions (polynomial SFs) ----------------------------------------------- */
+
+/* C(v; l, r) and dC/dv given the window centre m and 1/halfwidth iw = 2/(r - l); zero
+ * outside the open window. asym: apply the core to (2 - x) x, x = |v - m| / w.
+ * Branch-free apart from the loop-invariant core/asym switches. */
+static inline NNMD_HD void nnmd_nnp_compact(int core, int asym, double v, double m, double iw,
+                                            double *c, double *dc) {
+  double a = (v - m) * iw;
+  double x = fabs(a);
+  int in = x < 1.0;
+  double xc = in ? x : 0.0;
+  double f, df;
+  if (asym) {
+    nnmd_nnp_core(core, (2.0 - xc) * xc, &f, &df);
+    df *= 2.0 - 2.0 * xc;
+  } else {
+    nnmd_nnp_core(core, xc, &f, &df);
+  }
+  double d = (a < 0.0 ? -df : df) * iw;
+  *c = in ? f : 0.0;
+  *dc = in ? d : 0.0;
+}
+
+/* ---- exponential SF terms ------------------------------------------------------------- */
+
+/* Angular factor of types 3/9/13: A = pref (1 + lambda c)^zeta, with pref = 2^(1-zeta);
+ * izeta >= 0 means zeta is that integer (repeated squaring), else pow. Returns A and
+ * dA/dc; both are 0 when 1 + lambda c <= 0. */
+static inline NNMD_HD void nnmd_nnp_angular_exp(double c, double lambda, double zeta, int izeta,
+                                                double pref, double *a, double *da) {
+  double base = 1.0 + lambda * c;
+  if (base <= 0.0) {
+    *a = 0.0;
+    *da = 0.0;
+    return;
+  }
+  double q = izeta >= 1 ? nnmd_nnp_pow_int(base, izeta - 1) : pow(base, zeta - 1.0);
+  *a = pref * q * base;
+  *da = pref * zeta * lambda * q;
+}
+
+#endif

@@ -1,0 +1,365 @@
+/* descriptor_pairs.c — the angular symmetry-function groups: loops over neighbour pairs.
+ *
+ * For a central atom and one group, every neighbour j (element e1, inside the group's
+ * largest radius) is paired with the run of partners k (element e2; k > j when e1 == e2;
+ * all neighbours for weighted groups). The partner run is processed as arrays over k in
+ * simple stages so that gcc vectorises each stage (no sums across k inside a stage):
+ *   geometry   cos_jk = u_j . u_k; narrow types also r_jk and w = (d_k - d_j) / r_jk
+ *   pair radial Q_a(r_jk), Q_a' (narrow types; f_c(r_jk) once per distinct rc)
+ *   angular    A_b(cos), dA_b/dcos (exp: staged integer powers; poly: theta = acos(cos))
+ * Pass 1 (values): G_s += rho_a(j) * sum_k rho_a(k) Q_a A_b for every member s = (a, b).
+ * Pass 2 (gradient of sum_s c_s G_s): per partner, X_a = sum_{s in a} c_s A_b and
+ * Y_a = sum c_s A_b' give dT/dr_ij, dT/dr_ik, dT/dr_jk, dT/dcos; the chain rule with
+ *   d r_ij/d d_j = u_j,  d cos/d d_j = (u_k - cos u_j)/r_ij,  d r_jk/d d_j = -w
+ * (and symmetrically for k) accumulates the gradient of every neighbour vector.
+ * Sums across k use 8 partial sums (nnmd_desc_sum), so only rounding differs from n2p2.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "descriptor_math.h"
+#include "descriptor_pairs.h"
+
+/* Views into the pair scratch, each array of capacity `cap`. */
+struct pbuf {
+  size_t cap;
+  double *cs, *rjk, *wx, *wy, *wz, *th, *isn, *valid, *t1;
+  double *fcjk, *dfcjk; /* [max_slot][cap] */
+  double *Q, *dQ, *P;   /* [max_a][cap] */
+  double *A, *dA;       /* [max_b][cap] */
+  double *X, *Y;        /* [max_a][cap] */
+  double *Dij, *Dik, *Djk, *Dc, *jx, *jy, *jz;
+};
+
+size_t nnmd_desc_pair_scratch(const struct nnmd_desc_plan *p) {
+  size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
+  size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
+  return 16 + 2 * ns + 5 * na + 2 * nb;
+}
+
+static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, struct pbuf *b) {
+  size_t c = (size_t)w->cap;
+  size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
+  size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
+  double *q = w->pb;
+  b->cap = c;
+  double **one[] = {&b->cs, &b->rjk, &b->wx, &b->wy, &b->wz, &b->th, &b->isn, &b->valid, &b->t1,
+                    &b->Dij, &b->Dik, &b->Djk, &b->Dc, &b->jx, &b->jy, &b->jz};
+  for (size_t i = 0; i < sizeof one / sizeof one[0]; ++i) {
+    *one[i] = q;
+    q += c;
+  }
+  b->fcjk = q;
+  q += ns * c;
+  b->dfcjk = q;
+  q += ns * c;
+  b->Q = q;
+  q += na * c;
+  b->dQ = q;
+  q += na * c;
+  b->P = q;
+  q += na * c;
+  b->X = q;
+  q += na * c;
+  b->Y = q;
+  q += na * c;
+  b->A = q;
+  q += nb * c;
+  b->dA = q;
+}
+
+double nnmd_desc_sum(const double *a, int n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int l = 0; l < 8; ++l) s[l] += a[k + l];
+  for (; k < n; ++k) s[k & 7] += a[k];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static double dot8(const double *restrict a, const double *restrict b, int n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int l = 0; l < 8; ++l) s[l] += a[k + l] * b[k + l];
+  for (; k < n; ++k) s[k & 7] += a[k] * b[k];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* Neighbour ranges of a group: j in [*j0, *j1), partners of j from ks(j) to *k1. */
+static void group_ranges(const struct nnmd_desc_group *g, const struct nnmd_desc_work *w, int *j0,
+                         int *j1, int *k0, int *k1) {
+  if (g->e1 < 0) {
+    *j0 = *k0 = 0;
+    *j1 = *k1 = w->n;
+  } else {
+    *j0 = w->bstart[g->e1];
+    *j1 = w->bstart[g->e1 + 1];
+    *k0 = w->bstart[g->e2];
+    *k1 = w->bstart[g->e2 + 1];
+  }
+}
+
+static void geometry(const struct nnmd_desc_work *w, int j, int ks, int nk, int narrow, int need_w,
+                     struct pbuf *b) {
+  const double ujx = w->ux[j], ujy = w->uy[j], ujz = w->uz[j];
+  const double *restrict ux = w->ux + ks, *restrict uy = w->uy + ks, *restrict uz = w->uz + ks;
+  double *restrict cs = b->cs;
+  for (int k = 0; k < nk; ++k) cs[k] = ujx * ux[k] + ujy * uy[k] + ujz * uz[k];
+  if (!narrow) return;
+  const double djx = w->dx[j], djy = w->dy[j], djz = w->dz[j];
+  const double *restrict dx = w->dx + ks, *restrict dy = w->dy + ks, *restrict dz = w->dz + ks;
+  double *restrict rjk = b->rjk, *restrict wx = b->wx, *restrict wy = b->wy, *restrict wz = b->wz;
+  for (int k = 0; k < nk; ++k) {
+    double ex = dx[k] - djx, ey = dy[k] - djy, ez = dz[k] - djz;
+    double r = sqrt(ex * ex + ey * ey + ez * ez);
+    rjk[k] = r;
+    if (need_w) {
+      double ir = 1.0 / r;
+      wx[k] = ex * ir;
+      wy[k] = ey * ir;
+      wz[k] = ez * ir;
+    }
+  }
+}
+
+/* Narrow types: Q_a(r_jk) and dQ_a/dr_jk for every local channel. */
+static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
+                        const struct nnmd_desc_group *g, int nk, struct pbuf *b) {
+  const size_t cap = b->cap;
+  const double *restrict rjk = b->rjk;
+  if (!g->poly) {
+    const int type = p->cutoff_type;
+    for (int t = 0; t < g->n_slot; ++t) {
+      int s = p->gslot[g->s_off + t];
+      const double rc = p->slot_rc[E->slot_off + s], ri = p->alpha * rc;
+      double *restrict f = b->fcjk + s * cap, *restrict df = b->dfcjk + s * cap;
+      for (int k = 0; k < nk; ++k) nnmd_nnp_cutoff(type, rjk[k], rc, ri, &f[k], &df[k]);
+    }
+  }
+  for (int a = 0; a < g->n_a; ++a) {
+    const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + p->achan[g->a_off + a]];
+    double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
+    if (g->poly) {
+      const int core = ch->core, asym = ch->asym;
+      const double m = ch->m, iw = ch->iw;
+      for (int k = 0; k < nk; ++k) nnmd_nnp_compact(core, asym, rjk[k], m, iw, &Q[k], &dQ[k]);
+    } else {
+      const double eta = ch->eta, rs = ch->rs;
+      const double *restrict f = b->fcjk + ch->slot * cap, *restrict df = b->dfcjk + ch->slot * cap;
+      for (int k = 0; k < nk; ++k) {
+        double t = rjk[k] - rs;
+        double ex = nnmd_nnp_exp(-eta * t * t);
+        Q[k] = ex * f[k];
+        dQ[k] = ex * (df[k] - 2.0 * eta * t * f[k]);
+      }
+    }
+  }
+}
+
+/* out = base^e for integer e >= 0 (repeated squaring, staged over the array). */
+static void powi_arr(const double *restrict base, int n, int e, double *restrict out, double *restrict tmp) {
+  for (int k = 0; k < n; ++k) out[k] = 1.0;
+  if (e <= 0) return;
+  for (int k = 0; k < n; ++k) tmp[k] = base[k];
+  for (;;) {
+    if (e & 1)
+      for (int k = 0; k < n; ++k) out[k] *= tmp[k];
+    e >>= 1;
+    if (!e) break;
+    for (int k = 0; k < n; ++k) tmp[k] *= tmp[k];
+  }
+}
+
+/* A_b and dA_b/dcos for every angular factor of the group. */
+static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g, int nk,
+                         struct pbuf *b) {
+  const size_t cap = b->cap;
+  const double *restrict cs = b->cs;
+  if (g->poly) {
+    double *restrict th = b->th, *restrict isn = b->isn, *restrict valid = b->valid;
+    for (int k = 0; k < nk; ++k) {
+      double c = cs[k];
+      int ok = c > -1.0 && c < 1.0;
+      th[k] = ok ? acos(c) : 0.0;
+      isn[k] = ok ? 1.0 / sqrt(1.0 - c * c) : 0.0;
+      valid[k] = ok ? 1.0 : 0.0;
+    }
+    for (int i = 0; i < g->n_b; ++i) {
+      const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
+      const int core = an->core;
+      const double m = an->m, iw = an->iw;
+      double *restrict A = b->A + i * cap, *restrict dA = b->dA + i * cap;
+      for (int k = 0; k < nk; ++k) {
+        double v, dv;
+        nnmd_nnp_compact(core, 0, th[k], m, iw, &v, &dv);
+        A[k] = v * valid[k];
+        dA[k] = -dv * isn[k];
+      }
+    }
+    return;
+  }
+  double *restrict base = b->th, *restrict q = b->isn;
+  for (int i = 0; i < g->n_b; ++i) {
+    const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
+    const double lambda = an->lambda, pref = an->pref, zeta = an->zeta;
+    double *restrict A = b->A + i * cap, *restrict dA = b->dA + i * cap;
+    for (int k = 0; k < nk; ++k) base[k] = 1.0 + lambda * cs[k];
+    if (an->izeta >= 1) {
+      powi_arr(base, nk, an->izeta - 1, q, b->t1);
+    } else {
+      for (int k = 0; k < nk; ++k) q[k] = base[k] > 0.0 ? pow(base[k], zeta - 1.0) : 0.0;
+    }
+    const double pz = pref * zeta * lambda;
+    for (int k = 0; k < nk; ++k) {
+      int ok = base[k] > 0.0;
+      A[k] = ok ? pref * q[k] * base[k] : 0.0;
+      dA[k] = ok ? pz * q[k] : 0.0;
+    }
+  }
+}
+
+void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
+                            const struct nnmd_desc_group *g, struct nnmd_desc_work *w, double *G) {
+  struct pbuf b;
+  pbuf_map(p, w, &b);
+  const size_t cap = b.cap;
+  const int same = g->e1 == g->e2;
+  int j0, j1, k0, k1;
+  group_ranges(g, w, &j0, &j1, &k0, &k1);
+  const struct nnmd_desc_member *mem = p->mem + g->m_off;
+  const int *ach = p->achan + g->a_off;
+  for (int j = j0; j < j1; ++j) {
+    if (w->r[j] >= g->rc) continue;
+    int ks = same ? j + 1 : k0, nk = k1 - ks;
+    if (nk <= 0) continue;
+    geometry(w, j, ks, nk, g->narrow, 0, &b);
+    if (g->narrow) {
+      pair_radial(p, E, g, nk, &b);
+      for (int a = 0; a < g->n_a; ++a) {
+        const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict Q = b.Q + a * cap;
+        double *restrict P = b.P + a * cap;
+        for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
+      }
+    }
+    pair_angular(p, g, nk, &b);
+    for (int m = 0; m < g->n_m; ++m) {
+      const int a = mem[m].a;
+      const double rj = w->rho[ach[a] * cap + j];
+      if (rj == 0.0) continue;
+      const double *Pa = g->narrow ? b.P + a * cap : w->rho + ach[a] * cap + ks;
+      G[mem[m].sf] += rj * dot8(Pa, b.A + mem[m].b * cap, nk);
+    }
+  }
+}
+
+/* X_a = sum_{s in a} c_s A_b(s), Y_a = sum c_s A_b(s)'. */
+static void member_weights(const struct nnmd_desc_group *g, const struct nnmd_desc_member *mem,
+                           const double *c, int nk, struct pbuf *b) {
+  const size_t cap = b->cap;
+  for (int a = 0; a < g->n_a; ++a) {
+    memset(b->X + a * cap, 0, (size_t)nk * sizeof(double));
+    memset(b->Y + a * cap, 0, (size_t)nk * sizeof(double));
+  }
+  for (int m = 0; m < g->n_m; ++m) {
+    const double cm = c[mem[m].sf];
+    double *restrict X = b->X + mem[m].a * cap, *restrict Y = b->Y + mem[m].a * cap;
+    const double *restrict A = b->A + mem[m].b * cap, *restrict dA = b->dA + mem[m].b * cap;
+    for (int k = 0; k < nk; ++k) {
+      X[k] += cm * A[k];
+      Y[k] += cm * dA[k];
+    }
+  }
+}
+
+/* dT/dr_ij, dT/dr_ik, dT/dr_jk, dT/dcos per partner, summed over the local channels. */
+static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_work *w, const int *ach,
+                        int j, int ks, int nk, struct pbuf *b) {
+  const size_t cap = b->cap;
+  double *restrict Dij = b->Dij, *restrict Dik = b->Dik, *restrict Djk = b->Djk, *restrict Dc = b->Dc;
+  for (int k = 0; k < nk; ++k) Dij[k] = Dik[k] = Djk[k] = Dc[k] = 0.0;
+  for (int a = 0; a < g->n_a; ++a) {
+    const double rj = w->rho[ach[a] * cap + j], drj = w->drho[ach[a] * cap + j];
+    if (rj == 0.0 && drj == 0.0) continue;
+    const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict drk = w->drho + ach[a] * cap + ks;
+    const double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
+    if (g->narrow) {
+      const double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
+      for (int k = 0; k < nk; ++k) {
+        double xq = X[k] * Q[k];
+        Dij[k] += drj * rk[k] * xq;
+        Dik[k] += rj * drk[k] * xq;
+        Djk[k] += rj * rk[k] * dQ[k] * X[k];
+        Dc[k] += rj * rk[k] * Q[k] * Y[k];
+      }
+    } else {
+      for (int k = 0; k < nk; ++k) {
+        Dij[k] += drj * rk[k] * X[k];
+        Dik[k] += rj * drk[k] * X[k];
+        Dc[k] += rj * rk[k] * Y[k];
+      }
+    }
+  }
+}
+
+/* Chain rule to the neighbour vectors; partners accumulate directly, j via partial sums. */
+static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narrow, struct pbuf *b) {
+  const double ujx = w->ux[j], ujy = w->uy[j], ujz = w->uz[j], irj = 1.0 / w->r[j];
+  const double *restrict ux = w->ux + ks, *restrict uy = w->uy + ks, *restrict uz = w->uz + ks;
+  const double *restrict rr = w->r + ks, *restrict cs = b->cs, *restrict Dc = b->Dc;
+  const double *restrict Dik = b->Dik, *restrict Djk = b->Djk;
+  const double *restrict wx = b->wx, *restrict wy = b->wy, *restrict wz = b->wz;
+  double *restrict gx = w->gx + ks, *restrict gy = w->gy + ks, *restrict gz = w->gz + ks;
+  double *restrict gr = w->grad_r + ks;
+  double *restrict jx = b->jx, *restrict jy = b->jy, *restrict jz = b->jz;
+  if (narrow) {
+    for (int k = 0; k < nk; ++k) {
+      double c = cs[k], aj = Dc[k] * irj, ak = Dc[k] / rr[k], q = Djk[k];
+      jx[k] = aj * (ux[k] - c * ujx) - q * wx[k];
+      jy[k] = aj * (uy[k] - c * ujy) - q * wy[k];
+      jz[k] = aj * (uz[k] - c * ujz) - q * wz[k];
+      gx[k] += ak * (ujx - c * ux[k]) + q * wx[k];
+      gy[k] += ak * (ujy - c * uy[k]) + q * wy[k];
+      gz[k] += ak * (ujz - c * uz[k]) + q * wz[k];
+      gr[k] += Dik[k];
+    }
+  } else {
+    for (int k = 0; k < nk; ++k) {
+      double c = cs[k], aj = Dc[k] * irj, ak = Dc[k] / rr[k];
+      jx[k] = aj * (ux[k] - c * ujx);
+      jy[k] = aj * (uy[k] - c * ujy);
+      jz[k] = aj * (uz[k] - c * ujz);
+      gx[k] += ak * (ujx - c * ux[k]);
+      gy[k] += ak * (ujy - c * uy[k]);
+      gz[k] += ak * (ujz - c * uz[k]);
+      gr[k] += Dik[k];
+    }
+  }
+  w->grad_r[j] += nnmd_desc_sum(b->Dij, nk);
+  w->gx[j] += nnmd_desc_sum(jx, nk);
+  w->gy[j] += nnmd_desc_sum(jy, nk);
+  w->gz[j] += nnmd_desc_sum(jz, nk);
+}
+
+void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
+                              const struct nnmd_desc_group *g, struct nnmd_desc_work *w,
+                              const double *c) {
+  struct pbuf b;
+  pbuf_map(p, w, &b);
+  const int same = g->e1 == g->e2;
+  int j0, j1, k0, k1;
+  group_ranges(g, w, &j0, &j1, &k0, &k1);
+  const struct nnmd_desc_member *mem = p->mem + g->m_off;
+  const int *ach = p->achan + g->a_off;
+  for (int j = j0; j < j1; ++j) {
+    if (w->r[j] >= g->rc) continue;
+    int ks = same ? j + 1 : k0, nk = k1 - ks;
+    if (nk <= 0) continue;
+    geometry(w, j, ks, nk, g->narrow, 1, &b);
+    if (g->narrow) pair_radial(p, E, g, nk, &b);
+    pair_angular(p, g, nk, &b);
+    member_weights(g, mem, c, nk, &b);
+    pair_derivs(g, w, ach, j, ks, nk, &b);
+    pair_chain(w, j, ks, nk, g->narrow, &b);
+  }
+}
