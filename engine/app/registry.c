@@ -3,16 +3,18 @@
 
 #include <string.h>
 
+#include "hdnnp.h"
 #include "integrators.h"
 #include "pot_classic.h"
 
 static const struct nnmd_potential_ops *const k_potentials[] = {
     &nnmd_pot_lj,
     &nnmd_pot_zbl,
+    &nnmd_pot_hdnnp,
     NULL,
 };
 
-static const char *const k_potential_names[] = {"lj", "zbl", NULL};
+static const char *const k_potential_names[] = {"lj", "zbl", "hdnnp", NULL};
 
 static const struct nnmd_integrator_ops *const k_integrators[] = {
     &nnmd_integ_nve,
