@@ -40,8 +40,12 @@ struct nnmd_integ_info {
   int64_t n_global;
 };
 
+enum { NNMD_INTEG_NEEDS_VIRIAL = 1u << 0, /* barostats: virial every step */
+       NNMD_INTEG_NEEDS_ENERGY = 1u << 1 };
+
 struct nnmd_integrator_ops {
   const char *name;
+  unsigned flags;
   int (*create)(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
                 struct nnmd_error *err);
   int (*first_half)(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err);

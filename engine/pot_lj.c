@@ -160,32 +160,33 @@ static void lj_print(const void *state, struct nnmd_log *log) {
                 p->shift ? "yes" : "no", p->nt);
 }
 
-static int lj_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
-  const struct lj *p = state;
+/* The pair loop, specialised by the compiler for the four (energy, virial) cases. */
+static inline __attribute__((always_inline)) void lj_loop(const struct lj *restrict p, struct nnmd_force_ctx *ctx,
+                                                          const bool ev, const bool vir) {
   struct nnmd_system *sys = ctx->sys;
   const struct nnmd_nlist *nl = ctx->list;
   int64_t c = sys->capacity;
-  const double *x = sys->x, *y = sys->x + c, *z = sys->x + 2 * c;
-  double *fx = sys->f, *fy = sys->f + c, *fz = sys->f + 2 * c;
-  const int *type = sys->type;
+  const double *restrict x = sys->x, *restrict y = sys->x + c, *restrict z = sys->x + 2 * c;
+  double *restrict fx = sys->f, *restrict fy = sys->f + c, *restrict fz = sys->f + 2 * c;
+  const int *restrict type = sys->type;
+  const double *restrict lj1 = p->lj1, *restrict lj2 = p->lj2, *restrict lj3 = p->lj3, *restrict lj4 = p->lj4,
+               *restrict off = p->offset, *restrict rc2 = p->rc2;
   int nt = p->nt;
   double energy = 0.0, w[6] = {0, 0, 0, 0, 0, 0}; /* xx yy zz xy xz yz */
-  double *eatom = ctx->eatom;
+  double *restrict eatom = ev ? ctx->eatom : NULL;
   for (int64_t i = 0; i < nl->n; ++i) {
     double xi = x[i], yi = y[i], zi = z[i], fxi = 0, fyi = 0, fzi = 0;
     int ti = type[i] * nt;
-    const int *row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
+    const int *restrict row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
     int cnt = nl->count[i];
     for (int k = 0; k < cnt; ++k) {
       int j = row[k];
       double dx = x[j] - xi, dy = y[j] - yi, dz = z[j] - zi;
       double r2 = dx * dx + dy * dy + dz * dz;
       int ij = ti + type[j];
-      if (r2 >= p->rc2[ij]) continue;
+      if (r2 >= rc2[ij]) continue;
       double r2i = 1.0 / r2, r6i = r2i * r2i * r2i;
-      double fpair = r6i * (p->lj1[ij] * r6i - p->lj2[ij]) * r2i; /* F_j = fpair * d */
-      double e = r6i * (p->lj3[ij] * r6i - p->lj4[ij]) - p->offset[ij];
+      double fpair = r6i * (lj1[ij] * r6i - lj2[ij]) * r2i; /* F_j = fpair * d */
       double gx = fpair * dx, gy = fpair * dy, gz = fpair * dz;
       fxi -= gx;
       fyi -= gy;
@@ -193,16 +194,21 @@ static int lj_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error
       fx[j] += gx;
       fy[j] += gy;
       fz[j] += gz;
-      energy += e;
-      w[0] += dx * gx;
-      w[1] += dy * gy;
-      w[2] += dz * gz;
-      w[3] += dx * gy;
-      w[4] += dx * gz;
-      w[5] += dy * gz;
-      if (eatom) {
-        eatom[i] += 0.5 * e;
-        eatom[j] += 0.5 * e;
+      if (ev) {
+        double e = r6i * (lj3[ij] * r6i - lj4[ij]) - off[ij];
+        energy += e;
+        if (eatom) {
+          eatom[i] += 0.5 * e;
+          eatom[j] += 0.5 * e;
+        }
+      }
+      if (vir) {
+        w[0] += dx * gx;
+        w[1] += dy * gy;
+        w[2] += dz * gz;
+        w[3] += dx * gy;
+        w[4] += dx * gz;
+        w[5] += dy * gz;
       }
     }
     fx[i] += fxi;
@@ -219,6 +225,15 @@ static int lj_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error
   ctx->virial[6] += w[4];
   ctx->virial[5] += w[5];
   ctx->virial[7] += w[5];
+}
+
+static int lj_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  (void)err;
+  const struct lj *p = state;
+  if (ctx->eflag && ctx->vflag) lj_loop(p, ctx, true, true);
+  else if (ctx->eflag) lj_loop(p, ctx, true, false);
+  else if (ctx->vflag) lj_loop(p, ctx, false, true);
+  else lj_loop(p, ctx, false, false);
   return NNMD_OK;
 }
 

@@ -50,6 +50,8 @@ struct nnmd_force_ctx {
   const struct nnmd_units *units;
   struct nnmd_log *log;
   int64_t step;
+  bool eflag;       /* energy and per-atom energy wanted this call (else terms may skip them) */
+  bool vflag;       /* virial wanted this call */
   double energy;    /* += */
   double virial[9]; /* += */
   double *eatom;    /* [capacity] or NULL */

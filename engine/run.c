@@ -7,11 +7,57 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "box_math.h"
 #include "mem.h"
 #include "thermo.h"
 
+/* Reorder owned atoms by spatial bin (bins of half the ghost cutoff, in fractional
+ * coordinates) so that neighbours are close in memory. Ids keep the output order stable;
+ * results change only in the last bits (summation order). */
+static int sort_atoms(struct nnmd_md *md, double ghost_cut, struct nnmd_error *err) {
+  struct nnmd_system *sys = md->sys;
+  int64_t n = sys->n_local, c = sys->capacity, nb[3], nbins = 1;
+  for (int d = 0; d < 3; ++d) {
+    nb[d] = (int64_t)(md->box.width[d] / (0.5 * ghost_cut));
+    if (nb[d] < 1) nb[d] = 1;
+    if (nb[d] > 1024) nb[d] = 1024;
+    nbins *= nb[d];
+  }
+  if (nbins < 8 || n < 1000) return NNMD_OK;
+  int64_t *bin = nnmd_malloc((size_t)n * sizeof(int64_t), err);
+  int64_t *start = nnmd_calloc((size_t)nbins + 1, sizeof(int64_t), err);
+  int64_t *perm = nnmd_malloc((size_t)n * sizeof(int64_t), err);
+  int st = (bin && start && perm) ? NNMD_OK : NNMD_ERR_NOMEM;
+  for (int64_t i = 0; i < n && !st; ++i) {
+    double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]}, s[3];
+    nnmd_cart_to_frac(md->box.h_inv, md->box.lo, r, s);
+    int64_t b[3];
+    for (int d = 0; d < 3; ++d) {
+      double f = s[d] - floor(s[d]);
+      b[d] = (int64_t)(f * (double)nb[d]);
+      if (b[d] >= nb[d]) b[d] = nb[d] - 1;
+      if (b[d] < 0) b[d] = 0;
+    }
+    bin[i] = (b[2] * nb[1] + b[1]) * nb[0] + b[0];
+    start[bin[i] + 1]++;
+  }
+  if (!st) {
+    for (int64_t k = 0; k < nbins; ++k) start[k + 1] += start[k];
+    for (int64_t i = 0; i < n; ++i) perm[start[bin[i]]++] = i;
+    st = nnmd_system_permute(sys, perm, err);
+  }
+  free(bin);
+  free(start);
+  free(perm);
+  return st;
+}
+
 static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   double ghost_cut = nnmd_ff_max_cutoff(md->ff) + md->skin;
+  if (md->n_rebuilds++ % 10 == 0) {
+    int s = sort_atoms(md, ghost_cut, err);
+    if (s) return s;
+  }
   int st = nnmd_halo_borders(md->halo, md->sys, &md->box, ghost_cut, err);
   if (st) return st;
   return nnmd_ff_build_lists(md->ff, md->sys, &md->box, err);
@@ -35,7 +81,16 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
       nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)sys->capacity, sizeof(double), err))
     return NNMD_ERR_NOMEM;
   struct nnmd_force_ctx ctx = {.units = md->units, .log = md->log, .step = md->step,
-                               .eatom = md->want_eatom ? md->eatom : NULL};
+                               .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true};
+  if (md->lazy_energy) { /* energy/virial only where thermo, observers or the integrator use them */
+    unsigned f = md->integ ? md->integ->flags : 0;
+    bool sampled = md->step == md->last_step;
+    for (int k = 0; k < md->n_obs && !sampled; ++k)
+      sampled = md->obs[k].every > 0 && md->step % md->obs[k].every == 0;
+    ctx.eflag = sampled || (f & NNMD_INTEG_NEEDS_ENERGY);
+    ctx.vflag = sampled || (f & NNMD_INTEG_NEEDS_VIRIAL);
+    if (!ctx.eflag) ctx.eatom = NULL;
+  }
   bool ghost_forces = false;
   st = nnmd_ff_compute(md->ff, sys, &md->box, &ctx, &ghost_forces, err);
   st = nnmd_comm_agree(md->comm, st);
@@ -176,6 +231,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
   struct nnmd_integ_ctx ic = {.sys = md->sys, .box = &md->box, .units = md->units, .comm = md->comm,
                               .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof};
   double t_start = nnmd_wtime(), t_last = t_start;
+  md->lazy_energy = true;
   nnmd_timer_start(&md->timers, NNMD_T_LOOP);
   while (md->step < md->last_step) {
     if (md->stop_flag && *md->stop_flag) {
@@ -204,6 +260,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     if (md->progress) progress(md, t_start, &t_last);
   }
   nnmd_timer_stop(&md->timers, NNMD_T_LOOP);
+  md->lazy_energy = false;
   if (md->progress) fprintf(stdout, "\r%60s\r", "");
   int st2 = (st == NNMD_OK || st == NNMD_ERR_INTERRUPTED) ? finish(md, err) : NNMD_OK;
   nnmd_timer_stop(&md->timers, NNMD_T_TOTAL);

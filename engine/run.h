@@ -63,6 +63,8 @@ struct nnmd_md {
   double perf_t0;
   int64_t perf_step0;
   int64_t atom_steps;
+  int64_t n_rebuilds;
+  bool lazy_energy; /* inside nnmd_md_run: skip energy/virial on unsampled steps */
 };
 
 /* Ghosts, lists and forces of the initial state; observers start; step-0 sample. */
