@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "descriptor_kernels.h"
 #include "descriptor_math.h"
 #include "descriptor_pairs.h"
 #include "mem.h"
@@ -34,7 +35,7 @@ int nnmd_desc_work_reserve(const struct nnmd_desc_plan *p, struct nnmd_desc_work
   if (cap < 16) cap = 16;
   cap = (cap + 7) & ~7;
   size_t c = (size_t)cap;
-  double *geo = nnmd_calloc(12 * c, sizeof(double), err);
+  double *geo = nnmd_calloc(13 * c, sizeof(double), err);
   int *idx = nnmd_calloc(c, sizeof(int), err);
   int *te = nnmd_calloc(c, sizeof(int), err);
   size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1, nc = p->max_chan > 0 ? (size_t)p->max_chan : 1;
@@ -70,6 +71,8 @@ int nnmd_desc_work_reserve(const struct nnmd_desc_plan *p, struct nnmd_desc_work
   w->gx = geo + 9 * c;
   w->gy = geo + 10 * c;
   w->gz = geo + 11 * c;
+  w->one = geo + 12 * c;
+  for (size_t q = 0; q < c; ++q) w->one[q] = 1.0;
   w->idx = idx;
   w->tmp_e = te;
   w->fc = fc;
@@ -135,6 +138,7 @@ static void chan_exp(const struct nnmd_desc_chan *c, const double *restrict r, c
                      const double *restrict dfc, const double *restrict zw, int n,
                      double *restrict rho, double *restrict drho) {
   const double eta = c->eta, rs = c->rs;
+#pragma GCC ivdep
   for (int q = 0; q < n; ++q) {
     double t = r[q] - rs;
     double ex = nnmd_nnp_exp(-eta * t * t);
@@ -144,34 +148,15 @@ static void chan_exp(const struct nnmd_desc_chan *c, const double *restrict r, c
   }
 }
 
-static void chan_poly(const struct nnmd_desc_chan *c, const double *restrict r, const double *restrict zw,
-                      int n, double *restrict rho, double *restrict drho) {
-  const int core = c->core, asym = c->asym;
-  const double m = c->m, iw = c->iw;
-  for (int q = 0; q < n; ++q) {
-    double v, dv;
-    nnmd_nnp_compact(core, asym, r[q], m, iw, &v, &dv);
-    rho[q] = zw[q] * v;
-    drho[q] = zw[q] * dv;
-  }
-}
-
-static void ones(double *a, int n) {
-  for (int q = 0; q < n; ++q) a[q] = 1.0;
-}
-
 void nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec) {
   const struct nnmd_desc_elem *E = &p->elem[ec];
   const size_t cap = (size_t)w->cap;
   const int n = w->n, type = p->cutoff_type;
   for (int s = 0; s < E->n_slot; ++s) {
     const double rc = p->slot_rc[E->slot_off + s], ri = p->alpha * rc;
-    double *f = w->fc + s * cap, *df = w->dfc + s * cap;
-    const double *r = w->r;
-    for (int q = 0; q < n; ++q) nnmd_nnp_cutoff(type, r[q], rc, ri, &f[q], &df[q]);
+    nnmd_k_cutoff(type, w->r, n, rc, ri, w->fc + s * cap, w->dfc + s * cap);
   }
-  double *unit = w->grad_r; /* Z weight 1 for unweighted channels (grad_r is free until pass 2) */
-  ones(unit, n);
+  const double *unit = w->one;
   for (int c = 0; c < E->n_chan; ++c) {
     const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + c];
     double *rho = w->rho + c * cap, *drho = w->drho + c * cap;
@@ -188,7 +173,7 @@ void nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w,
         chan_exp(ch, w->r + a, w->fc + ch->slot * cap + a, w->dfc + ch->slot * cap + a, zw + a, len, rho + a,
                  drho + a);
       else
-        chan_poly(ch, w->r + a, zw + a, len, rho + a, drho + a);
+        nnmd_k_compact(ch->core, ch->asym, w->r + a, zw + a, len, ch->m, ch->iw, rho + a, drho + a);
     }
   }
 }

@@ -108,6 +108,7 @@ struct nnmd_desc_work {
   int n;                                    /* neighbours gathered */
   int bstart[NNMD_NNP_MAX_ELEM + 1];        /* bucket e: [bstart[e], bstart[e+1]) */
   double *dx, *dy, *dz, *r, *ux, *uy, *uz, *zw; /* neighbour geometry, Z weight */
+  double *one;                              /* [cap] ones (unit weights) */
   int *idx;                                 /* caller's index of each neighbour */
   double *fc, *dfc;                         /* [max_slot][cap] */
   double *rho, *drho;                       /* [max_chan][cap] */

@@ -93,10 +93,61 @@ static inline NNMD_HD double nnmd_nnp_exp(double x) {
   return x < -708.0 ? 0.0 : v;
 }
 
+/* sqrt(x) for x >= 0 that vectorises: with -fno-math-errno (or on CUDA) the hardware sqrt;
+ * otherwise gcc keeps a scalar errno path for sqrt, so use 1/sqrt by a bit-level estimate
+ * and four Newton steps (relative error < 1e-20 before the final product; result within
+ * 1 ulp of sqrt). x = 0 gives 0. */
+static inline NNMD_HD double nnmd_nnp_sqrt(double x) {
+#if defined(__CUDACC__) || defined(__NO_MATH_ERRNO__)
+  return sqrt(x);
+#else
+  uint64_t bits = 0x5FE6EB50C7B537A9ull - (nnmd_nnp_double_to_bits(x) >> 1);
+  double y = nnmd_nnp_bits_to_double(bits), hx = 0.5 * x;
+  y = y * (1.5 - hx * y * y);
+  y = y * (1.5 - hx * y * y);
+  y = y * (1.5 - hx * y * y);
+  y = y * (1.5 - hx * y * y);
+  double s = x * y;
+  s = s + 0.5 * y * (x - s * s);
+  return x > 0.0 ? s : 0.0;
+#endif
+}
+
 /* tanh(y) for y >= 0 from one exponential: (1 - e^-2y) / (1 + e^-2y). */
 static inline NNMD_HD double nnmd_nnp_tanh_pos(double y) {
   double e = nnmd_nnp_exp(-2.0 * y);
   return (1.0 - e) / (1.0 + e);
+}
+
+/* acos(x) for -1 <= x <= 1, branch-free so that loops vectorise (libm acos does not).
+ * asin(s) = s + s^3 P(s^2) on s in [0, 1/2], P a degree-13 polynomial (Chebyshev
+ * interpolation of the asin series in 60-digit arithmetic, max error 1e-18); then
+ * acos(x) = pi/2 - asin(x) for |x| <= 1/2, 2 asin(sqrt((1-x)/2)) for x > 1/2 and
+ * pi - 2 asin(sqrt((1+x)/2)) for x < -1/2. Error about 1 ulp. */
+static inline NNMD_HD double nnmd_nnp_acos(double x) {
+  const double pio2_hi = 1.57079632679489655800e+00, pio2_lo = 6.12323399573676603587e-17;
+  double ax = fabs(x);
+  int big = ax > 0.5;
+  double z = big ? 0.5 * (1.0 - ax) : ax * ax;
+  double s = big ? nnmd_nnp_sqrt(z) : ax;
+  double p = 2.96120112649551209e-02;
+  p = p * z - 1.92416717467430408e-02;
+  p = p * z + 1.95545133361233782e-02;
+  p = p * z + 3.04487990945567734e-03;
+  p = p * z + 9.31956079476744560e-03;
+  p = p * z + 9.62184297010028160e-03;
+  p = p * z + 1.15664596121216687e-02;
+  p = p * z + 1.39637800122035700e-02;
+  p = p * z + 1.73528165403254962e-02;
+  p = p * z + 2.23721574435072207e-02;
+  p = p * z + 3.03819444755323402e-02;
+  p = p * z + 4.46428571425518950e-02;
+  p = p * z + 7.50000000000011768e-02;
+  p = p * z + 1.66666666666666657e-01;
+  double as = s + s * z * p; /* asin(s) */
+  double small = pio2_hi - ((x < 0.0 ? -as : as) - pio2_lo);
+  double large = x > 0.0 ? 2.0 * as : (pio2_hi - as) * 2.0 + 2.0 * pio2_lo;
+  return big ? large : small;
 }
 
 /* x^n for integer n >= 0 by repeated squaring (n2p2 utility.cpp pow_int semantics). */

@@ -15,8 +15,7 @@
  * Sums across k use 8 partial sums (nnmd_desc_sum), so only rounding differs from n2p2.
  */
 #include <math.h>
-#include <string.h>
-
+#include "descriptor_kernels.h"
 #include "descriptor_math.h"
 #include "descriptor_pairs.h"
 
@@ -105,48 +104,51 @@ static void geometry(const struct nnmd_desc_work *w, int j, int ks, int nk, int 
   const double ujx = w->ux[j], ujy = w->uy[j], ujz = w->uz[j];
   const double *restrict ux = w->ux + ks, *restrict uy = w->uy + ks, *restrict uz = w->uz + ks;
   double *restrict cs = b->cs;
+#pragma GCC ivdep
   for (int k = 0; k < nk; ++k) cs[k] = ujx * ux[k] + ujy * uy[k] + ujz * uz[k];
   if (!narrow) return;
   const double djx = w->dx[j], djy = w->dy[j], djz = w->dz[j];
   const double *restrict dx = w->dx + ks, *restrict dy = w->dy + ks, *restrict dz = w->dz + ks;
   double *restrict rjk = b->rjk, *restrict wx = b->wx, *restrict wy = b->wy, *restrict wz = b->wz;
+  if (!need_w) {
+#pragma GCC ivdep
+    for (int k = 0; k < nk; ++k) {
+      double ex = dx[k] - djx, ey = dy[k] - djy, ez = dz[k] - djz;
+      rjk[k] = nnmd_nnp_sqrt(ex * ex + ey * ey + ez * ez);
+    }
+    return;
+  }
+#pragma GCC ivdep
   for (int k = 0; k < nk; ++k) {
     double ex = dx[k] - djx, ey = dy[k] - djy, ez = dz[k] - djz;
-    double r = sqrt(ex * ex + ey * ey + ez * ez);
+    double r = nnmd_nnp_sqrt(ex * ex + ey * ey + ez * ez), ir = 1.0 / r;
     rjk[k] = r;
-    if (need_w) {
-      double ir = 1.0 / r;
-      wx[k] = ex * ir;
-      wy[k] = ey * ir;
-      wz[k] = ez * ir;
-    }
+    wx[k] = ex * ir;
+    wy[k] = ey * ir;
+    wz[k] = ez * ir;
   }
 }
 
 /* Narrow types: Q_a(r_jk) and dQ_a/dr_jk for every local channel. */
 static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
-                        const struct nnmd_desc_group *g, int nk, struct pbuf *b) {
+                        const struct nnmd_desc_group *g, const double *one, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
   const double *restrict rjk = b->rjk;
-  if (!g->poly) {
-    const int type = p->cutoff_type;
+  if (!g->poly)
     for (int t = 0; t < g->n_slot; ++t) {
       int s = p->gslot[g->s_off + t];
-      const double rc = p->slot_rc[E->slot_off + s], ri = p->alpha * rc;
-      double *restrict f = b->fcjk + s * cap, *restrict df = b->dfcjk + s * cap;
-      for (int k = 0; k < nk; ++k) nnmd_nnp_cutoff(type, rjk[k], rc, ri, &f[k], &df[k]);
+      const double rc = p->slot_rc[E->slot_off + s];
+      nnmd_k_cutoff(p->cutoff_type, rjk, nk, rc, p->alpha * rc, b->fcjk + s * cap, b->dfcjk + s * cap);
     }
-  }
   for (int a = 0; a < g->n_a; ++a) {
     const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + p->achan[g->a_off + a]];
     double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
     if (g->poly) {
-      const int core = ch->core, asym = ch->asym;
-      const double m = ch->m, iw = ch->iw;
-      for (int k = 0; k < nk; ++k) nnmd_nnp_compact(core, asym, rjk[k], m, iw, &Q[k], &dQ[k]);
+      nnmd_k_compact(ch->core, ch->asym, rjk, one, nk, ch->m, ch->iw, Q, dQ);
     } else {
       const double eta = ch->eta, rs = ch->rs;
       const double *restrict f = b->fcjk + ch->slot * cap, *restrict df = b->dfcjk + ch->slot * cap;
+#pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
         double t = rjk[k] - rs;
         double ex = nnmd_nnp_exp(-eta * t * t);
@@ -159,42 +161,46 @@ static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_e
 
 /* out = base^e for integer e >= 0 (repeated squaring, staged over the array). */
 static void powi_arr(const double *restrict base, int n, int e, double *restrict out, double *restrict tmp) {
+#pragma GCC ivdep
   for (int k = 0; k < n; ++k) out[k] = 1.0;
   if (e <= 0) return;
+#pragma GCC ivdep
   for (int k = 0; k < n; ++k) tmp[k] = base[k];
   for (;;) {
-    if (e & 1)
+    if (e & 1) {
+#pragma GCC ivdep
       for (int k = 0; k < n; ++k) out[k] *= tmp[k];
+    }
     e >>= 1;
     if (!e) break;
+#pragma GCC ivdep
     for (int k = 0; k < n; ++k) tmp[k] *= tmp[k];
   }
 }
 
-/* A_b and dA_b/dcos for every angular factor of the group. */
-static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g, int nk,
+/* A_b and (if deriv) dA_b/dcos for every angular factor of the group. */
+static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g, int nk, int deriv,
                          struct pbuf *b) {
   const size_t cap = b->cap;
   const double *restrict cs = b->cs;
   if (g->poly) {
     double *restrict th = b->th, *restrict isn = b->isn, *restrict valid = b->valid;
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double c = cs[k];
       int ok = c > -1.0 && c < 1.0;
-      th[k] = ok ? acos(c) : 0.0;
-      isn[k] = ok ? 1.0 / sqrt(1.0 - c * c) : 0.0;
+      double cc = ok ? c : 0.0;
+      th[k] = nnmd_nnp_acos(cc);
+      isn[k] = ok ? -1.0 / nnmd_nnp_sqrt(1.0 - cc * cc) : 0.0;
       valid[k] = ok ? 1.0 : 0.0;
     }
     for (int i = 0; i < g->n_b; ++i) {
       const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
-      const int core = an->core;
-      const double m = an->m, iw = an->iw;
       double *restrict A = b->A + i * cap, *restrict dA = b->dA + i * cap;
-      for (int k = 0; k < nk; ++k) {
-        double v, dv;
-        nnmd_nnp_compact(core, 0, th[k], m, iw, &v, &dv);
-        A[k] = v * valid[k];
-        dA[k] = -dv * isn[k];
+      nnmd_k_compact(an->core, 0, th, valid, nk, an->m, an->iw, A, dA);
+      if (deriv) {
+#pragma GCC ivdep
+        for (int k = 0; k < nk; ++k) dA[k] *= isn[k];
       }
     }
     return;
@@ -204,6 +210,8 @@ static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_
     const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
     const double lambda = an->lambda, pref = an->pref, zeta = an->zeta;
     double *restrict A = b->A + i * cap, *restrict dA = b->dA + i * cap;
+    if (nnmd_k_angexp(an->izeta, lambda, pref, cs, nk, A, deriv ? dA : NULL)) continue;
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) base[k] = 1.0 + lambda * cs[k];
     if (an->izeta >= 1) {
       powi_arr(base, nk, an->izeta - 1, q, b->t1);
@@ -211,6 +219,7 @@ static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_
       for (int k = 0; k < nk; ++k) q[k] = base[k] > 0.0 ? pow(base[k], zeta - 1.0) : 0.0;
     }
     const double pz = pref * zeta * lambda;
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       int ok = base[k] > 0.0;
       A[k] = ok ? pref * q[k] * base[k] : 0.0;
@@ -235,14 +244,15 @@ void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_de
     if (nk <= 0) continue;
     geometry(w, j, ks, nk, g->narrow, 0, &b);
     if (g->narrow) {
-      pair_radial(p, E, g, nk, &b);
+      pair_radial(p, E, g, w->one, nk, &b);
       for (int a = 0; a < g->n_a; ++a) {
         const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict Q = b.Q + a * cap;
         double *restrict P = b.P + a * cap;
+#pragma GCC ivdep
         for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
       }
     }
-    pair_angular(p, g, nk, &b);
+    pair_angular(p, g, nk, 0, &b);
     for (int m = 0; m < g->n_m; ++m) {
       const int a = mem[m].a;
       const double rj = w->rho[ach[a] * cap + j];
@@ -258,13 +268,14 @@ static void member_weights(const struct nnmd_desc_group *g, const struct nnmd_de
                            const double *c, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
   for (int a = 0; a < g->n_a; ++a) {
-    memset(b->X + a * cap, 0, (size_t)nk * sizeof(double));
-    memset(b->Y + a * cap, 0, (size_t)nk * sizeof(double));
+    double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
+    for (int k = 0; k < nk; ++k) X[k] = Y[k] = 0.0;
   }
   for (int m = 0; m < g->n_m; ++m) {
     const double cm = c[mem[m].sf];
     double *restrict X = b->X + mem[m].a * cap, *restrict Y = b->Y + mem[m].a * cap;
     const double *restrict A = b->A + mem[m].b * cap, *restrict dA = b->dA + mem[m].b * cap;
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       X[k] += cm * A[k];
       Y[k] += cm * dA[k];
@@ -277,6 +288,7 @@ static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_
                         int j, int ks, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
   double *restrict Dij = b->Dij, *restrict Dik = b->Dik, *restrict Djk = b->Djk, *restrict Dc = b->Dc;
+#pragma GCC ivdep
   for (int k = 0; k < nk; ++k) Dij[k] = Dik[k] = Djk[k] = Dc[k] = 0.0;
   for (int a = 0; a < g->n_a; ++a) {
     const double rj = w->rho[ach[a] * cap + j], drj = w->drho[ach[a] * cap + j];
@@ -285,6 +297,7 @@ static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_
     const double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
     if (g->narrow) {
       const double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
+#pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
         double xq = X[k] * Q[k];
         Dij[k] += drj * rk[k] * xq;
@@ -293,6 +306,7 @@ static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_
         Dc[k] += rj * rk[k] * Q[k] * Y[k];
       }
     } else {
+#pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
         Dij[k] += drj * rk[k] * X[k];
         Dik[k] += rj * drk[k] * X[k];
@@ -313,6 +327,7 @@ static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narr
   double *restrict gr = w->grad_r + ks;
   double *restrict jx = b->jx, *restrict jy = b->jy, *restrict jz = b->jz;
   if (narrow) {
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double c = cs[k], aj = Dc[k] * irj, ak = Dc[k] / rr[k], q = Djk[k];
       jx[k] = aj * (ux[k] - c * ujx) - q * wx[k];
@@ -324,6 +339,7 @@ static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narr
       gr[k] += Dik[k];
     }
   } else {
+#pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double c = cs[k], aj = Dc[k] * irj, ak = Dc[k] / rr[k];
       jx[k] = aj * (ux[k] - c * ujx);
@@ -356,8 +372,8 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
     int ks = same ? j + 1 : k0, nk = k1 - ks;
     if (nk <= 0) continue;
     geometry(w, j, ks, nk, g->narrow, 1, &b);
-    if (g->narrow) pair_radial(p, E, g, nk, &b);
-    pair_angular(p, g, nk, &b);
+    if (g->narrow) pair_radial(p, E, g, w->one, nk, &b);
+    pair_angular(p, g, nk, 1, &b);
     member_weights(g, mem, c, nk, &b);
     pair_derivs(g, w, ach, j, ks, nk, &b);
     pair_chain(w, j, ks, nk, g->narrow, &b);
