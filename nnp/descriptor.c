@@ -26,6 +26,7 @@ void nnmd_desc_work_free(struct nnmd_desc_work *w) {
   free(w->rho);
   free(w->pb);
   free(w->tmp_e);
+  free(w->tape);
   free(w);
 }
 
@@ -148,8 +149,32 @@ static void chan_exp(const struct nnmd_desc_chan *c, const double *restrict r, c
   }
 }
 
-void nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec) {
+/* Tape doubles needed by the narrow groups of element ec for the gathered neighbours. */
+static size_t tape_need(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, int ec) {
   const struct nnmd_desc_elem *E = &p->elem[ec];
+  size_t need = 0;
+  for (int k = 0; k < E->n_grp; ++k) {
+    const struct nnmd_desc_group *g = &p->grp[E->grp_off + k];
+    if (!g->narrow) continue;
+    size_t n1 = g->e1 < 0 ? (size_t)w->n : (size_t)(w->bstart[g->e1 + 1] - w->bstart[g->e1]);
+    size_t n2 = g->e2 < 0 ? (size_t)w->n : (size_t)(w->bstart[g->e2 + 1] - w->bstart[g->e2]);
+    size_t pairs = g->e1 == g->e2 ? n1 * (n1 > 0 ? n1 - 1 : 0) / 2 : n1 * n2;
+    need += pairs * (1 + 2 * (size_t)g->n_a);
+  }
+  return need;
+}
+
+int nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec,
+                      struct nnmd_error *err) {
+  const struct nnmd_desc_elem *E = &p->elem[ec];
+  size_t need = tape_need(p, w, ec);
+  if (need > w->tape_cap) {
+    size_t cap = need + need / 4 + 1024;
+    double *t = realloc(w->tape, cap * sizeof(double));
+    if (!t) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory for the descriptor pair tape (%zu doubles)", cap);
+    w->tape = t;
+    w->tape_cap = cap;
+  }
   const size_t cap = (size_t)w->cap;
   const int n = w->n, type = p->cutoff_type;
   for (int s = 0; s < E->n_slot; ++s) {
@@ -176,6 +201,7 @@ void nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w,
         nnmd_k_compact(ch->core, ch->asym, w->r + a, zw + a, len, ch->m, ch->iw, rho + a, drho + a);
     }
   }
+  return NNMD_OK;
 }
 
 /* Neighbour range of a radial SF. */
@@ -188,6 +214,7 @@ void nnmd_desc_values(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, 
   const struct nnmd_desc_elem *E = &p->elem[ec];
   const size_t cap = (size_t)w->cap;
   for (int s = 0; s < E->n_sf; ++s) g[s] = 0.0;
+  w->tape_pos = 0;
   for (int k = 0; k < E->n_rsf; ++k) {
     const struct nnmd_desc_rsf *rs = &p->rsf[E->rsf_off + k];
     int a, b;
@@ -206,6 +233,7 @@ void nnmd_desc_gradient(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w
   memset(w->gx, 0, (size_t)n * sizeof(double));
   memset(w->gy, 0, (size_t)n * sizeof(double));
   memset(w->gz, 0, (size_t)n * sizeof(double));
+  w->tape_pos = 0;
   for (int k = 0; k < E->n_rsf; ++k) {
     const struct nnmd_desc_rsf *rs = &p->rsf[E->rsf_off + k];
     const double cs = c[rs->sf];

@@ -115,6 +115,8 @@ struct nnmd_desc_work {
   double *grad_r, *gx, *gy, *gz;            /* pass 2: dE/dr_j (radial) and vector part */
   double *pb;                               /* pair scratch */
   size_t pb_len;
+  double *tape;                             /* narrow-type pair factors, pass 1 -> pass 2 */
+  size_t tape_cap, tape_pos;
   int *tmp_e;
   double *tmp;                              /* gather scratch */
 };
@@ -131,7 +133,8 @@ int nnmd_desc_work_reserve(const struct nnmd_desc_plan *p, struct nnmd_desc_work
 void nnmd_desc_gather(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec, int n,
                       const double *dx, const double *dy, const double *dz, const int *elem,
                       const int *idx);
-void nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec);
+/* f_c, channels and the pair-tape capacity of the gathered atom. */
+int nnmd_desc_prepare(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec, struct nnmd_error *err);
 /* Raw SF values of the central atom, g[0..n_sf). */
 void nnmd_desc_values(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec, double *g);
 /* Gradient of sum_s c[s] G_s w.r.t. each neighbour vector d_j:

@@ -8,6 +8,9 @@
  *   pair radial Q_a(r_jk), Q_a' (narrow types; f_c(r_jk) once per distinct rc)
  *   angular    A_b(cos), dA_b/dcos (exp: staged integer powers; poly: theta = acos(cos))
  * Pass 1 (values): G_s += rho_a(j) * sum_k rho_a(k) Q_a A_b for every member s = (a, b).
+ * The pair radial factors Q_a, Q_a' and 1/r_jk of the narrow types (the exp/tanh-heavy part)
+ * are written to a per-atom "tape" in pass 1 and read back in pass 2, in the same order;
+ * the tape is scratch of the work (O(pairs of one atom)), not a per-atom store.
  * Pass 2 (gradient of sum_s c_s G_s): per partner, X_a = sum_{s in a} c_s A_b and
  * Y_a = sum c_s A_b' give dT/dr_ij, dT/dr_ik, dT/dr_jk, dT/dcos; the chain rule with
  *   d r_ij/d d_j = u_j,  d cos/d d_j = (u_k - cos u_j)/r_ij,  d r_jk/d d_j = -w
@@ -24,7 +27,10 @@ struct pbuf {
   size_t cap;
   double *cs, *rjk, *wx, *wy, *wz, *th, *isn, *valid, *t1;
   double *fcjk, *dfcjk; /* [max_slot][cap] */
-  double *Q, *dQ, *P;   /* [max_a][cap] */
+  double *Q, *dQ;       /* narrow types: the current tape block, [n_a][qs] each */
+  size_t qs;
+  double *irjk;         /* tape: 1/r_jk of the current block */
+  double *P;            /* [max_a][cap] */
   double *A, *dA;       /* [max_b][cap] */
   double *X, *Y;        /* [max_a][cap] */
   double *Dij, *Dik, *Djk, *Dc, *jx, *jy, *jz;
@@ -52,10 +58,9 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   q += ns * c;
   b->dfcjk = q;
   q += ns * c;
-  b->Q = q;
-  q += na * c;
-  b->dQ = q;
-  q += na * c;
+  q += 2 * na * c; /* (formerly Q, dQ: now on the tape) */
+  b->Q = b->dQ = b->irjk = NULL;
+  b->qs = 0;
   b->P = q;
   q += na * c;
   b->X = q;
@@ -99,6 +104,8 @@ static void group_ranges(const struct nnmd_desc_group *g, const struct nnmd_desc
   }
 }
 
+/* cos_jk for the partner run; narrow types: pass 1 (need_w = 0) computes r_jk and stores
+ * 1/r_jk on the tape, pass 2 (need_w = 1) reads it back and forms w = (d_k - d_j)/r_jk. */
 static void geometry(const struct nnmd_desc_work *w, int j, int ks, int nk, int narrow, int need_w,
                      struct pbuf *b) {
   const double ujx = w->ux[j], ujy = w->uy[j], ujz = w->uz[j];
@@ -109,27 +116,38 @@ static void geometry(const struct nnmd_desc_work *w, int j, int ks, int nk, int 
   if (!narrow) return;
   const double djx = w->dx[j], djy = w->dy[j], djz = w->dz[j];
   const double *restrict dx = w->dx + ks, *restrict dy = w->dy + ks, *restrict dz = w->dz + ks;
-  double *restrict rjk = b->rjk, *restrict wx = b->wx, *restrict wy = b->wy, *restrict wz = b->wz;
+  double *restrict rjk = b->rjk, *restrict ir = b->irjk;
   if (!need_w) {
 #pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double ex = dx[k] - djx, ey = dy[k] - djy, ez = dz[k] - djz;
-      rjk[k] = nnmd_nnp_sqrt(ex * ex + ey * ey + ez * ez);
+      double r = nnmd_nnp_sqrt(ex * ex + ey * ey + ez * ez);
+      rjk[k] = r;
+      ir[k] = 1.0 / r;
     }
     return;
   }
+  double *restrict wx = b->wx, *restrict wy = b->wy, *restrict wz = b->wz;
 #pragma GCC ivdep
   for (int k = 0; k < nk; ++k) {
-    double ex = dx[k] - djx, ey = dy[k] - djy, ez = dz[k] - djz;
-    double r = nnmd_nnp_sqrt(ex * ex + ey * ey + ez * ez), ir = 1.0 / r;
-    rjk[k] = r;
-    wx[k] = ex * ir;
-    wy[k] = ey * ir;
-    wz[k] = ez * ir;
+    wx[k] = (dx[k] - djx) * ir[k];
+    wy[k] = (dy[k] - djy) * ir[k];
+    wz[k] = (dz[k] - djz) * ir[k];
   }
 }
 
-/* Narrow types: Q_a(r_jk) and dQ_a/dr_jk for every local channel. */
+/* Point the pair buffer at the next tape block: [1/r_jk][Q_a ...][dQ_a ...], nk each. */
+static void tape_block(struct nnmd_desc_work *w, const struct nnmd_desc_group *g, int nk, struct pbuf *b) {
+  double *t = w->tape + w->tape_pos;
+  b->irjk = t;
+  b->Q = t + nk;
+  b->dQ = t + (size_t)nk * (1 + (size_t)g->n_a);
+  b->qs = (size_t)nk;
+  w->tape_pos += (size_t)nk * (1 + 2 * (size_t)g->n_a);
+}
+
+/* Narrow types (pass 1 only; pass 2 reads the tape): Q_a(r_jk) and dQ_a/dr_jk for every
+ * local channel. */
 static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
                         const struct nnmd_desc_group *g, const double *one, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
@@ -142,7 +160,7 @@ static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_e
     }
   for (int a = 0; a < g->n_a; ++a) {
     const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + p->achan[g->a_off + a]];
-    double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
+    double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs;
     if (g->poly) {
       nnmd_k_compact(ch->core, ch->asym, rjk, one, nk, ch->m, ch->iw, Q, dQ);
     } else {
@@ -242,11 +260,12 @@ void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_de
     if (w->r[j] >= g->rc) continue;
     int ks = same ? j + 1 : k0, nk = k1 - ks;
     if (nk <= 0) continue;
+    if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 0, &b);
     if (g->narrow) {
       pair_radial(p, E, g, w->one, nk, &b);
       for (int a = 0; a < g->n_a; ++a) {
-        const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict Q = b.Q + a * cap;
+        const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict Q = b.Q + a * b.qs;
         double *restrict P = b.P + a * cap;
 #pragma GCC ivdep
         for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
@@ -296,7 +315,7 @@ static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_
     const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict drk = w->drho + ach[a] * cap + ks;
     const double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
     if (g->narrow) {
-      const double *restrict Q = b->Q + a * cap, *restrict dQ = b->dQ + a * cap;
+      const double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs;
 #pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
         double xq = X[k] * Q[k];
@@ -360,6 +379,7 @@ static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narr
 void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
                               const struct nnmd_desc_group *g, struct nnmd_desc_work *w,
                               const double *c) {
+  (void)E; /* pair radial factors come from the tape */
   struct pbuf b;
   pbuf_map(p, w, &b);
   const int same = g->e1 == g->e2;
@@ -371,8 +391,8 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
     if (w->r[j] >= g->rc) continue;
     int ks = same ? j + 1 : k0, nk = k1 - ks;
     if (nk <= 0) continue;
+    if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 1, &b);
-    if (g->narrow) pair_radial(p, E, g, w->one, nk, &b);
     pair_angular(p, g, nk, 1, &b);
     member_weights(g, mem, c, nk, &b);
     pair_derivs(g, w, ach, j, ks, nk, &b);

@@ -352,7 +352,7 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
       h->nb_idx[k] = j;
     }
     nnmd_desc_gather(h->plan, h->work, ec, cnt, ndx, ndy, ndz, h->nb_e, h->nb_idx);
-    nnmd_desc_prepare(h->plan, h->work, ec);
+    if ((st = nnmd_desc_prepare(h->plan, h->work, ec, err))) return st;
     nnmd_desc_values(h->plan, h->work, ec, h->g);
     nwarn += extrapolation(h, ctx, i, ec, h->g);
     double *rd = h->record ? h->rec_d + i * msf : NULL;
