@@ -6,7 +6,8 @@
  * simple stages so that gcc vectorises each stage (no sums across k inside a stage):
  *   geometry   cos_jk = u_j . u_k; narrow types also r_jk and w = (d_k - d_j) / r_jk
  *   pair radial Q_a(r_jk), Q_a' (narrow types; f_c(r_jk) once per distinct rc)
- *   angular    A_b(cos), dA_b/dcos (exp: staged integer powers; poly: theta = acos(cos))
+ *   angular    A_b(cos), dA_b/dcos (exp: integer powers; poly: theta = acos(cos), with
+ *              collinear pairs included, see pair_angular)
  * Pass 1 (values): G_s += rho_a(j) * sum_k rho_a(k) Q_a A_b for every member s = (a, b).
  * The pair radial factors Q_a, Q_a' and 1/r_jk of the narrow types (the exp/tanh-heavy part)
  * are written to a per-atom "tape" in pass 1 and read back in pass 2, in the same order;
@@ -197,25 +198,30 @@ static void powi_arr(const double *restrict base, int n, int e, double *restrict
 }
 
 /* A_b and (if deriv) dA_b/dcos for every angular factor of the group. */
-static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g, int nk, int deriv,
-                         struct pbuf *b) {
+static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g, const double *one,
+                         int nk, int deriv, struct pbuf *b) {
   const size_t cap = b->cap;
   const double *restrict cs = b->cs;
   if (g->poly) {
-    double *restrict th = b->th, *restrict isn = b->isn, *restrict valid = b->valid;
+    /* theta = acos(cos), cos clamped to [-1, 1]. Unlike n2p2, exactly collinear pairs
+     * (|cos| = 1) are NOT skipped: they take the limit value A(0) or A(pi), so G stays
+     * continuous (an atom's own images at +-L in a cell thinner than the cutoff are always
+     * collinear, and rounding decides whether cos is -1 or -1 + ulp). There grad(cos) = 0,
+     * so dA/dcos is set to 0; elsewhere dA/dcos = -C'(theta) / sin(theta) with
+     * sin^2 = (1 - cos)(1 + cos), accurate near +-1. */
+    double *restrict th = b->th, *restrict isn = b->isn;
 #pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double c = cs[k];
-      int ok = c > -1.0 && c < 1.0;
-      double cc = ok ? c : 0.0;
+      double cc = c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
+      double s2 = (1.0 - cc) * (1.0 + cc);
       th[k] = nnmd_nnp_acos(cc);
-      isn[k] = ok ? -1.0 / nnmd_nnp_sqrt(1.0 - cc * cc) : 0.0;
-      valid[k] = ok ? 1.0 : 0.0;
+      isn[k] = s2 > 0.0 ? -1.0 / nnmd_nnp_sqrt(s2) : 0.0;
     }
     for (int i = 0; i < g->n_b; ++i) {
       const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
       double *restrict A = b->A + i * cap, *restrict dA = b->dA + i * cap;
-      nnmd_k_compact(an->core, 0, th, valid, nk, an->m, an->iw, A, dA);
+      nnmd_k_compact(an->core, 0, th, one, nk, an->m, an->iw, A, dA);
       if (deriv) {
 #pragma GCC ivdep
         for (int k = 0; k < nk; ++k) dA[k] *= isn[k];
@@ -271,7 +277,7 @@ void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_de
         for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
       }
     }
-    pair_angular(p, g, nk, 0, &b);
+    pair_angular(p, g, w->one, nk, 0, &b);
     for (int m = 0; m < g->n_m; ++m) {
       const int a = mem[m].a;
       const double rj = w->rho[ach[a] * cap + j];
@@ -393,7 +399,7 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
     if (nk <= 0) continue;
     if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 1, &b);
-    pair_angular(p, g, nk, 1, &b);
+    pair_angular(p, g, w->one, nk, 1, &b);
     member_weights(g, mem, c, nk, &b);
     pair_derivs(g, w, ach, j, ks, nk, &b);
     pair_chain(w, j, ks, nk, g->narrow, &b);
