@@ -197,7 +197,7 @@ static inline NNMD_HD void nnmd_nnp_core(int core, double x, double *f, double *
 }
 
 /* coth(1)^3: normalises TANH so that f_c(0) = 1. */
-#define NNMD_NNP_TANH_NORM 1.9937739607388914 /* ((e + 1/e) / (e - 1/e))^3 */
+#define NNMD_NNP_TANH_NORM 2.2637537952253508 /* ((e + 1/e) / (e - 1/e))^3 = coth(1)^3 */
 
 /* f_c(r) and df_c/dr for cutoff type `type`, cutoff rc, inner radius ri = alpha rc
  * (ri is ignored by HARD, TANHU and TANH). r must be >= 0. Written without early returns
