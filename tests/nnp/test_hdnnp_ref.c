@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hdnnp.h"
+#include "model.h"
 #include "nnp_test_util.c"
 
 static const char *const k_models[] = {"H2O_RPBE-D3",       "H2O_RPBE-D3-offsets", "Cu2S_PBE",
@@ -131,6 +132,44 @@ static void run_model(const char *model) {
 START_TEST(reference_model) { run_model(k_models[_i]); }
 END_TEST
 
+/* n2p2's own listing of the sorted SF order (sf_order.txt: index, ..., input.nn line) must
+ * equal ours for every element: exact. */
+START_TEST(sf_order) {
+  const char *model = k_models[_i];
+  char path[1024], dir[1024];
+  if (!nt_model_path(path, sizeof path, model, "sf_order.txt")) return;
+  nt_model_path(dir, sizeof dir, model, "");
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct nnmd_nnp_model *m = NULL;
+  ck_assert_int_eq(nnmd_nnp_model_load(dir, &m, &err), 0);
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  char line[512];
+  int e = -1, checked = 0;
+  char sym[8] = "";
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "Short range atomic symmetry functions element %7s", sym) == 1) {
+      e = nnmd_nnp_model_element(m, sym);
+      ck_assert_int_ge(e, 0);
+      continue;
+    }
+    int ind;
+    char ec[8];
+    if (line[0] == '#' || sscanf(line, "%d %7s", &ind, ec) != 2 || e < 0) continue;
+    int ln = atoi(strrchr(line, ' ') + 1);
+    ck_assert_int_le(ind, m->n_sf[e]);
+    ck_assert_msg(m->sf[m->sf_off[e] + ind - 1].line == ln, "%s %s SF %d: line %d, n2p2 line %d", model, sym, ind,
+                  m->sf[m->sf_off[e] + ind - 1].line, ln);
+    ++checked;
+  }
+  fclose(f);
+  ck_assert_int_eq(checked, m->n_sf_total);
+  nnmd_nnp_model_free(m);
+  nnmd_error_clear(&err);
+}
+END_TEST
+
 int main(void) {
   char p[1024];
   nt_shared_path(p, sizeof p, "models/LJ/input.nn");
@@ -144,6 +183,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   int n = 0;
   while (k_models[n]) ++n;
+  tcase_add_loop_test(tc, sf_order, 0, n);
   tcase_add_loop_test(tc, reference_model, 0, n);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
