@@ -208,9 +208,14 @@ static void hdnnp_print(const void *state, struct nnmd_log *log) {
     snprintf(t, sizeof t, "%s%s(%d SF)", e ? " " : "", m->sym[e], m->n_sf[e]);
     strncat(els, t, sizeof els - strlen(els) - 1);
   }
-  nnmd_log_info(log, "potential hdnnp: model '%s', elements %s, cutoff %.4f A%s%s", m->dir, els, h->rc,
-                m->normalized ? ", normalised" : "",
-                h->cfl == 1.0 && h->cfe == 1.0 ? "" : ", converted from bohr/hartree where set");
+  char units[160];
+  if (h->cfl == 1.0 && h->cfe == 1.0)
+    snprintf(units, sizeof units, "no unit conversion");
+  else
+    snprintf(units, sizeof units, "model length = %.10g x engine length, model energy = %.10g x engine energy",
+             h->cfl, h->cfe);
+  nnmd_log_info(log, "potential hdnnp: model '%s', elements %s, cutoff %.4f A, %s%s", m->dir, els, h->rc, units,
+                m->normalized ? ", normalised model" : "");
 }
 
 /* Capacity of the gather arrays and the per-atom records. */
