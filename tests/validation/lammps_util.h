@@ -103,8 +103,8 @@ static inline void lmpu_rmdir(const char *dir) {
   char p[LMPU_PATH];
   while ((e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    unlink(p);
+    int w = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    if (w > 0 && (size_t)w < sizeof p) unlink(p);
   }
   closedir(d);
   rmdir(dir);

@@ -21,13 +21,21 @@
  * Measured, per code, from the 1,001 samples of the total energy E(t):
  *   fluctuation = standard deviation of E / (N eps)                  [eps per atom]
  *   drift       = least-squares slope of E / (N eps) against t / tau [eps per atom per tau]
- * Acceptance (issue): nnmd's fluctuation <= 1.5 x LAMMPS', and |drift| <= 1.5 x |LAMMPS
- * drift| + 1e-6 eps/atom/tau. The absolute floor is needed because LAMMPS shows no
- * measurable drift: its fitted slope is of the order of the fit's own noise (the white-noise
- * standard error of the slope is printed; a fluctuation of ~1e-4 eps/atom over 50 tau gives
- * ~1e-7 to 1e-6), so 1.5 x |LAMMPS drift| alone would demand that nnmd's noise be smaller than
- * LAMMPS' noise. A systematic drift of 1e-6 eps/atom/tau would be 5e-5 eps/atom over the
- * run, visible against the fluctuation; a real integrator or force bug gives 1e-4 or more.
+ * Acceptance (issue): nnmd's fluctuation <= 1.5 x LAMMPS', and
+ *   |nnmd drift| <= 1.5 x |LAMMPS drift| + floor,  floor = max(1e-6, 3 sigma_LAMMPS).
+ * Why a floor, and why not a fixed 1e-6: the shifted (not force-shifted) potential has a
+ * force jump at rc, so every pair crossing the cutoff leaves a small random energy error and
+ * E(t) performs a random walk on top of the white O(dt^2) fluctuation. The fitted slope over
+ * 50 tau is then uncertain at the 1e-6 eps/atom/tau level in BOTH codes (measured: slopes of
+ * 12.5-tau segments scatter between +2.6e-6 and -4.7e-6), far above the white-noise standard
+ * error of the fit (~1e-7, also printed). LAMMPS' "drift" is therefore not a measurable
+ * systematic drift, and 1.5 x |LAMMPS drift| alone would compare two random-walk outcomes:
+ * any change of nnmd's summation order (which re-draws its chaotic trajectory) could fail the
+ * test for no reason. sigma_LAMMPS is the random-walk-aware standard error of LAMMPS' slope,
+ * from the scatter of the slopes of 5 blocks of 10 tau (std / sqrt(5)) — the reference's own
+ * noise, not nnmd's, so a noisy nnmd cannot widen its own limit. The absolute minimum 1e-6
+ * eps/atom/tau is 5e-5 eps/atom over the run, about the fluctuation; the drift of a real
+ * integrator, list or force bug is 1e-4 or more.
  * The numbers are printed so that they can be quoted.
  * Runtime: about 2 x 4e7 atom-steps plus the 1e7 of the melt (~1 minute on one core).
  */
@@ -59,7 +67,9 @@
 
 #define FLUCT_FACTOR 1.5
 #define DRIFT_FACTOR 1.5
-#define DRIFT_FLOOR 1e-6 /* eps per atom per tau */
+#define DRIFT_FLOOR_MIN 1e-6 /* eps per atom per tau */
+#define DRIFT_FLOOR_SIGMAS 3.0
+#define NBLOCKS 5
 
 static char g_lmp[LMPU_PATH];
 
@@ -122,33 +132,43 @@ static void lammps_common(char *buf, size_t n, const char *data) {
 
 struct stats {
   int64_t n;
-  double e0, mean, sd, slope, slope_se;
+  double e0, mean, sd, slope, slope_se, slope_block_se;
 };
 
-/* E (eV, total) sampled every SAMPLE_EVERY steps -> per atom per eps against t/tau. */
-static void energy_stats(const double *e, int64_t n, int64_t natoms, struct stats *s) {
-  double t_unit = SAMPLE_EVERY * DT_STAR; /* tau between samples */
-  double mt = 0, me = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    mt += (double)i * t_unit;
-    me += e[i] / ((double)natoms * EPS);
-  }
-  mt /= (double)n;
+/* Least-squares slope of y[0..n) against x_i = x0 + i dx; optional mean, sd, residual SE. */
+static double fit_slope(const double *y, int64_t n, double dx, double *mean, double *sd, double *se) {
+  double mt = 0.5 * (double)(n - 1) * dx, me = 0, stt = 0, ste = 0, see = 0;
+  for (int64_t i = 0; i < n; ++i) me += y[i];
   me /= (double)n;
-  double stt = 0, ste = 0, see = 0;
   for (int64_t i = 0; i < n; ++i) {
-    double dt = (double)i * t_unit - mt, de = e[i] / ((double)natoms * EPS) - me;
+    double dt = (double)i * dx - mt, de = y[i] - me;
     stt += dt * dt;
     ste += dt * de;
     see += de * de;
   }
+  double slope = ste / stt;
+  if (mean) *mean = me;
+  if (sd) *sd = sqrt(see / (double)n);
+  if (se) *se = n > 2 ? sqrt(fmax(see - slope * ste, 0.0) / (double)(n - 2) / stt) : 0.0;
+  return slope;
+}
+
+/* E (eV, total) sampled every SAMPLE_EVERY steps -> per atom per eps against t/tau. */
+static bool energy_stats(const double *e, int64_t n, int64_t natoms, struct stats *s) {
+  double *y = malloc((size_t)n * sizeof(double)), dx = SAMPLE_EVERY * DT_STAR;
+  if (!y) return false;
+  for (int64_t i = 0; i < n; ++i) y[i] = e[i] / ((double)natoms * EPS);
   s->n = n;
   s->e0 = e[0];
-  s->mean = me;
-  s->sd = sqrt(see / (double)n);
-  s->slope = ste / stt;
-  double res = see - s->slope * ste; /* residual sum of squares */
-  s->slope_se = n > 2 ? sqrt(fmax(res, 0.0) / (double)(n - 2) / stt) : 0.0;
+  s->slope = fit_slope(y, n, dx, &s->mean, &s->sd, &s->slope_se);
+  /* random-walk-aware error of the slope: scatter of block slopes / sqrt(blocks) */
+  int64_t len = n / NBLOCKS;
+  double b[NBLOCKS], bm = 0, bv = 0;
+  for (int k = 0; k < NBLOCKS; ++k) bm += (b[k] = fit_slope(y + k * len, len, dx, NULL, NULL, NULL)) / NBLOCKS;
+  for (int k = 0; k < NBLOCKS; ++k) bv += (b[k] - bm) * (b[k] - bm) / (NBLOCKS - 1);
+  s->slope_block_se = sqrt(bv / NBLOCKS);
+  free(y);
+  return true;
 }
 
 static const char *nnmd_bin(void) {
@@ -162,7 +182,7 @@ static const char *nnmd_bin(void) {
 }
 
 START_TEST(test_nve_liquid_vs_lammps) {
-  char dir[LMPU_PATH], p[LMPU_PATH], common[2048], text[8192], b1[40], b2[40], b3[40], b4[40];
+  char dir[LMPU_PATH], p[LMPU_PATH], common[2048], text[8192], b1[40], b2[40], b3[40], b4[40], b5[40];
   ck_assert(lmpu_tmpdir("lammps_nve", dir, sizeof dir));
   double tau = tau_ps(), dt = DT_STAR * tau;
   printf("LJ argon: eps %.4f eV, sigma %.3f A, m %.3f amu -> tau %.6f ps, dt = %.3f tau = %.6f ps\n", EPS, SIGMA,
@@ -213,7 +233,7 @@ START_TEST(test_nve_liquid_vs_lammps) {
            "[neighbor]\nskin = %s\nevery = 1\ncheck = true\n\n"
            "[output]\nthermo_every = %d\nthermo_file = \"nnmd_thermo.csv\"\n",
            lmpu_fmt(b1, sizeof b1, RC_STAR * SIGMA), lmpu_fmt(b2, sizeof b2, EPS), lmpu_fmt(b3, sizeof b3, SIGMA),
-           lmpu_fmt(b4, sizeof b4, dt), STEPS, lmpu_fmt(b1, sizeof b1, SKIN_STAR * SIGMA), SAMPLE_EVERY);
+           lmpu_fmt(b4, sizeof b4, dt), STEPS, lmpu_fmt(b5, sizeof b5, SKIN_STAR * SIGMA), SAMPLE_EVERY);
   ck_assert(write_text(lmpu_join(p, sizeof p, dir, "input.toml"), text));
   char cmd[LMPU_PATH + 64];
   ck_assert(!strchr(nnmd_bin(), '\''));
@@ -230,32 +250,35 @@ START_TEST(test_nve_liquid_vs_lammps) {
   ck_assert_msg(nl == expect, "LAMMPS thermo: %lld rows, expected %lld", (long long)nl, (long long)expect);
   ck_assert_msg(nn == expect, "nnmd thermo.csv: %lld rows, expected %lld", (long long)nn, (long long)expect);
   struct stats sl, sn;
-  energy_stats(el, nl, natoms, &sl);
-  energy_stats(en, nn, natoms, &sn);
+  ck_assert(energy_stats(el, nl, natoms, &sl));
+  ck_assert(energy_stats(en, nn, natoms, &sn));
   free(el);
   free(en);
 
   double e0_rel = tsup_reldiff(sn.e0, sl.e0, 1e-300);
+  double floor = fmax(DRIFT_FLOOR_MIN, DRIFT_FLOOR_SIGMAS * sl.slope_block_se);
+  double drift_limit = DRIFT_FACTOR * fabs(sl.slope) + floor;
   printf("NVE, %lld atoms, %d steps (%.0f tau), samples every %d steps; wall time LAMMPS %.1f s, nnmd %.1f s\n",
          (long long)natoms, STEPS, STEPS * DT_STAR, SAMPLE_EVERY, t_lmp, t_nnmd);
   printf("step-0 total energy: nnmd %.12e eV, LAMMPS %.12e eV (rel %.2e)\n", sn.e0, sl.e0, e0_rel);
-  printf("%-7s %22s %24s %26s\n", "code", "std(E)/N [eps/atom]", "drift [eps/atom/tau]", "(slope std error)");
-  printf("%-7s %22.4e %24.4e %26.2e\n", "LAMMPS", sl.sd, sl.slope, sl.slope_se);
-  printf("%-7s %22.4e %24.4e %26.2e\n", "nnmd", sn.sd, sn.slope, sn.slope_se);
-  printf("ratios nnmd/LAMMPS: fluctuation %.3f (limit %.1f), |drift| %.3f; drift limit %.3e eps/atom/tau\n",
-         sn.sd / sl.sd, FLUCT_FACTOR, fabs(sn.slope) / fabs(sl.slope), DRIFT_FACTOR * fabs(sl.slope) + DRIFT_FLOOR);
+  printf("%-7s %20s %22s %22s %22s\n", "code", "std(E)/N", "drift", "drift error", "drift error");
+  printf("%-7s %20s %22s %22s %22s\n", "", "[eps/atom]", "[eps/atom/tau]", "(white noise)", "(5 blocks)");
+  printf("%-7s %20.4e %22.4e %22.2e %22.2e\n", "LAMMPS", sl.sd, sl.slope, sl.slope_se, sl.slope_block_se);
+  printf("%-7s %20.4e %22.4e %22.2e %22.2e\n", "nnmd", sn.sd, sn.slope, sn.slope_se, sn.slope_block_se);
+  printf("nnmd/LAMMPS: fluctuation ratio %.3f (limit %.1f); |drift| ratio %.3f; drift limit %.1f x %.3e + %.3e = "
+         "%.3e eps/atom/tau\n",
+         sn.sd / sl.sd, FLUCT_FACTOR, fabs(sn.slope) / fabs(sl.slope), DRIFT_FACTOR, fabs(sl.slope), floor,
+         drift_limit);
   fflush(stdout);
 
-  bool ok = e0_rel <= 1e-9 && sn.sd <= FLUCT_FACTOR * sl.sd &&
-            fabs(sn.slope) <= DRIFT_FACTOR * fabs(sl.slope) + DRIFT_FLOOR;
+  bool ok = e0_rel <= 1e-9 && sn.sd <= FLUCT_FACTOR * sl.sd && fabs(sn.slope) <= drift_limit;
   if (ok) lmpu_rmdir(dir);
   else fprintf(stderr, "inputs and outputs kept in %s\n", dir);
   ck_assert_msg(e0_rel <= 1e-9, "the two codes do not start from the same state (E0 rel diff %.3g)", e0_rel);
   ck_assert_msg(sn.sd <= FLUCT_FACTOR * sl.sd, "nnmd energy fluctuation %.4g > %.1f x LAMMPS %.4g eps/atom", sn.sd,
                 FLUCT_FACTOR, sl.sd);
-  ck_assert_msg(fabs(sn.slope) <= DRIFT_FACTOR * fabs(sl.slope) + DRIFT_FLOOR,
-                "nnmd drift %.4g eps/atom/tau > %.1f x |LAMMPS %.4g| + %g", sn.slope, DRIFT_FACTOR, sl.slope,
-                DRIFT_FLOOR);
+  ck_assert_msg(fabs(sn.slope) <= drift_limit, "nnmd drift %.4g eps/atom/tau > %.1f x |LAMMPS %.4g| + %.3g",
+                sn.slope, DRIFT_FACTOR, sl.slope, floor);
 }
 END_TEST
 
