@@ -124,7 +124,7 @@ static int zbl_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
   int64_t c = sys->capacity;
   const double *x = sys->x, *y = sys->x + c, *z = sys->x + 2 * c;
   double *f = sys->f;
-  double rc2 = p->rc * p->rc, energy = 0.0;
+  double rc2 = p->rc * p->rc, energy = 0.0, w[6] = {0, 0, 0, 0, 0, 0}; /* xx yy zz xy xz yz */
   for (int64_t i = 0; i < nl->n; ++i) {
     const int *row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
     for (int k = 0; k < nl->count[i]; ++k) {
@@ -145,8 +145,13 @@ static int zbl_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
       for (int a = 0; a < 3; ++a) {
         f[a * c + i] -= fpair * d[a];
         f[a * c + j] += fpair * d[a];
-        for (int b = 0; b < 3; ++b) ctx->virial[3 * a + b] += d[a] * fpair * d[b];
       }
+      w[0] += d[0] * fpair * d[0];
+      w[1] += d[1] * fpair * d[1];
+      w[2] += d[2] * fpair * d[2];
+      w[3] += d[0] * fpair * d[1];
+      w[4] += d[0] * fpair * d[2];
+      w[5] += d[1] * fpair * d[2];
       energy += e;
       if (ctx->eatom) {
         ctx->eatom[i] += 0.5 * e;
@@ -155,6 +160,11 @@ static int zbl_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
     }
   }
   ctx->energy += energy;
+  const int ab[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
+  for (int k = 0; k < 6; ++k) {
+    ctx->virial[3 * ab[k][0] + ab[k][1]] += w[k];
+    if (k >= 3) ctx->virial[3 * ab[k][1] + ab[k][0]] += w[k];
+  }
   return NNMD_OK;
 }
 
