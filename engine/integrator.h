@@ -17,6 +17,7 @@
 #include "comm.h"
 #include "config.h"
 #include "error.h"
+#include "log.h"
 #include "system.h"
 #include "units.h"
 
@@ -31,13 +32,19 @@ struct nnmd_integ_ctx {
   int64_t n_dof;      /* kinetic degrees of freedom (3N - 3) */
   double virial[9];   /* of the current forces (eV) */
   double epot;
-  bool box_changed;   /* set by the integrator when it changed the cell */
+  bool box_changed;   /* set by the integrator when it changed the cell (owned atoms remapped:
+                         the run loop refreshes ghosts with the new cell and rebuilds lists) */
+  bool stop;          /* set by a minimiser when converged: the run ends after this step */
+  int64_t first_step, last_step; /* of the whole run (for target ramps) */
 };
 
 struct nnmd_integ_info {
   const struct nnmd_units *units;
   double dt;
   int64_t n_global;
+  int64_t n_dof;       /* 3N - 3 */
+  uint64_t seed;       /* [run] seed: stochastic integrators key their draws on it */
+  struct nnmd_log *log; /* e.g. "Berendsen: equilibration only" */
 };
 
 enum { NNMD_INTEG_NEEDS_VIRIAL = 1u << 0, /* barostats: virial every step */
