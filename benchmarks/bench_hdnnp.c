@@ -10,7 +10,7 @@
  * Structures: h2o_192 replicated 2x2x4 (3,072 atoms) and 5x5x5 (24,000), cu2s_144 2x2x2
  * (1,152), ebz_288 2x2x2 (2,304; only with --all, ~10 s per evaluation at n2p2 speed).
  * Models run in eV/Angstrom with unit conversion, as in a user's run.
- * Usage: bench_hdnnp [--all] [--reps N] [shared_dir]
+ * Usage: bench_hdnnp [--all] [--reps N] [--case K] [shared_dir]   (K = 0..3: one case only)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +135,11 @@ static int run_case(const char *shared, const struct bcase *bc, int reps, struct
 
 int main(int argc, char **argv) {
   const char *shared = NNMD_SHARED_DIR;
-  int all = 0, reps = 5;
+  int all = 0, reps = 5, only = -1;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--all") == 0) all = 1;
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) only = atoi(argv[++i]);
     else shared = argv[i];
   }
   if (reps < 1) reps = 1;
@@ -158,7 +159,7 @@ int main(int argc, char **argv) {
   printf("bench_hdnnp: one energy+force evaluation incl. ghosts + neighbour list, median of %d, one core\n", reps);
   int st = 0;
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
-    if (!all && strcmp(cases[k].model, "Ethylbenzene_SCAN") == 0) continue;
+    if (only >= 0 ? (int)k != only : (!all && strcmp(cases[k].model, "Ethylbenzene_SCAN") == 0)) continue;
     st |= run_case(shared, &cases[k], strcmp(cases[k].model, "Ethylbenzene_SCAN") == 0 ? 1 : reps, comm);
   }
   nnmd_comm_destroy(comm);

@@ -95,7 +95,7 @@ struct nnmd_desc_plan {
   int *achan, *gslot;
   struct nnmd_desc_ang *ang;
   struct nnmd_desc_member *mem;
-  int max_slot, max_chan, max_a, max_b, max_sf;
+  int max_slot, max_chan, max_a, max_b, max_m, max_sf;
 };
 
 int nnmd_desc_plan_build(const struct nnmd_nnp_model *m, struct nnmd_desc_plan **out,

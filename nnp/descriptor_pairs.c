@@ -32,6 +32,7 @@ struct pbuf {
   size_t qs;
   double *irjk;         /* tape: 1/r_jk of the current block */
   double *P;            /* [max_a][cap] */
+  double *acc;          /* pass 1: 8 partial sums per member, [max_m][8] */
   double *A, *dA;       /* [max_b][cap] */
   double *X, *Y;        /* [max_a][cap] */
   double *Dij, *Dik, *Djk, *Dc, *jx, *jy, *jz;
@@ -40,7 +41,8 @@ struct pbuf {
 size_t nnmd_desc_pair_scratch(const struct nnmd_desc_plan *p) {
   size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
   size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
-  return 16 + 2 * ns + 5 * na + 2 * nb;
+  size_t nm = p->max_m > 0 ? (size_t)p->max_m : 1;
+  return 16 + 2 * ns + 5 * na + 2 * nb + (8 * nm + 7) / 8 + 1;
 }
 
 static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, struct pbuf *b) {
@@ -71,6 +73,8 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   b->A = q;
   q += nb * c;
   b->dA = q;
+  q += nb * c;
+  b->acc = q;
 }
 
 double nnmd_desc_sum(const double *a, int n) {
@@ -79,15 +83,6 @@ double nnmd_desc_sum(const double *a, int n) {
   for (; k + 8 <= n; k += 8)
     for (int l = 0; l < 8; ++l) s[l] += a[k + l];
   for (; k < n; ++k) s[k & 7] += a[k];
-  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
-
-static double dot8(const double *restrict a, const double *restrict b, int n) {
-  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int l = 0; l < 8; ++l) s[l] += a[k + l] * b[k + l];
-  for (; k < n; ++k) s[k & 7] += a[k] * b[k];
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
@@ -150,7 +145,8 @@ static void tape_block(struct nnmd_desc_work *w, const struct nnmd_desc_group *g
 /* Narrow types (pass 1 only; pass 2 reads the tape): Q_a(r_jk) and dQ_a/dr_jk for every
  * local channel. */
 static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
-                        const struct nnmd_desc_group *g, const double *one, int nk, struct pbuf *b) {
+                        const struct nnmd_desc_group *g, const struct nnmd_desc_work *w, int ks, int nk,
+                        struct pbuf *b) {
   const size_t cap = b->cap;
   const double *restrict rjk = b->rjk;
   if (!g->poly)
@@ -161,9 +157,12 @@ static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_e
     }
   for (int a = 0; a < g->n_a; ++a) {
     const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + p->achan[g->a_off + a]];
-    double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs;
+    double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs, *restrict P = b->P + a * cap;
+    const double *restrict rk = w->rho + p->achan[g->a_off + a] * (size_t)w->cap + ks;
     if (g->poly) {
-      nnmd_k_compact(ch->core, ch->asym, rjk, one, nk, ch->m, ch->iw, Q, dQ);
+      nnmd_k_compact(ch->core, ch->asym, rjk, w->one, nk, ch->m, ch->iw, Q, dQ);
+#pragma GCC ivdep
+      for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
     } else {
       const double eta = ch->eta, rs = ch->rs;
       const double *restrict f = b->fcjk + ch->slot * cap, *restrict df = b->dfcjk + ch->slot * cap;
@@ -171,8 +170,10 @@ static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_e
       for (int k = 0; k < nk; ++k) {
         double t = rjk[k] - rs;
         double ex = nnmd_nnp_exp(-eta * t * t);
-        Q[k] = ex * f[k];
+        double q = ex * f[k];
+        Q[k] = q;
         dQ[k] = ex * (df[k] - 2.0 * eta * t * f[k]);
+        P[k] = rk[k] * q;
       }
     }
   }
@@ -252,6 +253,17 @@ static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_
   }
 }
 
+/* acc[0..8) += r * sum_k a[k] b[k] as 8 lane sums (vectorises; no horizontal sum per call). */
+static void dot_acc(double *restrict acc, double r, const double *restrict a, const double *restrict b, int n) {
+  double s[8];
+  for (int l = 0; l < 8; ++l) s[l] = acc[l];
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int l = 0; l < 8; ++l) s[l] = NNMD_NNP_FMA(r * a[k + l], b[k + l], s[l]);
+  for (; k < n; ++k) s[k & 7] = NNMD_NNP_FMA(r * a[k], b[k], s[k & 7]);
+  for (int l = 0; l < 8; ++l) acc[l] = s[l];
+}
+
 void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
                             const struct nnmd_desc_group *g, struct nnmd_desc_work *w, double *G) {
   struct pbuf b;
@@ -262,30 +274,24 @@ void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_de
   group_ranges(g, w, &j0, &j1, &k0, &k1);
   const struct nnmd_desc_member *mem = p->mem + g->m_off;
   const int *ach = p->achan + g->a_off;
+  for (int m = 0; m < 8 * g->n_m; ++m) b.acc[m] = 0.0;
   for (int j = j0; j < j1; ++j) {
     if (w->r[j] >= g->rc) continue;
     int ks = same ? j + 1 : k0, nk = k1 - ks;
     if (nk <= 0) continue;
     if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 0, &b);
-    if (g->narrow) {
-      pair_radial(p, E, g, w->one, nk, &b);
-      for (int a = 0; a < g->n_a; ++a) {
-        const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict Q = b.Q + a * b.qs;
-        double *restrict P = b.P + a * cap;
-#pragma GCC ivdep
-        for (int k = 0; k < nk; ++k) P[k] = rk[k] * Q[k];
-      }
-    }
+    if (g->narrow) pair_radial(p, E, g, w, ks, nk, &b);
     pair_angular(p, g, w->one, nk, 0, &b);
     for (int m = 0; m < g->n_m; ++m) {
       const int a = mem[m].a;
       const double rj = w->rho[ach[a] * cap + j];
       if (rj == 0.0) continue;
       const double *Pa = g->narrow ? b.P + a * cap : w->rho + ach[a] * cap + ks;
-      G[mem[m].sf] += rj * dot8(Pa, b.A + mem[m].b * cap, nk);
+      dot_acc(b.acc + 8 * m, rj, Pa, b.A + mem[m].b * cap, nk);
     }
   }
+  for (int m = 0; m < g->n_m; ++m) G[mem[m].sf] += nnmd_desc_sum(b.acc + 8 * m, 8);
 }
 
 /* X_a = sum_{s in a} c_s A_b(s), Y_a = sum c_s A_b(s)'. */

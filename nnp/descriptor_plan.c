@@ -213,6 +213,7 @@ int nnmd_desc_plan_build(const struct nnmd_nnp_model *m, struct nnmd_desc_plan *
       const struct nnmd_desc_group *G = &p->grp[E->grp_off + g];
       if (G->n_a > p->max_a) p->max_a = G->n_a;
       if (G->n_b > p->max_b) p->max_b = G->n_b;
+      if (G->n_m > p->max_m) p->max_m = G->n_m;
     }
   }
   *out = p;
