@@ -14,6 +14,10 @@
  * Channels are shared by every radial SF and angular group of a central element, and
  * f_c(r) by every channel with the same rc ("slot").
  *
+ * Pass 2 for exponential groups whose angular factors are all polynomials in cos (integer
+ * zeta, |lambda| <= 1) combines sum_s c_s A_b(s) per channel into ONE polynomial per atom,
+ * evaluated per pair with its derivative by Horner's rule.
+ *
  * Work per central atom (struct nnmd_desc_work, reused; nothing is stored per atom):
  *   nnmd_desc_gather   neighbours within the element's cutoff, bucketed by element (SoA);
  *   nnmd_desc_prepare  f_c and channels rho, rho' for every neighbour;
@@ -71,6 +75,9 @@ struct nnmd_desc_group {
   int n_m, m_off;    /* members mem[m_off + m] */
   int n_slot, s_off; /* narrow EXP: element slots used by f_c(r_jk): gslot[s_off + t] */
   double rc;         /* largest radius of the group's channels */
+  int pdeg;          /* exp types with integer zeta in 1..16 and |lambda| <= 1: the angular
+                        factors are polynomials in cos of degree <= pdeg (pass 2 combines them
+                        per channel into one polynomial); -1 otherwise */
 };
 
 struct nnmd_desc_elem {

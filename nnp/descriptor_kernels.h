@@ -99,4 +99,40 @@ static inline int nnmd_k_angexp(int izeta, double lambda, double pref, const dou
   }
 }
 
+/* X[k] = P(cs[k]), Y[k] = P'(cs[k]) for the polynomial P(c) = sum_{q<=D} chi[q] c^q of
+ * compile-time degree D (Horner for the value and the derivative together). */
+#define NNMD_K_HORNER_LOOP(D)                                                      \
+  do {                                                                             \
+    _Pragma("GCC ivdep") for (int k = 0; k < n; ++k) {                             \
+      double c_ = cs[k], x_ = chi[(D)], y_ = 0.0;                                  \
+      for (int q = (D)-1; q >= 0; --q) {                                           \
+        y_ = NNMD_NNP_FMA(y_, c_, x_);                                             \
+        x_ = NNMD_NNP_FMA(x_, c_, chi[q]);                                         \
+      }                                                                            \
+      X[k] = x_;                                                                   \
+      Y[k] = y_;                                                                   \
+    }                                                                              \
+  } while (0)
+
+static inline void nnmd_k_horner(int deg, const double *chi, const double *cs, int n, double *X, double *Y) {
+  switch (deg) {
+    case 1: NNMD_K_HORNER_LOOP(1); break;
+    case 2: NNMD_K_HORNER_LOOP(2); break;
+    case 3: NNMD_K_HORNER_LOOP(3); break;
+    case 4: NNMD_K_HORNER_LOOP(4); break;
+    case 5: NNMD_K_HORNER_LOOP(5); break;
+    case 6: NNMD_K_HORNER_LOOP(6); break;
+    case 7: NNMD_K_HORNER_LOOP(7); break;
+    case 8: NNMD_K_HORNER_LOOP(8); break;
+    case 9: NNMD_K_HORNER_LOOP(9); break;
+    case 10: NNMD_K_HORNER_LOOP(10); break;
+    case 11: NNMD_K_HORNER_LOOP(11); break;
+    case 12: NNMD_K_HORNER_LOOP(12); break;
+    case 13: NNMD_K_HORNER_LOOP(13); break;
+    case 14: NNMD_K_HORNER_LOOP(14); break;
+    case 15: NNMD_K_HORNER_LOOP(15); break;
+    default: NNMD_K_HORNER_LOOP(16); break;
+  }
+}
+
 #endif

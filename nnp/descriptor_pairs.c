@@ -33,6 +33,7 @@ struct pbuf {
   double *irjk;         /* tape: 1/r_jk of the current block */
   double *P;            /* [max_a][cap] */
   double *acc;          /* pass 1: 8 partial sums per member, [max_m][8] */
+  double *chi;          /* pass 2, polynomial groups: [max_a][17] coefficients */
   double *A, *dA;       /* [max_b][cap] */
   double *X, *Y;        /* [max_a][cap] */
   double *Dij, *Dik, *Djk, *Dc, *jx, *jy, *jz;
@@ -42,7 +43,7 @@ size_t nnmd_desc_pair_scratch(const struct nnmd_desc_plan *p) {
   size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
   size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
   size_t nm = p->max_m > 0 ? (size_t)p->max_m : 1;
-  return 16 + 2 * ns + 5 * na + 2 * nb + (8 * nm + 7) / 8 + 1;
+  return 16 + 2 * ns + 5 * na + 2 * nb + (8 * nm + 17 * na) / 8 + 2;
 }
 
 static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, struct pbuf *b) {
@@ -75,6 +76,8 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   b->dA = q;
   q += nb * c;
   b->acc = q;
+  q += 8 * (size_t)(p->max_m > 0 ? p->max_m : 1);
+  b->chi = q;
 }
 
 double nnmd_desc_sum(const double *a, int n) {
@@ -388,6 +391,21 @@ static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narr
   w->gz[j] += nnmd_desc_sum(jz, nk);
 }
 
+/* chi[a][q]: coefficient of cos^q in sum_{s in a} c_s 2^(1-zeta) (1 + lambda cos)^zeta. */
+static void poly_coefficients(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g,
+                              const struct nnmd_desc_member *mem, const double *c, double *chi) {
+  for (int i = 0; i < 17 * g->n_a; ++i) chi[i] = 0.0;
+  for (int m = 0; m < g->n_m; ++m) {
+    const struct nnmd_desc_ang *an = &p->ang[g->b_off + mem[m].b];
+    double t = c[mem[m].sf] * an->pref; /* binom(zeta, q) lambda^q, q = 0.. */
+    double *ch = chi + 17 * mem[m].a;
+    for (int q = 0; q <= an->izeta; ++q) {
+      ch[q] += t;
+      t = t * (double)(an->izeta - q) / (double)(q + 1) * an->lambda;
+    }
+  }
+}
+
 void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_desc_elem *E,
                               const struct nnmd_desc_group *g, struct nnmd_desc_work *w,
                               const double *c) {
@@ -399,14 +417,20 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
   group_ranges(g, w, &j0, &j1, &k0, &k1);
   const struct nnmd_desc_member *mem = p->mem + g->m_off;
   const int *ach = p->achan + g->a_off;
+  if (g->pdeg > 0) poly_coefficients(p, g, mem, c, b.chi);
   for (int j = j0; j < j1; ++j) {
     if (w->r[j] >= g->rc) continue;
     int ks = same ? j + 1 : k0, nk = k1 - ks;
     if (nk <= 0) continue;
     if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 1, &b);
-    pair_angular(p, g, w->one, nk, 1, &b);
-    member_weights(g, mem, c, nk, &b);
+    if (g->pdeg > 0) {
+      for (int a = 0; a < g->n_a; ++a)
+        nnmd_k_horner(g->pdeg, b.chi + 17 * a, b.cs, nk, b.X + a * b.cap, b.Y + a * b.cap);
+    } else {
+      pair_angular(p, g, w->one, nk, 1, &b);
+      member_weights(g, mem, c, nk, &b);
+    }
     pair_derivs(g, w, ach, j, ks, nk, &b);
     pair_chain(w, j, ks, nk, g->narrow, &b);
   }

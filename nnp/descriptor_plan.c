@@ -137,6 +137,16 @@ static void fill_group(struct builder *B, struct nnmd_desc_elem *E, struct nnmd_
   }
   B->n_achan += g->n_a;
   B->n_gslot += g->n_slot;
+  g->pdeg = -1;
+  if (!g->poly) {
+    int deg = 0;
+    for (int b = 0; b < g->n_b; ++b) {
+      const struct nnmd_desc_ang *an = &B->p->ang[g->b_off + b];
+      if (an->izeta < 1 || an->izeta > 16 || fabs(an->lambda) > 1.0) return;
+      if (an->izeta > deg) deg = an->izeta;
+    }
+    g->pdeg = deg;
+  }
 }
 
 static void build_element(struct builder *B, int ec) {
