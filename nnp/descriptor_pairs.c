@@ -96,10 +96,17 @@ static void group_ranges(const struct nnmd_desc_group *g, const struct nnmd_desc
     *j0 = *k0 = 0;
     *j1 = *k1 = w->n;
   } else {
-    *j0 = w->bstart[g->e1];
-    *j1 = w->bstart[g->e1 + 1];
-    *k0 = w->bstart[g->e2];
-    *k1 = w->bstart[g->e2 + 1];
+    /* The pair term is symmetric in j <-> k: for two buckets, let j run over the smaller
+     * one so the vectorised partner runs are long. */
+    int a = g->e1, b = g->e2;
+    if (a != b && w->bstart[a + 1] - w->bstart[a] > w->bstart[b + 1] - w->bstart[b]) {
+      a = g->e2;
+      b = g->e1;
+    }
+    *j0 = w->bstart[a];
+    *j1 = w->bstart[a + 1];
+    *k0 = w->bstart[b];
+    *k1 = w->bstart[b + 1];
   }
 }
 
