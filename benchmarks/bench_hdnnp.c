@@ -6,7 +6,8 @@
  * reports the median of `reps` evaluations (after one warm-up), and the ratio to n2p2's
  * time per atom (which EXCLUDES n2p2's O(N^2) neighbour list: ours includes it).
  * Memory: peak RSS growth per atom while the case runs, measured from the RSS before the
- * system was built (includes the engine's ghosts and neighbour list, not only the NNP).
+ * system was built (includes the engine's ghosts and neighbour list, not only the NNP),
+ * and the bytes held by the hdnnp term itself (nnmd_hdnnp_memory: model, tables, scratch).
  * Structures: h2o_192 replicated 2x2x4 (3,072 atoms) and 5x5x5 (24,000), cu2s_144 2x2x2
  * (1,152), ebz_288 2x2x2 (2,304; only with --all, ~10 s per evaluation at n2p2 speed).
  * Models run in eV/Angstrom with unit conversion, as in a user's run.
@@ -118,10 +119,12 @@ static int run_case(const char *shared, const struct bcase *bc, int reps, struct
     double med = t[1 + reps / 2], n = (double)sys->n_local;
     double us = 1e6 * med / n;
     double mem = (double)(nnmd_peak_rss() - rss0) / n;
-    printf("%-18s %-10s %6lld atoms  %8.1f us/atom  (n2p2 %6.0f us/atom, ratio %.3f)  E/atom %.10f eV"
-           "  mem %.0f B/atom  neigh %.1f\n",
+    double tmem = (double)nnmd_hdnnp_memory(pot);
+    printf("%-18s %-10s %6lld atoms  %8.1f us/atom  (n2p2 %6.0f us/atom, ratio %.3f)  E/atom %.10f eV\n"
+           "    memory: process peak RSS growth %.0f B/atom (system, ghosts, neighbour list, term); "
+           "hdnnp term %.0f kB in all = %.0f B/atom; neighbours/atom %.1f\n",
            bc->model, bc->structure, (long long)sys->n_local, us, bc->n2p2_us, us / bc->n2p2_us, energy / n, mem,
-           nl->mean_count);
+           tmem / 1024.0, tmem / n, nl->mean_count);
   }
   free(t);
   free(eatom);

@@ -195,6 +195,26 @@ const double *nnmd_hdnnp_recorded_dedg(const void *state, int64_t i) {
   return h->rec_d && i < h->rec_cap ? h->rec_d + i * h->plan->max_sf : NULL;
 }
 
+size_t nnmd_hdnnp_memory(const void *state) {
+  const struct hdnnp *h = state;
+  const struct nnmd_nnp_model *m = h->model;
+  const struct nnmd_desc_plan *p = h->plan;
+  const struct nnmd_desc_work *w = h->work;
+  size_t b = sizeof *h + sizeof *m + (size_t)m->n_sf_total * sizeof *m->sf;
+  for (int e = 0; e < m->n_elem; ++e) b += 2 * m->ann[e].n_params * sizeof(double);
+  size_t n = (size_t)m->n_sf_total;
+  b += sizeof *p + n * (sizeof(double) + sizeof *p->chan + sizeof *p->rsf + sizeof *p->grp + 2 * sizeof(int) +
+                        sizeof *p->ang + sizeof *p->mem);
+  size_t c = (size_t)w->cap;
+  b += sizeof *w + c * (13 * sizeof(double) + 2 * sizeof(int));
+  b += c * 2 * sizeof(double) * (size_t)(p->max_slot > 0 ? p->max_slot : 1);
+  b += c * 2 * sizeof(double) * (size_t)(p->max_chan > 0 ? p->max_chan : 1);
+  b += (w->pb_len + w->tape_cap) * sizeof(double);
+  b += 4 * (size_t)p->max_sf * sizeof(double) + (size_t)h->nb_cap * (3 * sizeof(double) + 2 * sizeof(int));
+  if (h->rec_g) b += 2 * (size_t)h->rec_cap * (size_t)p->max_sf * sizeof(double);
+  return b;
+}
+
 static double hdnnp_cutoff(const void *state) { return ((const struct hdnnp *)state)->rc; }
 
 static int64_t hdnnp_warnings(const void *state) { return ((const struct hdnnp *)state)->warn_last; }

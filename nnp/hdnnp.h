@@ -34,6 +34,9 @@ int nnmd_hdnnp_create_dir(const char *model_dir, const struct nnmd_species_table
 void nnmd_hdnnp_set_native_units(void *state);
 /* Extrapolation warnings counted since creation (ops->warnings gives the last compute). */
 int64_t nnmd_hdnnp_total_warnings(const void *state);
+/* Bytes held by the term (model, tables, scratch incl. the pair tape); none of it scales
+ * with the number of atoms unless SF recording is enabled. */
+size_t nnmd_hdnnp_memory(const void *state);
 /* The loaded model (read-only). */
 const struct nnmd_nnp_model *nnmd_hdnnp_model(const void *state);
 /* Raw SF values G (n2p2 order, before scaling) and dE_i/dG~ of owned atom i from the last
