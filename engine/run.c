@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "box_math.h"
+#include "checkpoint.h"
 #include "mem.h"
 #include "thermo.h"
 
@@ -187,8 +188,10 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
     if (md->obs[k].ops->start && (st = md->obs[k].ops->start(md->obs[k].state, &v, err))) return st;
   nnmd_timer_stop(&md->timers, NNMD_T_SETUP);
   /* the initial state is sampled by every observer (a run of 0 steps is a single point) */
-  for (int k = 0; k < md->n_obs && !st; ++k)
-    if (md->first_step == 0 || due(md, &md->obs[k])) st = md->obs[k].ops->sample(md->obs[k].state, &v, err);
+  /* a fresh run samples its initial state in every observer (a run of 0 steps is a single
+   * point); a restart does not: the step was written before the checkpoint was taken */
+  for (int k = 0; k < md->n_obs && !st && md->first_step == 0; ++k)
+    st = md->obs[k].ops->sample(md->obs[k].state, &v, err);
   md->perf_t0 = nnmd_wtime();
   return st;
 }
@@ -229,14 +232,19 @@ static int finish(struct nnmd_md *md, struct nnmd_error *err) {
 int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
   int st = NNMD_OK;
   struct nnmd_integ_ctx ic = {.sys = md->sys, .box = &md->box, .units = md->units, .comm = md->comm,
-                              .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof};
+                              .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof,
+                              .first_step = md->first_step, .last_step = md->last_step};
   double t_start = nnmd_wtime(), t_last = t_start;
   md->lazy_energy = true;
   nnmd_timer_start(&md->timers, NNMD_T_LOOP);
   while (md->step < md->last_step) {
     if (md->stop_flag && *md->stop_flag) {
+      const char *path = md->checkpoint_path[0] ? md->checkpoint_path : md->interrupt_path;
+      if (path[0] && (st = nnmd_checkpoint_write(path, md, err))) break;
+      if (path[0]) nnmd_log_info(md->log, "\ninterrupted: checkpoint of step %lld written to %s", (long long)md->step, path);
       st = NNMD_ERR_INTERRUPTED;
-      nnmd_fail(err, st, "interrupted by a signal at step %lld", (long long)md->step);
+      nnmd_fail(err, st, "interrupted by a signal at step %lld%s%s", (long long)md->step,
+                path[0] ? "; continue with --restart " : "", path);
       break;
     }
     ic.step = md->step + 1;
@@ -256,7 +264,18 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->atom_steps += md->sys->n_global;
+    if (ic.stop) { /* a minimiser converged: this step is the last */
+      nnmd_log_info(md->log, "converged at step %lld", (long long)md->step);
+      md->last_step = md->step;
+    }
     if ((st = sample(md, false, err))) break;
+    if (md->checkpoint_path[0] &&
+        ((md->checkpoint_every > 0 && md->step % md->checkpoint_every == 0) || md->step == md->last_step)) {
+      nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
+      st = nnmd_checkpoint_write(md->checkpoint_path, md, err);
+      nnmd_timer_stop(&md->timers, NNMD_T_OUTPUT);
+      if (st) break;
+    }
     if (md->progress) progress(md, t_start, &t_last);
   }
   nnmd_timer_stop(&md->timers, NNMD_T_LOOP);

@@ -51,6 +51,9 @@ struct nnmd_md {
   bool progress;        /* progress line with ETA (stdout is a terminal) */
   int64_t thermo_every; /* steps between thermo computations for performance figures */
   volatile sig_atomic_t *stop_flag; /* set by a signal handler: stop at the next step */
+  char checkpoint_path[4096];  /* "" = no periodic checkpoints */
+  int64_t checkpoint_every;    /* steps; the last step is always written when a path is set */
+  char interrupt_path[4096];   /* where a signal-stopped run writes its checkpoint */
   /* owned by run.c */
   struct nnmd_halo *halo;
   struct nnmd_timers timers;

@@ -21,7 +21,12 @@ struct thermo_obs {
 static int th_start(void *state, const struct nnmd_step_view *v, struct nnmd_error *err) {
   struct thermo_obs *o = state;
   if (nnmd_comm_rank(v->comm) != 0) return NNMD_OK;
-  if (o->path[0]) {
+  if (o->path[0] && v->first_step > 0) { /* restart: keep lines up to the checkpoint, append */
+    int st = nnmd_truncate_after_step(o->path, v->first_step, false, err);
+    if (st) return st;
+    o->csv = fopen(o->path, "a");
+    if (!o->csv) return nnmd_fail(err, NNMD_ERR_FILE, "cannot append to '%s': %s", o->path, strerror(errno));
+  } else if (o->path[0]) {
     o->csv = fopen(o->path, "w");
     if (!o->csv)
       return nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s': %s", o->path, strerror(errno));

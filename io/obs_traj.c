@@ -23,7 +23,11 @@ struct traj_obs {
 static int tr_start(void *state, const struct nnmd_step_view *v, struct nnmd_error *err) {
   struct traj_obs *t = state;
   if (nnmd_comm_rank(v->comm) != 0) return NNMD_OK;
-  t->f = fopen(t->path, "w");
+  if (v->first_step > 0) { /* restart: keep frames up to the checkpoint, append */
+    int st = nnmd_truncate_after_step(t->path, v->first_step, true, err);
+    if (st) return st;
+  }
+  t->f = fopen(t->path, v->first_step > 0 ? "a" : "w");
   if (!t->f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot write trajectory '%s': %s", t->path, strerror(errno));
   return NNMD_OK;
 }
@@ -33,7 +37,7 @@ static int tr_sample(void *state, const struct nnmd_step_view *v, struct nnmd_er
   if (!t->f) return NNMD_OK;
   struct nnmd_extxyz_frame fr = {.has_energy = true, .energy = v->thermo->epot, .has_virial = true,
                                  .write_stress = true, .has_step = true, .step = v->step, .has_time = true,
-                                 .time = v->time, .unwrapped = t->o.unwrapped, .ids = true,
+                                 .time = v->time, .unwrapped = t->o.unwrapped, .wrap = true, .ids = true,
                                  .velocities = t->o.velocities, .forces = t->o.forces};
   memcpy(fr.virial, v->thermo->virial, sizeof fr.virial);
   char *buf = NULL;

@@ -20,4 +20,10 @@ struct nnmd_traj_opts {
 /* extxyz trajectory (ASE-readable): one frame every `every` steps, step 0 included. */
 int nnmd_obs_traj_create(const struct nnmd_traj_opts *o, struct nnmd_observer *out, struct nnmd_error *err);
 
+/* Restart support: rewrite `path` (atomically: temp file + rename) keeping only the records
+ * of steps <= step. extxyz: whole frames whose comment has step=N (frames without it are
+ * kept); otherwise a CSV whose first column is the step (the header line is kept). A
+ * missing file is not an error (nothing to keep). */
+int nnmd_truncate_after_step(const char *path, int64_t step, bool extxyz, struct nnmd_error *err);
+
 #endif

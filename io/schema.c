@@ -21,6 +21,7 @@ static const char *const k_par[] = {"grid", "device", "precision", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
                                     "directory", NULL};
 static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", NULL};
+static const char *const k_ckpt[] = {"file", "every", NULL};
 static const char *const k_formats[] = {"auto", "extxyz", "lammps-data", "n2p2", NULL};
 static const char *const k_ens[] = {"nve", "nvt", "npt", "minimize", NULL};
 static const char *const k_dev[] = {"auto", "cpu", "gpu", NULL};
@@ -201,8 +202,19 @@ static int read_output(struct nnmd_input *in, struct nnmd_error *err) {
     st = st ? st : r;
   }
   const struct nnmd_cfg *ck = nnmd_cfg_get(t, "checkpoint");
-  if (ck) {
-    r = later(ck, "checkpoints", 4, err);
+  if (ck && ck->kind != NNMD_CFG_TABLE) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, ck->loc,
+                     "'checkpoint' must be a table, e.g. { file = \"run.chk\", every = 10000 }");
+    st = st ? st : r;
+  } else if (ck) {
+    r = nnmd_cfg_check_keys(ck, k_ckpt, "'checkpoint'", err);
+    st = st ? st : r;
+    const char *f = NULL;
+    r = nnmd_cfg_string(ck, "file", true, &f, err);
+    st = st ? st : r;
+    if (f) nnmd_input_path(in, f, in->checkpoint_file, sizeof in->checkpoint_file);
+    in->checkpoint_every = 0;
+    r = nnmd_cfg_int(ck, "every", false, 1, INT64_MAX, &in->checkpoint_every, err);
     st = st ? st : r;
   }
   return st;

@@ -54,7 +54,8 @@ struct nnmd_input {
   char traj_file[NNMD_PATH_MAX];   /* "" = none */
   int64_t traj_every;
   bool traj_unwrapped, traj_velocities, traj_forces;
-  char out_dir[NNMD_PATH_MAX];
+  char checkpoint_file[NNMD_PATH_MAX]; /* "" = none */
+  int64_t checkpoint_every;
 };
 
 int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err);

@@ -6,6 +6,8 @@
  */
 #include "write_extxyz.h"
 
+#include "box_math.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 
@@ -94,6 +96,17 @@ static void put_atom(FILE *f, const struct nnmd_system *sys, const struct nnmd_b
   if (fr->unwrapped)
     for (int d = 0; d < 3; ++d)
       for (int k = 0; k < 3; ++k) r[d] += box->h[3 * d + k] * sys->image[k * c + i];
+  else if (fr->wrap) {
+    double s[3];
+    nnmd_cart_to_frac(box->h_inv, box->lo, r, s);
+    bool out = false;
+    for (int d = 0; d < 3; ++d)
+      if (box->periodic[d] && (s[d] < 0.0 || s[d] >= 1.0)) {
+        nnmd_wrap_frac(&s[d]);
+        out = true;
+      }
+    if (out) nnmd_frac_to_cart(box->h, box->lo, s, r);
+  }
   fprintf(f, "%-2s %.17g %.17g %.17g", sys->species.s[sys->type[i]].symbol, r[0], r[1], r[2]);
   if (fr->ids) fprintf(f, " %lld", (long long)sys->id[i]);
   if (fr->velocities) put_vec3(f, sys->v, c, i);

@@ -45,6 +45,9 @@ struct nnmd_extxyz_frame {
   bool has_time;
   double time; /* ps */
   bool unwrapped;  /* positions x + h * image instead of x */
+  bool wrap;       /* (without unwrapped) positions mapped into the cell along periodic
+                      directions (between neighbour-list rebuilds atoms may sit slightly
+                      outside it) */
   bool ids;        /* column id:I:1 */
   bool velocities; /* column velocities:R:3 */
   bool forces;     /* column forces:R:3 */

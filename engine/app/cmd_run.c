@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "commands.h"
 #include "neighbor.h"
 #include "setup.h"
@@ -44,9 +45,18 @@ static void print_neighbors(struct nnmd_sim *s) {
   }
 }
 
-static int parse_args(int argc, char **argv, const char **input) {
+static int parse_args(int argc, char **argv, const char **input, const char **restart) {
   *input = NULL;
+  if (restart) *restart = NULL;
   for (int i = 0; i < argc; ++i) {
+    if (restart && !strcmp(argv[i], "--restart")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "error: --restart needs a checkpoint file\n");
+        return 1;
+      }
+      *restart = argv[++i];
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "error: unknown option '%s' (see nnmd --help)\n", argv[i]);
       return 1;
@@ -65,12 +75,25 @@ static int parse_args(int argc, char **argv, const char **input) {
 }
 
 int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
-  const char *input;
-  if (parse_args(argc, argv, &input)) return NNMD_EXIT_INPUT;
+  const char *input, *restart;
+  if (parse_args(argc, argv, &input, &restart)) return NNMD_EXIT_INPUT;
   struct nnmd_error err;
   nnmd_error_init(&err);
   struct nnmd_sim s;
   int st = nnmd_sim_setup(&s, input, cli->comm, cli->verbosity, true, &err);
+  if (!st && restart) {
+    st = nnmd_checkpoint_read(restart, &s.md, &err);
+    if (!st)
+      nnmd_log_info(&s.log, "restarting from %s at step %lld (run length %lld steps)", restart,
+                    (long long)s.md.first_step, (long long)s.md.last_step);
+    if (!st && s.md.first_step >= s.md.last_step) {
+      nnmd_log_info(&s.log, "the checkpoint is already at step %lld >= steps = %lld: nothing to do",
+                    (long long)s.md.first_step, (long long)s.md.last_step);
+      nnmd_sim_destroy(&s);
+      nnmd_error_clear(&err);
+      return NNMD_EXIT_OK;
+    }
+  }
   bool setup_failed = st != NNMD_OK;
   if (!st) {
     print_setup(&s);
@@ -91,7 +114,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
 
 int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
   const char *input;
-  if (parse_args(argc, argv, &input)) return NNMD_EXIT_INPUT;
+  if (parse_args(argc, argv, &input, NULL)) return NNMD_EXIT_INPUT;
   struct nnmd_error err;
   nnmd_error_init(&err);
   struct nnmd_sim s;

@@ -118,6 +118,9 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   md->neigh_check = s->in.neigh_check;
   md->thermo_every = s->in.thermo_every;
   md->progress = with_outputs && isatty(1) && nnmd_comm_rank(comm) == 0;
+  snprintf(md->checkpoint_path, sizeof md->checkpoint_path, "%s", s->in.checkpoint_file);
+  md->checkpoint_every = s->in.checkpoint_every;
+  nnmd_input_path(&s->in, "interrupted.chk", md->interrupt_path, sizeof md->interrupt_path);
   if ((st = nnmd_ff_setup_lists(s->ff, s->in.skin, err))) return st;
   if (nnmd_ff_max_cutoff(s->ff) <= 0)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the force field has no interactions (cutoff 0)");
