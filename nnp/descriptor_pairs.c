@@ -19,6 +19,7 @@
  * Sums across k use 8 partial sums (nnmd_desc_sum), so only rounding differs from n2p2.
  */
 #include <math.h>
+
 #include "descriptor_kernels.h"
 #include "descriptor_math.h"
 #include "descriptor_pairs.h"
@@ -26,7 +27,7 @@
 /* Views into the pair scratch, each array of capacity `cap`. */
 struct pbuf {
   size_t cap;
-  double *cs, *rjk, *wx, *wy, *wz, *th, *isn, *valid, *t1;
+  double *cs, *rjk, *wx, *wy, *wz, *th, *isn, *t1;
   double *fcjk, *dfcjk; /* [max_slot][cap] */
   double *Q, *dQ;       /* narrow types: the current tape block, [n_a][qs] each */
   size_t qs;
@@ -43,7 +44,7 @@ size_t nnmd_desc_pair_scratch(const struct nnmd_desc_plan *p) {
   size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
   size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
   size_t nm = p->max_m > 0 ? (size_t)p->max_m : 1;
-  return 16 + 2 * ns + 5 * na + 2 * nb + (8 * nm + 17 * na) / 8 + 2;
+  return 15 + 2 * ns + 3 * na + 2 * nb + (8 * nm + 17 * na) / 8 + 2;
 }
 
 static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, struct pbuf *b) {
@@ -52,7 +53,7 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
   double *q = w->pb;
   b->cap = c;
-  double **one[] = {&b->cs, &b->rjk, &b->wx, &b->wy, &b->wz, &b->th, &b->isn, &b->valid, &b->t1,
+  double **one[] = {&b->cs, &b->rjk, &b->wx, &b->wy, &b->wz, &b->th, &b->isn, &b->t1,
                     &b->Dij, &b->Dik, &b->Djk, &b->Dc, &b->jx, &b->jy, &b->jz};
   for (size_t i = 0; i < sizeof one / sizeof one[0]; ++i) {
     *one[i] = q;
@@ -62,7 +63,6 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   q += ns * c;
   b->dfcjk = q;
   q += ns * c;
-  q += 2 * na * c; /* (formerly Q, dQ: now on the tape) */
   b->Q = b->dQ = b->irjk = NULL;
   b->qs = 0;
   b->P = q;
