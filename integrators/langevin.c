@@ -1,0 +1,117 @@
+/* langevin.c — NVT by Langevin dynamics, BAOAB splitting (methods.md §2.4).
+ *
+ * Refs: Leimkuhler & Matthews, Appl. Math. Res. Express 2013, 34, doi:10.1093/amrx/abs010;
+ * J. Chem. Phys. 138, 174102 (2013), doi:10.1063/1.4802990.
+ * Friction gamma = 1/tdamp (ps, default 1.0; LAMMPS fix langevin `damp`), c1 = e^{-gamma dt}.
+ *   B: v += dt/2 a      A: x += dt/2 v
+ *   O: v <- c1 v + sqrt((1 - c1^2) kB T0 / (m mvv2e)) xi,  xi ~ N(0, I3) per atom
+ *   A: x += dt/2 v      [ghosts, forces]      B: v += dt/2 a
+ * first_half = B A O A, second_half = B. The noise of an atom is the counter RNG at
+ * (seed, atom id, step, NNMD_RNG_LANGEVIN): independent of the storage order, of the
+ * decomposition into ranks and of restarts.
+ * Reservoir: E_res += K_before O - K_after O (one reduction of two sums per step), so
+ * K + U + E_res is conserved up to the integration error.
+ * The centre of mass is not conserved: the kinetic energy samples Gamma(3N/2, kB T0),
+ * while temperatures are reported with N_f = 3N - 3 (LAMMPS parity, methods.md §1).
+ * Units: K, ps, amu, A/ps, eV.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "integrators.h"
+#include "mem.h"
+#include "rng.h"
+#include "thermostat_util.h"
+
+#define LANGEVIN_TAG "NNMDLANG"
+#define LANGEVIN_VERSION 1u
+
+struct langevin {
+  struct nnmd_tstat_params tp;
+  double e_res; /* eV */
+};
+
+static const char *const k_not_used[] = {"chain", "substeps", "sy", "placement", NULL};
+
+static int langevin_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
+                           struct nnmd_error *err) {
+  (void)info;
+  *state = NULL;
+  struct nnmd_tstat_params tp;
+  int st = nnmd_tstat_read(run, "Langevin", 1.0, &tp, err);
+  int r = nnmd_tstat_refuse(run, k_not_used, "Langevin", err);
+  st = st ? st : r;
+  if (st) return st;
+  struct langevin *s = nnmd_calloc(1, sizeof *s, err);
+  if (!s) return NNMD_ERR_NOMEM;
+  s->tp = tp;
+  *state = s;
+  return NNMD_OK;
+}
+
+/* O: exact Ornstein-Uhlenbeck step over dt; returns the change of K (eV, summed over ranks). */
+static double o_step(const struct langevin *s, struct nnmd_integ_ctx *ctx) {
+  struct nnmd_system *sys = ctx->sys;
+  const struct nnmd_units *u = ctx->units;
+  int64_t c = sys->capacity, n = sys->n_local;
+  double c1 = exp(-ctx->dt / s->tp.tdamp), kt = u->boltz * nnmd_tstat_target(&s->tp, ctx);
+  double sig[NNMD_MAX_SPECIES], k[2] = {0.0, 0.0};
+  for (int t = 0; t < sys->species.n; ++t) sig[t] = sqrt((1.0 - c1 * c1) * kt / (sys->species.s[t].mass * u->mvv2e));
+  for (int64_t i = 0; i < n; ++i) {
+    double g[4], m = nnmd_system_mass(sys, i), sg = sig[sys->type[i]];
+    nnmd_rng_normal4(ctx->seed, sys->id[i], ctx->step, NNMD_RNG_LANGEVIN, 0, g);
+    for (int d = 0; d < 3; ++d) {
+      double *v = sys->v + d * c + i;
+      k[0] += m * *v * *v;
+      *v = c1 * *v + sg * g[d];
+      k[1] += m * *v * *v;
+    }
+  }
+  nnmd_comm_sum_double(ctx->comm, k, 2);
+  return 0.5 * u->mvv2e * (k[1] - k[0]);
+}
+
+static int langevin_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  (void)err;
+  struct langevin *s = state;
+  nnmd_tstat_kick(ctx);
+  nnmd_tstat_drift(ctx, 0.5 * ctx->dt);
+  s->e_res -= o_step(s, ctx);
+  nnmd_tstat_drift(ctx, 0.5 * ctx->dt);
+  return NNMD_OK;
+}
+
+static int langevin_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  (void)state;
+  (void)err;
+  nnmd_tstat_kick(ctx);
+  return NNMD_OK;
+}
+
+static double langevin_conserved(const void *state) {
+  const struct langevin *s = state;
+  return s ? s->e_res : 0.0;
+}
+
+static int langevin_write(const void *state, FILE *f, struct nnmd_error *err) {
+  const struct langevin *s = state;
+  return nnmd_tstat_write_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, &s->e_res, 1, err);
+}
+
+static int langevin_read(void *state, FILE *f, struct nnmd_error *err) {
+  struct langevin *s = state;
+  return nnmd_tstat_read_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, &s->e_res, 1, err);
+}
+
+static void langevin_destroy(void *state) { free(state); }
+
+const struct nnmd_integrator_ops nnmd_integ_langevin = {
+    .name = "langevin",
+    .create = langevin_create,
+    .first_half = langevin_first,
+    .second_half = langevin_second,
+    .conserved_extra = langevin_conserved,
+    .write_state = langevin_write,
+    .read_state = langevin_read,
+    .destroy = langevin_destroy,
+};
