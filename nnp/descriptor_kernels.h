@@ -61,15 +61,18 @@ static inline void nnmd_k_compact(int core, int asym, const double *v, const dou
 }
 
 /* Angular factor of the exponential types for a compile-time integer zeta Z:
- * A = pref (1 + lambda c)^Z, dA/dc = pref Z lambda (1 + lambda c)^(Z-1); 0 where the base <= 0. */
+ * A = pref (1 + lambda c)^Z, dA/dc = pref Z lambda (1 + lambda c)^(Z-1); 0 where the base <= 0.
+ * The power is a product loop of constant length (fully unrolled before vectorisation; the
+ * repeated-squaring form keeps branches on AVX2). */
 #define NNMD_K_ANGEXP_LOOP(Z)                                                      \
   do {                                                                             \
     _Pragma("GCC ivdep") for (int k = 0; k < n; ++k) {                             \
       double base_ = 1.0 + lambda * cs[k];                                         \
-      double q_ = nnmd_nnp_pow_int(base_, (Z)-1);                                  \
+      double q_ = 1.0;                                                             \
+      for (int t_ = 1; t_ < (Z); ++t_) q_ *= base_;                                \
       int ok_ = base_ > 0.0;                                                       \
-      A[k] = ok_ ? pref * q_ * base_ : 0.0;                                        \
-      if (dA) dA[k] = ok_ ? pz * q_ : 0.0;                                         \
+      A[k] = nnmd_nnp_pick(ok_, pref * q_ * base_, 0.0);                           \
+      if (dA) dA[k] = nnmd_nnp_pick(ok_, pz * q_, 0.0);                            \
     }                                                                              \
   } while (0)
 

@@ -60,6 +60,19 @@ static inline NNMD_HD uint64_t nnmd_nnp_double_to_bits(double d) {
 #endif
 }
 
+/* cond ? a : b as a bitwise blend. gcc will not if-convert a select whose operands are
+ * computed floating-point values under the default -ftrapping-math unless the target has
+ * masked vector instructions (AVX-512); integer mask arithmetic vectorises on every x86
+ * level (SSE2, AVX2). Exact for all values. */
+static inline NNMD_HD double nnmd_nnp_pick(int cond, double a, double b) {
+#ifdef __CUDACC__
+  return cond ? a : b;
+#else
+  uint64_t m = (uint64_t)0 - (uint64_t)(cond != 0);
+  return nnmd_nnp_bits_to_double((nnmd_nnp_double_to_bits(a) & m) | (nnmd_nnp_double_to_bits(b) & ~m));
+#endif
+}
+
 /* Fused multiply-add where the hardware has it (one rounding, shorter dependency chains);
  * plain a*b+c otherwise (ISO C mode does not contract expressions by itself). */
 #if defined(__CUDACC__) || defined(__FMA__)
@@ -75,7 +88,7 @@ static inline NNMD_HD double nnmd_nnp_exp(double x) {
   const double ln2_hi = 6.93147180369123816490e-01; /* 32 leading bits of ln 2 */
   const double ln2_lo = 1.90821492927058770002e-10; /* ln 2 - ln2_hi */
   const double shifter = 6755399441055744.0;        /* 1.5 * 2^52: rounds to an integer */
-  double xc = x < -708.0 ? -708.0 : x;
+  double xc = nnmd_nnp_pick(x < -708.0, -708.0, x);
   double kd = NNMD_NNP_FMA(xc, inv_ln2, shifter);
   uint64_t kbits = nnmd_nnp_double_to_bits(kd);
   kd -= shifter;
@@ -94,13 +107,13 @@ static inline NNMD_HD double nnmd_nnp_exp(double x) {
   /* 2^k: the low bits of kbits hold k (two's complement); add the exponent bias. */
   uint64_t e = (kbits + 1023u) << 52;
   double v = p * nnmd_nnp_bits_to_double(e);
-  return x < -708.0 ? 0.0 : v;
+  return nnmd_nnp_pick(x < -708.0, 0.0, v);
 }
 
 /* sqrt(x) for x >= 0 that vectorises: with -fno-math-errno (or on CUDA) the hardware sqrt;
  * otherwise gcc keeps a scalar errno path for sqrt, so use 1/sqrt by a bit-level estimate
  * and four Newton steps (relative error < 1e-20 before the final product; result within
- * 1 ulp of sqrt). x = 0 gives 0. */
+ * 1 ulp of sqrt). x = 0 gives 0 (y stays finite, about 2^511, and s = 0 y). */
 static inline NNMD_HD double nnmd_nnp_sqrt(double x) {
 #if defined(__CUDACC__) || defined(__NO_MATH_ERRNO__)
   return sqrt(x);
@@ -113,7 +126,7 @@ static inline NNMD_HD double nnmd_nnp_sqrt(double x) {
   y = y * (1.5 - hx * y * y);
   double s = x * y;
   s = s + 0.5 * y * (x - s * s);
-  return x > 0.0 ? s : 0.0;
+  return s;
 #endif
 }
 
@@ -132,8 +145,8 @@ static inline NNMD_HD double nnmd_nnp_acos(double x) {
   const double pio2_hi = 1.57079632679489655800e+00, pio2_lo = 6.12323399573676603587e-17;
   double ax = fabs(x);
   int big = ax > 0.5;
-  double z = big ? 0.5 * (1.0 - ax) : ax * ax;
-  double s = big ? nnmd_nnp_sqrt(z) : ax;
+  double z = nnmd_nnp_pick(big, 0.5 * (1.0 - ax), ax * ax);
+  double s = nnmd_nnp_pick(big, nnmd_nnp_sqrt(z), ax);
   /* P(z) = sum c_i z^i, i = 0..13, in Estrin's scheme. */
   double z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
   double e0 = NNMD_NNP_FMA(7.50000000000011768e-02, z, 1.66666666666666657e-01);
@@ -147,9 +160,9 @@ static inline NNMD_HD double nnmd_nnp_acos(double x) {
   double g0 = NNMD_NNP_FMA(f1, z4, f0), g1 = NNMD_NNP_FMA(e12, z4, f2);
   double p = NNMD_NNP_FMA(g1, z8, g0);
   double as = NNMD_NNP_FMA(s * z, p, s); /* asin(s) */
-  double small = pio2_hi - ((x < 0.0 ? -as : as) - pio2_lo);
-  double large = x > 0.0 ? 2.0 * as : (pio2_hi - as) * 2.0 + 2.0 * pio2_lo;
-  return big ? large : small;
+  double small = pio2_hi - (nnmd_nnp_pick(x < 0.0, -as, as) - pio2_lo);
+  double large = nnmd_nnp_pick(x > 0.0, 2.0 * as, (pio2_hi - as) * 2.0 + 2.0 * pio2_lo);
+  return nnmd_nnp_pick(big, large, small);
 }
 
 /* x^n for integer n >= 0 by repeated squaring (n2p2 utility.cpp pow_int semantics). */
@@ -231,7 +244,7 @@ static inline NNMD_HD void nnmd_nnp_cutoff(int type, double r, double rc, double
     default: {
       const double iw = 1.0 / (rc - ri);
       double x = (r - ri) * iw;
-      double xc = (x > 0.0 && x < 1.0) ? x : 0.0;
+      double xc = nnmd_nnp_pick((x > 0.0) & (x < 1.0), x, 0.0);
       nnmd_nnp_core(type == NNMD_CUT_EXP ? NNMD_CORE_EXP : type - NNMD_CUT_POLY1 + NNMD_CORE_P1, xc, &fv,
                     &dv);
       dv *= iw;
@@ -239,11 +252,11 @@ static inline NNMD_HD void nnmd_nnp_cutoff(int type, double r, double rc, double
       break;
     }
   }
-  int below = inner && r < ri;
-  fv = below ? 1.0 : fv;
-  dv = below ? 0.0 : dv;
-  *f = r < rc ? fv : 0.0;
-  *df = r < rc ? dv : 0.0;
+  int below = inner & (r < ri);
+  fv = nnmd_nnp_pick(below, 1.0, fv);
+  dv = nnmd_nnp_pick(below, 0.0, dv);
+  *f = nnmd_nnp_pick(r < rc, fv, 0.0);
+  *df = nnmd_nnp_pick(r < rc, dv, 0.0);
 }
 
 /* ---- compact functions (polynomial SFs) ----------------------------------------------- */
@@ -256,7 +269,7 @@ static inline NNMD_HD void nnmd_nnp_compact(int core, int asym, double v, double
   double a = (v - m) * iw;
   double x = fabs(a);
   int in = x < 1.0;
-  double xc = in ? x : 0.0;
+  double xc = nnmd_nnp_pick(in, x, 0.0);
   double f, df;
   if (asym) {
     nnmd_nnp_core(core, (2.0 - xc) * xc, &f, &df);
@@ -264,9 +277,9 @@ static inline NNMD_HD void nnmd_nnp_compact(int core, int asym, double v, double
   } else {
     nnmd_nnp_core(core, xc, &f, &df);
   }
-  double d = (a < 0.0 ? -df : df) * iw;
-  *c = in ? f : 0.0;
-  *dc = in ? d : 0.0;
+  double d = nnmd_nnp_pick(a < 0.0, -df, df) * iw;
+  *c = nnmd_nnp_pick(in, f, 0.0);
+  *dc = nnmd_nnp_pick(in, d, 0.0);
 }
 
 /* ---- exponential SF terms ------------------------------------------------------------- */

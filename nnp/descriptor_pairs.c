@@ -224,10 +224,11 @@ static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_
 #pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       double c = cs[k];
-      double cc = c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c);
+      double cc = nnmd_nnp_pick(c > 1.0, 1.0, nnmd_nnp_pick(c < -1.0, -1.0, c));
       double s2 = (1.0 - cc) * (1.0 + cc);
+      int ok = s2 > 0.0;
       th[k] = nnmd_nnp_acos(cc);
-      isn[k] = s2 > 0.0 ? -1.0 / nnmd_nnp_sqrt(s2) : 0.0;
+      isn[k] = nnmd_nnp_pick(ok, -1.0 / nnmd_nnp_sqrt(nnmd_nnp_pick(ok, s2, 1.0)), 0.0); /* 0 at cos = +-1 */
     }
     for (int i = 0; i < g->n_b; ++i) {
       const struct nnmd_desc_ang *an = &p->ang[g->b_off + i];
@@ -257,8 +258,8 @@ static void pair_angular(const struct nnmd_desc_plan *p, const struct nnmd_desc_
 #pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
       int ok = base[k] > 0.0;
-      A[k] = ok ? pref * q[k] * base[k] : 0.0;
-      dA[k] = ok ? pz * q[k] : 0.0;
+      A[k] = nnmd_nnp_pick(ok, pref * q[k] * base[k], 0.0);
+      dA[k] = nnmd_nnp_pick(ok, pz * q[k], 0.0);
     }
   }
 }
