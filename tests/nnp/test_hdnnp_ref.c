@@ -24,6 +24,7 @@
 
 #include "hdnnp.h"
 #include "model.h"
+#include "structure.h"
 #include "nnp_test_util.c"
 
 static const char *const k_models[] = {"H2O_RPBE-D3",       "H2O_RPBE-D3-offsets", "Cu2S_PBE",
@@ -58,6 +59,32 @@ static void check_sf(void *pot, const char *sfpath, const struct nt_struct *s, c
   }
   printf("  %-40s SF dump: max |dG|/range %.2e, max |d dE/dG~|/max %.2e\n", label, worst_g, worst_d);
   nt_sf_free(&d);
+}
+
+/* The structure read by nnmd's own reader (io/structure.h, what `nnmd run/predict` use) is
+ * bit for bit the structure evaluated here (positions, elements, order, cell), so the
+ * numbers above are what a user's run gets. */
+static void check_io_reader(const char *path, const struct nt_struct *s) {
+  struct nnmd_system *sys = NULL;
+  struct nnmd_box box;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  ck_assert_int_eq(nnmd_system_create(&sys, &err), 0);
+  int st = nnmd_read_structure(path, "n2p2", 1.0, sys, &box, NULL, &err);
+  if (st) nnmd_error_print(&err, stderr, false);
+  ck_assert_int_eq(st, 0);
+  ck_assert_int_eq(sys->n_local, s->n);
+  int64_t c = sys->capacity;
+  for (int i = 0; i < s->n; ++i) {
+    ck_assert_str_eq(sys->species.s[sys->type[i]].symbol, s->el[i]);
+    for (int d = 0; d < 3; ++d) ck_assert_double_eq(sys->x[d * c + i], s->x[3 * i + d]);
+  }
+  ck_assert_int_eq(box.periodic[0], s->periodic);
+  if (s->periodic)
+    for (int k = 0; k < 3; ++k)
+      for (int d = 0; d < 3; ++d) ck_assert_double_eq(box.h[3 * d + k], s->lat[k][d]);
+  nnmd_system_destroy(sys);
+  nnmd_error_clear(&err);
 }
 
 static void run_reference(const char *model, const char *name) {
@@ -100,6 +127,7 @@ static void run_reference(const char *model, const char *name) {
   ck_assert_msg(dea < 1e-8, "%s: atomic energy deviation %.3g", label, dea);
   ck_assert_int_eq(nw, r.warnings);
   check_sf(e.pot, sf, &s, label);
+  check_io_reader(data, &s);
   free(f);
   free(ea);
   nt_engine_free(&e);
