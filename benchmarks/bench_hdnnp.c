@@ -5,9 +5,10 @@
  * communication of ghost forces, i.e. what an MD step with a list rebuild costs. Each case
  * reports the median of `reps` evaluations (after one warm-up), and the ratio to n2p2's
  * time per atom (which EXCLUDES n2p2's O(N^2) neighbour list: ours includes it).
- * Memory: peak RSS growth per atom while the case runs, measured from the RSS before the
- * system was built (includes the engine's ghosts and neighbour list, not only the NNP),
- * and the bytes held by the hdnnp term itself (nnmd_hdnnp_memory: model, tables, scratch).
+ * Memory per atom: the bytes held by the hdnnp term (nnmd_hdnnp_memory: model, tables,
+ * scratch incl. the pair tape — nothing scales with the atom count), the engine's atom
+ * arrays (owned + ghosts) and full neighbour list, and the resident-set growth of the case
+ * (meaningful for the first case only: later cases reuse freed heap).
  * Structures: h2o_192 replicated 2x2x4 (3,072 atoms) and 5x5x5 (24,000), cu2s_144 2x2x2
  * (1,152), ebz_288 2x2x2 (2,304; only with --all, ~10 s per evaluation at n2p2 speed).
  * Models run in eV/Angstrom with unit conversion, as in a user's run.
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "halo.h"
@@ -37,6 +39,16 @@ static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Resident set size now (bytes; Linux /proc/self/statm), 0 if unknown. */
+static size_t current_rss(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, res = 0;
+  int n = fscanf(f, "%lu %lu", &size, &res);
+  fclose(f);
+  return n == 2 ? (size_t)res * (size_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -75,7 +87,7 @@ static int run_case(const char *shared, const struct bcase *bc, int reps, struct
   snprintf(dir, sizeof dir, "%s/models/%s", shared, bc->model);
   snprintf(path, sizeof path, "%s/reference/%s.data", dir, bc->structure);
   double cfl = bc->length_bohr ? NNMD_BOHR_PER_ANGSTROM : 1.0, cfe = bc->energy_hartree ? NNMD_HARTREE_PER_EV : 1.0;
-  size_t rss0 = nnmd_peak_rss();
+  size_t rss0 = current_rss();
   struct nnmd_system *sys = NULL;
   struct nnmd_box box;
   struct nnmd_halo *halo = NULL;
@@ -118,13 +130,15 @@ static int run_case(const char *shared, const struct bcase *bc, int reps, struct
     qsort(t + 1, (size_t)reps, sizeof(double), cmp_d);
     double med = t[1 + reps / 2], n = (double)sys->n_local;
     double us = 1e6 * med / n;
-    double mem = (double)(nnmd_peak_rss() - rss0) / n;
+    double mem = (double)(current_rss() - rss0) / n;
     double tmem = (double)nnmd_hdnnp_memory(pot);
+    double smem = (double)sys->capacity * (9 * sizeof(double) + sizeof(int64_t) + sizeof(int) + 3 * sizeof(int32_t));
+    double lmem = (double)nl->n * ((double)nl->max_neigh + 1) * sizeof(int);
     printf("%-18s %-10s %6lld atoms  %8.1f us/atom  (n2p2 %6.0f us/atom, ratio %.3f)  E/atom %.10f eV\n"
-           "    memory: process peak RSS growth %.0f B/atom (system, ghosts, neighbour list, term); "
-           "hdnnp term %.0f kB in all = %.0f B/atom; neighbours/atom %.1f\n",
-           bc->model, bc->structure, (long long)sys->n_local, us, bc->n2p2_us, us / bc->n2p2_us, energy / n, mem,
-           tmem / 1024.0, tmem / n, nl->mean_count);
+           "    memory per atom: hdnnp term %.0f B (%.0f kB in all, none per atom); engine: atoms incl. %lld ghosts "
+           "%.0f B, full neighbour list %.0f B (%.1f neighbours, row stride %d); RSS growth %.0f B\n",
+           bc->model, bc->structure, (long long)sys->n_local, us, bc->n2p2_us, us / bc->n2p2_us, energy / n,
+           tmem / n, tmem / 1024.0, (long long)sys->n_ghost, smem / n, lmem / n, nl->mean_count, nl->max_neigh, mem);
   }
   free(t);
   free(eatom);
