@@ -9,8 +9,9 @@
  * times Z_j for the weighted types), a pair factor Q (narrow types 3/13/21/24: the same
  * radial function of r_jk without Z; wide types: 1) and an angular factor A
  * (2^(1-zeta) (1 + lambda cos)^zeta, or C(theta; thetaL, thetaR)). SFs that share the
- * neighbour-element pair and the type class form a GROUP: per pair, cos, r_jk, the cutoff of
- * r_jk, every distinct Q_a and A_b are computed once and shared by all members (s, a, b).
+ * neighbour-element pair and the type family (exponential or polynomial; narrow and wide
+ * together) form a GROUP: per pair, cos, r_jk, the cutoff of r_jk, every distinct Q_a and
+ * A_b are computed once and shared by all members (s, a, b).
  * Channels are shared by every radial SF and angular group of a central element, and
  * f_c(r) by every channel with the same rc ("slot").
  *
@@ -65,12 +66,17 @@ struct nnmd_desc_ang {
 
 struct nnmd_desc_member {
   int sf, a, b; /* SF index in the element block; local channel; angular factor */
+  int narrow;   /* includes the pair factor Q_a(r_jk) (types 3, 13, 21, 24) */
 };
 
+/* Local-channel flags of a group (aflag): used by narrow and/or by wide members. */
+enum { NNMD_DESC_A_NARROW = 1, NNMD_DESC_A_WIDE = 2 };
+
 struct nnmd_desc_group {
-  int narrow, poly;
+  int narrow, wide;  /* the group has narrow / wide members */
+  int poly;
   int e1, e2;        /* neighbour elements, e1 <= e2; -1 = all neighbours (weighted) */
-  int n_a, a_off;    /* local channels: element channel ids achan[a_off + a] */
+  int n_a, a_off;    /* local channels: element channel ids achan[a_off + a], flags aflag[] */
   int n_b, b_off;    /* angular factors ang[b_off + b] */
   int n_m, m_off;    /* members mem[m_off + m] */
   int n_slot, s_off; /* narrow EXP: element slots used by f_c(r_jk): gslot[s_off + t] */
@@ -99,7 +105,7 @@ struct nnmd_desc_plan {
   struct nnmd_desc_chan *chan;
   struct nnmd_desc_rsf *rsf;
   struct nnmd_desc_group *grp;
-  int *achan, *gslot;
+  int *achan, *aflag, *gslot;
   struct nnmd_desc_ang *ang;
   struct nnmd_desc_member *mem;
   int max_slot, max_chan, max_a, max_b, max_m, max_sf;

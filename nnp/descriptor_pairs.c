@@ -34,9 +34,10 @@ struct pbuf {
   double *irjk;         /* tape: 1/r_jk of the current block */
   double *P;            /* [max_a][cap] */
   double *acc;          /* pass 1: 8 partial sums per member, [max_m][8] */
-  double *chi;          /* pass 2, polynomial groups: [max_a][17] coefficients */
+  double *chi;          /* pass 2, polynomial groups: [2][max_a][17] (narrow, wide) */
   double *A, *dA;       /* [max_b][cap] */
-  double *X, *Y;        /* [max_a][cap] */
+  double *X, *Y;        /* [2][max_a][cap]: narrow members' block first, then wide */
+  size_t na;            /* max_a: offset of the wide block in X, Y (x cap) and chi (x 17) */
   double *Dij, *Dik, *Djk, *Dc, *jx, *jy, *jz;
 };
 
@@ -44,7 +45,7 @@ size_t nnmd_desc_pair_scratch(const struct nnmd_desc_plan *p) {
   size_t ns = p->max_slot > 0 ? (size_t)p->max_slot : 1;
   size_t na = p->max_a > 0 ? (size_t)p->max_a : 1, nb = p->max_b > 0 ? (size_t)p->max_b : 1;
   size_t nm = p->max_m > 0 ? (size_t)p->max_m : 1;
-  return 15 + 2 * ns + 3 * na + 2 * nb + (8 * nm + 17 * na) / 8 + 2;
+  return 15 + 2 * ns + 5 * na + 2 * nb + (8 * nm + 34 * na) / 8 + 2;
 }
 
 static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work *w, struct pbuf *b) {
@@ -67,10 +68,11 @@ static void pbuf_map(const struct nnmd_desc_plan *p, const struct nnmd_desc_work
   b->qs = 0;
   b->P = q;
   q += na * c;
+  b->na = na;
   b->X = q;
-  q += na * c;
+  q += 2 * na * c;
   b->Y = q;
-  q += na * c;
+  q += 2 * na * c;
   b->A = q;
   q += nb * c;
   b->dA = q;
@@ -166,6 +168,7 @@ static void pair_radial(const struct nnmd_desc_plan *p, const struct nnmd_desc_e
       nnmd_k_cutoff(p->cutoff_type, rjk, nk, rc, p->alpha * rc, b->fcjk + s * cap, b->dfcjk + s * cap);
     }
   for (int a = 0; a < g->n_a; ++a) {
+    if (!(p->aflag[g->a_off + a] & NNMD_DESC_A_NARROW)) continue;
     const struct nnmd_desc_chan *ch = &p->chan[E->chan_off + p->achan[g->a_off + a]];
     double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs, *restrict P = b->P + a * cap;
     const double *restrict rk = w->rho + p->achan[g->a_off + a] * (size_t)w->cap + ks;
@@ -298,24 +301,26 @@ void nnmd_desc_group_values(const struct nnmd_desc_plan *p, const struct nnmd_de
       const int a = mem[m].a;
       const double rj = w->rho[ach[a] * cap + j];
       if (rj == 0.0) continue;
-      const double *Pa = g->narrow ? b.P + a * cap : w->rho + ach[a] * cap + ks;
+      const double *Pa = mem[m].narrow ? b.P + a * cap : w->rho + ach[a] * cap + ks;
       dot_acc(b.acc + 8 * m, rj, Pa, b.A + mem[m].b * cap, nk);
     }
   }
   for (int m = 0; m < g->n_m; ++m) G[mem[m].sf] += nnmd_desc_sum(b.acc + 8 * m, 8);
 }
 
-/* X_a = sum_{s in a} c_s A_b(s), Y_a = sum c_s A_b(s)'. */
+/* X_a = sum_{s in a} c_s A_b(s), Y_a = sum c_s A_b(s)', separately for narrow and wide members. */
 static void member_weights(const struct nnmd_desc_group *g, const struct nnmd_desc_member *mem,
                            const double *c, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
-  for (int a = 0; a < g->n_a; ++a) {
-    double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
-    for (int k = 0; k < nk; ++k) X[k] = Y[k] = 0.0;
-  }
+  for (int a = 0; a < g->n_a; ++a)
+    for (int h = 0; h < 2; ++h) {
+      double *restrict X = b->X + (h * b->na + a) * cap, *restrict Y = b->Y + (h * b->na + a) * cap;
+      for (int k = 0; k < nk; ++k) X[k] = Y[k] = 0.0;
+    }
   for (int m = 0; m < g->n_m; ++m) {
     const double cm = c[mem[m].sf];
-    double *restrict X = b->X + mem[m].a * cap, *restrict Y = b->Y + mem[m].a * cap;
+    const size_t o = ((mem[m].narrow ? 0 : b->na) + (size_t)mem[m].a) * cap;
+    double *restrict X = b->X + o, *restrict Y = b->Y + o;
     const double *restrict A = b->A + mem[m].b * cap, *restrict dA = b->dA + mem[m].b * cap;
 #pragma GCC ivdep
     for (int k = 0; k < nk; ++k) {
@@ -325,9 +330,12 @@ static void member_weights(const struct nnmd_desc_group *g, const struct nnmd_de
   }
 }
 
-/* dT/dr_ij, dT/dr_ik, dT/dr_jk, dT/dcos per partner, summed over the local channels. */
-static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_work *w, const int *ach,
-                        int j, int ks, int nk, struct pbuf *b) {
+/* dT/dr_ij, dT/dr_ik, dT/dr_jk, dT/dcos per partner, summed over the local channels:
+ * with XQ = Q X_narrow + X_wide and YQ = Q Y_narrow + Y_wide,
+ *   Dij += rho_j' rho_k XQ, Dik += rho_j rho_k' XQ, Djk += rho_j rho_k Q' X_narrow,
+ *   Dc += rho_j rho_k YQ. */
+static void pair_derivs(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g,
+                        const struct nnmd_desc_work *w, const int *ach, int j, int ks, int nk, struct pbuf *b) {
   const size_t cap = b->cap;
   double *restrict Dij = b->Dij, *restrict Dik = b->Dik, *restrict Djk = b->Djk, *restrict Dc = b->Dc;
 #pragma GCC ivdep
@@ -335,24 +343,28 @@ static void pair_derivs(const struct nnmd_desc_group *g, const struct nnmd_desc_
   for (int a = 0; a < g->n_a; ++a) {
     const double rj = w->rho[ach[a] * cap + j], drj = w->drho[ach[a] * cap + j];
     if (rj == 0.0 && drj == 0.0) continue;
+    const int fl = p->aflag[g->a_off + a];
     const double *restrict rk = w->rho + ach[a] * cap + ks, *restrict drk = w->drho + ach[a] * cap + ks;
-    const double *restrict X = b->X + a * cap, *restrict Y = b->Y + a * cap;
-    if (g->narrow) {
+    const double *restrict Xn = b->X + a * cap, *restrict Yn = b->Y + a * cap;
+    const double *restrict Xw = b->X + (b->na + a) * cap, *restrict Yw = b->Y + (b->na + a) * cap;
+    if (fl & NNMD_DESC_A_NARROW) {
       const double *restrict Q = b->Q + a * b->qs, *restrict dQ = b->dQ + a * b->qs;
+      const double wide = (fl & NNMD_DESC_A_WIDE) ? 1.0 : 0.0;
 #pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
-        double xq = X[k] * Q[k];
+        double xq = NNMD_NNP_FMA(Xn[k], Q[k], wide * Xw[k]), yq = NNMD_NNP_FMA(Yn[k], Q[k], wide * Yw[k]);
+        double rr = rj * rk[k];
         Dij[k] += drj * rk[k] * xq;
         Dik[k] += rj * drk[k] * xq;
-        Djk[k] += rj * rk[k] * dQ[k] * X[k];
-        Dc[k] += rj * rk[k] * Q[k] * Y[k];
+        Djk[k] += rr * dQ[k] * Xn[k];
+        Dc[k] += rr * yq;
       }
     } else {
 #pragma GCC ivdep
       for (int k = 0; k < nk; ++k) {
-        Dij[k] += drj * rk[k] * X[k];
-        Dik[k] += rj * drk[k] * X[k];
-        Dc[k] += rj * rk[k] * Y[k];
+        Dij[k] += drj * rk[k] * Xw[k];
+        Dik[k] += rj * drk[k] * Xw[k];
+        Dc[k] += rj * rk[k] * Yw[k];
       }
     }
   }
@@ -399,14 +411,15 @@ static void pair_chain(struct nnmd_desc_work *w, int j, int ks, int nk, int narr
   w->gz[j] += nnmd_desc_sum(jz, nk);
 }
 
-/* chi[a][q]: coefficient of cos^q in sum_{s in a} c_s 2^(1-zeta) (1 + lambda cos)^zeta. */
+/* chi[h][a][q]: coefficient of cos^q in sum_{s in a} c_s 2^(1-zeta) (1 + lambda cos)^zeta,
+ * h = 0 for the narrow members, 1 for the wide ones. */
 static void poly_coefficients(const struct nnmd_desc_plan *p, const struct nnmd_desc_group *g,
-                              const struct nnmd_desc_member *mem, const double *c, double *chi) {
-  for (int i = 0; i < 17 * g->n_a; ++i) chi[i] = 0.0;
+                              const struct nnmd_desc_member *mem, const double *c, size_t na, double *chi) {
+  for (size_t i = 0; i < 34 * na; ++i) chi[i] = 0.0;
   for (int m = 0; m < g->n_m; ++m) {
     const struct nnmd_desc_ang *an = &p->ang[g->b_off + mem[m].b];
     double t = c[mem[m].sf] * an->pref; /* binom(zeta, q) lambda^q, q = 0.. */
-    double *ch = chi + 17 * mem[m].a;
+    double *ch = chi + 17 * ((mem[m].narrow ? 0 : na) + (size_t)mem[m].a);
     for (int q = 0; q <= an->izeta; ++q) {
       ch[q] += t;
       t = t * (double)(an->izeta - q) / (double)(q + 1) * an->lambda;
@@ -425,7 +438,7 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
   group_ranges(g, w, &j0, &j1, &k0, &k1);
   const struct nnmd_desc_member *mem = p->mem + g->m_off;
   const int *ach = p->achan + g->a_off;
-  if (g->pdeg > 0) poly_coefficients(p, g, mem, c, b.chi);
+  if (g->pdeg > 0) poly_coefficients(p, g, mem, c, b.na, b.chi);
   for (int j = j0; j < j1; ++j) {
     if (w->r[j] >= g->rc) continue;
     int ks = same ? j + 1 : k0, nk = k1 - ks;
@@ -433,13 +446,19 @@ void nnmd_desc_group_gradient(const struct nnmd_desc_plan *p, const struct nnmd_
     if (g->narrow) tape_block(w, g, nk, &b);
     geometry(w, j, ks, nk, g->narrow, 1, &b);
     if (g->pdeg > 0) {
-      for (int a = 0; a < g->n_a; ++a)
-        nnmd_k_horner(g->pdeg, b.chi + 17 * a, b.cs, nk, b.X + a * b.cap, b.Y + a * b.cap);
+      for (int a = 0; a < g->n_a; ++a) {
+        const int fl = p->aflag[g->a_off + a];
+        for (int h = 0; h < 2; ++h)
+          if (fl & (h ? NNMD_DESC_A_WIDE : NNMD_DESC_A_NARROW)) {
+            size_t o = h * b.na + (size_t)a;
+            nnmd_k_horner(g->pdeg, b.chi + 17 * o, b.cs, nk, b.X + o * b.cap, b.Y + o * b.cap);
+          }
+      }
     } else {
       pair_angular(p, g, w->one, nk, 1, &b);
       member_weights(g, mem, c, nk, &b);
     }
-    pair_derivs(g, w, ach, j, ks, nk, &b);
+    pair_derivs(p, g, w, ach, j, ks, nk, &b);
     pair_chain(w, j, ks, nk, g->narrow, &b);
   }
 }

@@ -4,7 +4,9 @@
  * distinct per-neighbour radial functions become channels (shared by radial SFs and by the
  * angular groups); angular SFs are grouped by (narrow?, polynomial?, e1, e2) — weighted
  * types use e1 = e2 = -1, all neighbours — and each group lists its distinct channels
- * (local index a), angular factors (b) and members (sf, a, b). Everything lives in a few
+ * (local index a, flagged by whether narrow and/or wide members use it), angular factors (b)
+ * and members (sf, a, b, narrow?). Narrow and wide types of one family and element pair
+ * (3 and 9, 21 and 22, 24 and 25) share a group. Everything lives in a few
  * flat arrays addressed by offsets (one allocation per array, GPU-uploadable).
  */
 #include <math.h>
@@ -27,6 +29,7 @@ void nnmd_desc_plan_free(struct nnmd_desc_plan *p) {
   free(p->rsf);
   free(p->grp);
   free(p->achan);
+  free(p->aflag);
   free(p->gslot);
   free(p->ang);
   free(p->mem);
@@ -81,9 +84,11 @@ static int channel_of(struct builder *B, struct nnmd_desc_elem *E, const struct 
   return E->n_chan++;
 }
 
+/* Narrow and wide types of the same family and element pair share one group (types 3 and 9,
+ * 21 and 22, 24 and 25): cos, the channels and the angular factors are computed once. */
 static bool same_group(const struct nnmd_desc_group *g, const struct nnmd_nnp_sf *sf) {
   int e1 = is_weighted(sf->type) ? -1 : sf->e1, e2 = is_weighted(sf->type) ? -1 : sf->e2;
-  return g->narrow == is_narrow(sf->type) && g->poly == is_poly(sf->type) && g->e1 == e1 && g->e2 == e2;
+  return g->poly == is_poly(sf->type) && g->e1 == e1 && g->e2 == e2;
 }
 
 static int add_local(int *arr, int *n, int v) {
@@ -130,10 +135,14 @@ static void fill_group(struct builder *B, struct nnmd_desc_elem *E, struct nnmd_
     int c = channel_of(B, E, sf);
     int a = add_local(B->p->achan + g->a_off, &g->n_a, c);
     int b = angular_of(B, g, sf);
-    B->p->mem[B->n_mem++] = (struct nnmd_desc_member){s, a, b};
+    int nar = is_narrow(sf->type);
+    B->p->mem[B->n_mem++] = (struct nnmd_desc_member){s, a, b, nar};
+    B->p->aflag[g->a_off + a] |= nar ? NNMD_DESC_A_NARROW : NNMD_DESC_A_WIDE;
     g->n_m++;
+    if (nar) g->narrow = 1;
+    else g->wide = 1;
     if (sf->rc > g->rc) g->rc = sf->rc;
-    if (g->narrow && !g->poly) add_local(B->p->gslot + g->s_off, &g->n_slot, B->p->chan[E->chan_off + c].slot);
+    if (nar && !g->poly) add_local(B->p->gslot + g->s_off, &g->n_slot, B->p->chan[E->chan_off + c].slot);
   }
   B->n_achan += g->n_a;
   B->n_gslot += g->n_slot;
@@ -181,7 +190,6 @@ static void build_element(struct builder *B, int ec) {
     if (found) continue;
     struct nnmd_desc_group *g = &B->p->grp[B->n_grp++];
     memset(g, 0, sizeof *g);
-    g->narrow = is_narrow(sf->type);
     g->poly = is_poly(sf->type);
     g->e1 = is_weighted(sf->type) ? -1 : sf->e1;
     g->e2 = is_weighted(sf->type) ? -1 : sf->e2;
@@ -201,10 +209,12 @@ int nnmd_desc_plan_build(const struct nnmd_nnp_model *m, struct nnmd_desc_plan *
   p->rsf = nnmd_calloc(n, sizeof *p->rsf, err);
   p->grp = nnmd_calloc(n, sizeof *p->grp, err);
   p->achan = nnmd_calloc(n, sizeof *p->achan, err);
+  p->aflag = nnmd_calloc(n, sizeof *p->aflag, err);
   p->gslot = nnmd_calloc(n, sizeof *p->gslot, err);
   p->ang = nnmd_calloc(n, sizeof *p->ang, err);
   p->mem = nnmd_calloc(n, sizeof *p->mem, err);
-  if (!p->slot_rc || !p->chan || !p->rsf || !p->grp || !p->achan || !p->gslot || !p->ang || !p->mem) {
+  if (!p->slot_rc || !p->chan || !p->rsf || !p->grp || !p->achan || !p->aflag || !p->gslot || !p->ang ||
+      !p->mem) {
     nnmd_desc_plan_free(p);
     return NNMD_ERR_NOMEM;
   }
