@@ -50,8 +50,9 @@ static int berendsen_create(const struct nnmd_cfg *run, const struct nnmd_integ_
   s->tp = tp;
   *state = s;
   if (info)
-    nnmd_log_warn(info->log, "Berendsen thermostat: the kinetic energy does not fluctuate canonically; use it "
-                  "for equilibration only (not for fluctuations, diffusion or conductivity)");
+    nnmd_log_warn(info->log,
+                  "Berendsen thermostat: the kinetic energy does not fluctuate canonically; use it for "
+                  "equilibration only (not for fluctuations, diffusion or conductivity)");
   return NNMD_OK;
 }
 
@@ -82,14 +83,22 @@ static double berendsen_conserved(const void *state) {
   return s ? s->e_res : 0.0;
 }
 
+/* Record: E_res, ramp origin. */
 static int berendsen_write(const void *state, FILE *f, struct nnmd_error *err) {
   const struct berendsen *s = state;
-  return nnmd_tstat_write_record(f, BERENDSEN_TAG, BERENDSEN_VERSION, &s->e_res, 1, err);
+  double rec[3] = {s->e_res};
+  nnmd_tstat_ramp_pack(&s->tp, rec + 1);
+  return nnmd_tstat_write_record(f, BERENDSEN_TAG, BERENDSEN_VERSION, rec, 3, err);
 }
 
 static int berendsen_read(void *state, FILE *f, struct nnmd_error *err) {
   struct berendsen *s = state;
-  return nnmd_tstat_read_record(f, BERENDSEN_TAG, BERENDSEN_VERSION, &s->e_res, 1, err);
+  double rec[3];
+  int st = nnmd_tstat_read_record(f, BERENDSEN_TAG, BERENDSEN_VERSION, rec, 3, err);
+  if (st) return st;
+  s->e_res = rec[0];
+  nnmd_tstat_ramp_unpack(&s->tp, rec + 1);
+  return NNMD_OK;
 }
 
 static void berendsen_destroy(void *state) { free(state); }

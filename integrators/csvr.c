@@ -91,17 +91,20 @@ static double csvr_conserved(const void *state) {
 
 static int csvr_write(const void *state, FILE *f, struct nnmd_error *err) {
   const struct csvr *s = state;
-  double rec[2] = {(double)s->at_end, s->e_res};
-  return nnmd_tstat_write_record(f, CSVR_TAG, CSVR_VERSION, rec, 2, err);
+  double rec[4] = {(double)s->at_end, s->e_res};
+  nnmd_tstat_ramp_pack(&s->tp, rec + 2);
+  return nnmd_tstat_write_record(f, CSVR_TAG, CSVR_VERSION, rec, 4, err);
 }
 
-/* rec[0] (the placement of the writing run) is informative: a restart may change it. */
+/* Record: placement, E_res, ramp origin. rec[0] (the placement of the writing run) is only
+ * informative: a restart may change the placement. */
 static int csvr_read(void *state, FILE *f, struct nnmd_error *err) {
   struct csvr *s = state;
-  double rec[2];
-  int st = nnmd_tstat_read_record(f, CSVR_TAG, CSVR_VERSION, rec, 2, err);
+  double rec[4];
+  int st = nnmd_tstat_read_record(f, CSVR_TAG, CSVR_VERSION, rec, 4, err);
   if (st) return st;
   s->e_res = rec[1];
+  nnmd_tstat_ramp_unpack(&s->tp, rec + 2);
   return NNMD_OK;
 }
 

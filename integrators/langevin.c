@@ -50,13 +50,14 @@ static int langevin_create(const struct nnmd_cfg *run, const struct nnmd_integ_i
 }
 
 /* O: exact Ornstein-Uhlenbeck step over dt; returns the change of K (eV, summed over ranks). */
-static double o_step(const struct langevin *s, struct nnmd_integ_ctx *ctx) {
+static double o_step(struct langevin *s, struct nnmd_integ_ctx *ctx) {
   struct nnmd_system *sys = ctx->sys;
   const struct nnmd_units *u = ctx->units;
   int64_t c = sys->capacity, n = sys->n_local;
   double c1 = exp(-ctx->dt / s->tp.tdamp), kt = u->boltz * nnmd_tstat_target(&s->tp, ctx);
   double sig[NNMD_MAX_SPECIES], k[2] = {0.0, 0.0};
-  for (int t = 0; t < sys->species.n; ++t) sig[t] = sqrt((1.0 - c1 * c1) * kt / (sys->species.s[t].mass * u->mvv2e));
+  for (int t = 0; t < sys->species.n; ++t)
+    sig[t] = sqrt((1.0 - c1 * c1) * kt / (sys->species.s[t].mass * u->mvv2e));
   for (int64_t i = 0; i < n; ++i) {
     double g[4], m = nnmd_system_mass(sys, i), sg = sig[sys->type[i]];
     nnmd_rng_normal4(ctx->seed, sys->id[i], ctx->step, NNMD_RNG_LANGEVIN, 0, g);
@@ -93,14 +94,22 @@ static double langevin_conserved(const void *state) {
   return s ? s->e_res : 0.0;
 }
 
+/* Record: E_res, ramp origin. */
 static int langevin_write(const void *state, FILE *f, struct nnmd_error *err) {
   const struct langevin *s = state;
-  return nnmd_tstat_write_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, &s->e_res, 1, err);
+  double rec[3] = {s->e_res};
+  nnmd_tstat_ramp_pack(&s->tp, rec + 1);
+  return nnmd_tstat_write_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, rec, 3, err);
 }
 
 static int langevin_read(void *state, FILE *f, struct nnmd_error *err) {
   struct langevin *s = state;
-  return nnmd_tstat_read_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, &s->e_res, 1, err);
+  double rec[3];
+  int st = nnmd_tstat_read_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, rec, 3, err);
+  if (st) return st;
+  s->e_res = rec[0];
+  nnmd_tstat_ramp_unpack(&s->tp, rec + 1);
+  return NNMD_OK;
 }
 
 static void langevin_destroy(void *state) { free(state); }

@@ -201,34 +201,37 @@ static double nhc_conserved(const void *state) {
   return e;
 }
 
-/* Record: m, ready, ekin, t0, n_f, kb, then xi, xidot, g, q (m values each). */
-static size_t record_size(const struct nhc *s) { return 6 + 4 * (size_t)s->m; }
+/* Record: m, ready, ekin, t0, n_f, kb, ramp origin (2), then xi, xidot, g, q (m values each). */
+#define NHC_HEAD 8
+static size_t record_size(const struct nhc *s) { return NHC_HEAD + 4 * (size_t)s->m; }
 
 static int nhc_write(const void *state, FILE *f, struct nnmd_error *err) {
   const struct nhc *s = state;
-  double rec[6 + 4 * NHC_MAX_CHAIN];
+  double rec[NHC_HEAD + 4 * NHC_MAX_CHAIN];
   double head[6] = {(double)s->m, (double)s->ready, s->ekin, s->t0, s->n_f, s->kb};
   memcpy(rec, head, sizeof head);
+  nnmd_tstat_ramp_pack(&s->tp, rec + 6);
   const double *arrays[4] = {s->xi, s->xidot, s->g, s->q};
-  for (int a = 0; a < 4; ++a) memcpy(rec + 6 + a * s->m, arrays[a], (size_t)s->m * sizeof(double));
+  for (int a = 0; a < 4; ++a) memcpy(rec + NHC_HEAD + a * s->m, arrays[a], (size_t)s->m * sizeof(double));
   return nnmd_tstat_write_record(f, NHC_TAG, NHC_VERSION, rec, record_size(s), err);
 }
 
 static int nhc_read(void *state, FILE *f, struct nnmd_error *err) {
   struct nhc *s = state;
-  double rec[6 + 4 * NHC_MAX_CHAIN];
+  double rec[NHC_HEAD + 4 * NHC_MAX_CHAIN];
   int st = nnmd_tstat_read_record(f, NHC_TAG, NHC_VERSION, rec, record_size(s), err);
   if (st) return st;
   if ((int)rec[0] != s->m)
-    return nnmd_fail(err, NNMD_ERR_FORMAT, "the checkpoint has a Nose-Hoover chain of length %d, the input %d",
-                     (int)rec[0], s->m);
+    return nnmd_fail(err, NNMD_ERR_FORMAT,
+                     "the checkpoint has a Nose-Hoover chain of length %d, the input %d", (int)rec[0], s->m);
   s->ready = (int)rec[1];
   s->ekin = rec[2];
   s->t0 = rec[3];
   s->n_f = rec[4];
   s->kb = rec[5];
+  nnmd_tstat_ramp_unpack(&s->tp, rec + 6);
   double *arrays[4] = {s->xi, s->xidot, s->g, s->q};
-  for (int a = 0; a < 4; ++a) memcpy(arrays[a], rec + 6 + a * s->m, (size_t)s->m * sizeof(double));
+  for (int a = 0; a < 4; ++a) memcpy(arrays[a], rec + NHC_HEAD + a * s->m, (size_t)s->m * sizeof(double));
   s->xidot[s->m] = 0.0;
   return NNMD_OK;
 }

@@ -3,16 +3,17 @@
  * ensemble "nve" -> velocity Verlet; "nvt" -> the thermostat; "npt" -> the barostat (MTK
  * requires the Nose-Hoover thermostat); "minimize" -> FIRE. Keys that belong to another
  * ensemble are errors at their line:column, so that a forgotten `ensemble = "nvt"` does not
- * silently run NVE. The NPT and FIRE integrators live in other files of this library; they
- * are referred to weakly, so a build without them links and reports "not built".
+ * silently run NVE. The NPT and FIRE integrators live in other files of this library. Those
+ * not yet committed are referred to weakly, so a build without them links and reports "not
+ * built". Note: a weak reference does not pull a member out of a static library, so once a
+ * file is part of the library its reference here must become strong (as for MTK and
+ * C-rescale), or the linker leaves it out and select reports "not built" although it exists.
  */
 #include <stddef.h>
 
 #include "integrators.h"
 
 /* Weak references: NULL when the defining file is not part of the build. */
-extern const struct nnmd_integrator_ops nnmd_integ_mtk __attribute__((weak));
-extern const struct nnmd_integrator_ops nnmd_integ_crescale __attribute__((weak));
 extern const struct nnmd_integrator_ops nnmd_integ_berendsen_npt __attribute__((weak));
 extern const struct nnmd_integrator_ops nnmd_integ_fire __attribute__((weak));
 

@@ -51,8 +51,7 @@ static int read_temperature(const struct nnmd_cfg *run, const char *who, struct 
 
 int nnmd_tstat_read(const struct nnmd_cfg *run, const char *who, double tdamp_default,
                     struct nnmd_tstat_params *p, struct nnmd_error *err) {
-  p->t_start = p->t_stop = 0.0;
-  p->tdamp = tdamp_default;
+  *p = (struct nnmd_tstat_params){.tdamp = tdamp_default};
   int st = read_temperature(run, who, p, err);
   int s2 = nnmd_cfg_positive(run, "tdamp", false, &p->tdamp, err);
   return st ? st : s2;
@@ -71,10 +70,24 @@ int nnmd_tstat_refuse(const struct nnmd_cfg *run, const char *const *keys, const
   return st;
 }
 
-double nnmd_tstat_target(const struct nnmd_tstat_params *p, const struct nnmd_integ_ctx *ctx) {
-  if (ctx->last_step <= ctx->first_step || p->t_stop == p->t_start) return p->t_start;
-  double delta = (double)(ctx->step - ctx->first_step) / (double)(ctx->last_step - ctx->first_step);
+double nnmd_tstat_target(struct nnmd_tstat_params *p, const struct nnmd_integ_ctx *ctx) {
+  if (!p->ramp_set) {
+    p->ramp_first = ctx->first_step;
+    p->ramp_set = 1;
+  }
+  if (ctx->last_step <= p->ramp_first || p->t_stop == p->t_start) return p->t_start;
+  double delta = (double)(ctx->step - p->ramp_first) / (double)(ctx->last_step - p->ramp_first);
   return p->t_start + delta * (p->t_stop - p->t_start);
+}
+
+void nnmd_tstat_ramp_pack(const struct nnmd_tstat_params *p, double out[2]) {
+  out[0] = (double)p->ramp_set;
+  out[1] = (double)p->ramp_first;
+}
+
+void nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2]) {
+  p->ramp_set = in[0] != 0.0;
+  p->ramp_first = (int64_t)in[1];
 }
 
 double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx) {

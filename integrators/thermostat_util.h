@@ -23,6 +23,10 @@
 struct nnmd_tstat_params {
   double t_start, t_stop; /* K; equal when no ramp */
   double tdamp;           /* ps */
+  /* origin of the ramp: ctx->first_step at the first call, kept in checkpoints so that a
+   * restarted run continues the ramp of the whole run instead of starting it again */
+  int64_t ramp_first;
+  int ramp_set;
 };
 
 /* Read `temperature` (required, > 0: a number or [start, stop]) and `tdamp` (> 0, default
@@ -34,8 +38,12 @@ int nnmd_tstat_read(const struct nnmd_cfg *run, const char *who, double tdamp_de
 int nnmd_tstat_refuse(const struct nnmd_cfg *run, const char *const *keys, const char *who,
                       struct nnmd_error *err);
 /* Target temperature (K) of the step being made: t_start + (step - first)/(last - first)
- * (t_stop - t_start), as LAMMPS' compute_temp_target; t_start when the range is empty. */
-double nnmd_tstat_target(const struct nnmd_tstat_params *p, const struct nnmd_integ_ctx *ctx);
+ * (t_stop - t_start), as LAMMPS' compute_temp_target; t_start when the range is empty.
+ * `first` is the ramp origin (set from ctx->first_step on the first call). */
+double nnmd_tstat_target(struct nnmd_tstat_params *p, const struct nnmd_integ_ctx *ctx);
+/* The ramp origin as two doubles for a checkpoint record, and back. */
+void nnmd_tstat_ramp_pack(const struct nnmd_tstat_params *p, double out[2]);
+void nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2]);
 /* Kinetic degrees of freedom of the context (at least 1). */
 double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx);
 
