@@ -61,6 +61,8 @@ static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   }
   int st = nnmd_halo_borders(md->halo, md->sys, &md->box, ghost_cut, err);
   if (st) return st;
+  memcpy(md->h_ref, md->box.h, sizeof md->h_ref);
+  for (int d = 0; d < 3; ++d) md->halo_need[d] = md->box.periodic[d] ? ceil(ghost_cut / md->box.width[d]) : 0;
   return nnmd_ff_build_lists(md->ff, md->sys, &md->box, err);
 }
 
@@ -196,11 +198,23 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   return st;
 }
 
+/* Largest extra displacement of a ghost caused by the cell change since the last build: a
+ * ghost is its source plus n lattice vectors, |n_d| <= hops along d. */
+static double box_displacement(const struct nnmd_md *md) {
+  double b = 0.0;
+  for (int d = 0; d < 3; ++d) {
+    double dx = md->box.h[d] - md->h_ref[d], dy = md->box.h[3 + d] - md->h_ref[3 + d],
+           dz = md->box.h[6 + d] - md->h_ref[6 + d];
+    b += md->halo_need[d] * sqrt(dx * dx + dy * dy + dz * dz);
+  }
+  return b;
+}
+
 static bool need_rebuild(struct nnmd_md *md, bool box_changed) {
-  if (box_changed) return true;
   if (md->step % md->neigh_every != 0) return false;
   if (!md->neigh_check) return true;
   double d = nnmd_ff_max_displacement(md->ff, md->sys);
+  if (box_changed || memcmp(md->h_ref, md->box.h, sizeof md->h_ref) != 0) d += box_displacement(md);
   nnmd_comm_max_double(md->comm, &d, 1);
   return d > 0.5 * md->skin;
 }
@@ -256,6 +270,8 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->step++;
+    /* a changed cell needs no rebuild by itself: ghosts follow it (forward exchange with the
+     * current cell) and the skin test below accounts for their extra motion */
     if ((st = nnmd_md_forces(md, need_rebuild(md, ic.box_changed), err))) break;
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.epot = md->epot;

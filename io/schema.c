@@ -15,7 +15,8 @@ static const char *const k_system[] = {"structure", "format", "lattice", "charge
 static const char *const k_vel[] = {"temperature", "seed", NULL};
 static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "timestep", "steps",
                                     "temperature", "tdamp", "pressure", "pdamp", "couple",
-                                    "seed", "units", "chain", "substeps", NULL};
+                                    "seed", "units", "chain", "substeps", "compressibility", "ftol", "etol",
+                                    "relax_cell", "max_step", "sy", "zero", NULL};
 static const char *const k_neigh[] = {"skin", "every", "check", NULL};
 static const char *const k_par[] = {"grid", "device", "precision", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
@@ -97,10 +98,6 @@ static int read_run(struct nnmd_input *in, struct nnmd_error *err) {
   r = nnmd_cfg_choice(t, "ensemble", false, k_ens, &e, err);
   st = st ? st : r;
   in->ensemble = (enum nnmd_ensemble)e;
-  if (!r && e != NNMD_ENS_NVE) {
-    r = later(nnmd_cfg_get(t, "ensemble"), "ensemble = \"nvt\" / \"npt\" / \"minimize\"", 4, err);
-    st = st ? st : r;
-  }
   r = nnmd_cfg_positive(t, "timestep", false, &in->timestep, err);
   st = st ? st : r;
   if (!r && in->timestep > 0.1) {

@@ -124,8 +124,10 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   if ((st = nnmd_ff_setup_lists(s->ff, s->in.skin, err))) return st;
   if (nnmd_ff_max_cutoff(s->ff) <= 0)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the force field has no interactions (cutoff 0)");
-  md->integ = &nnmd_integ_nve;
-  struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global};
+  if ((st = nnmd_integrator_select(s->in.run, &md->integ, err))) return st;
+  int64_t n_dof = 3 * s->sys->n_global - 3;
+  struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global,
+                               .n_dof = n_dof > 0 ? n_dof : 1, .seed = md->seed, .log = &s->log};
   if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
   if (s->in.has_velocities) {
     int64_t ndof = 3 * s->sys->n_global - 3;
