@@ -8,8 +8,16 @@
 struct nnmd_comm {
   MPI_Comm world;
   int rank, size;
-  int we_initialised;
 };
+
+/* MPI can be initialised only once per process, so it is finalised at exit rather than when
+ * a comm is destroyed (tests create and destroy several). */
+static void finalize_at_exit(void) {
+  int fin = 0, init = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (init && !fin) MPI_Finalize();
+}
 
 int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnmd_error *err) {
   struct nnmd_comm *c = calloc(1, sizeof *c);
@@ -21,7 +29,7 @@ int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnm
       free(c);
       return nnmd_fail(err, NNMD_ERR_MPI, "MPI_Init failed");
     }
-    c->we_initialised = 1;
+    atexit(finalize_at_exit);
   }
   c->world = MPI_COMM_WORLD;
   MPI_Comm_rank(c->world, &c->rank);
@@ -30,15 +38,7 @@ int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnm
   return NNMD_OK;
 }
 
-void nnmd_comm_destroy(struct nnmd_comm *c) {
-  if (!c) return;
-  if (c->we_initialised) {
-    int fin = 0;
-    MPI_Finalized(&fin);
-    if (!fin) MPI_Finalize();
-  }
-  free(c);
-}
+void nnmd_comm_destroy(struct nnmd_comm *c) { free(c); }
 
 int nnmd_comm_rank(const struct nnmd_comm *c) { return c->rank; }
 int nnmd_comm_size(const struct nnmd_comm *c) { return c->size; }
