@@ -24,7 +24,7 @@ struct berendsen {
   double e_res; /* eV */
 };
 
-static const char *const k_not_used[] = {"chain", "substeps", "sy", "placement", NULL};
+static const char *const k_not_used[] = {"chain", "substeps", "sy", "placement", "zero", NULL};
 
 static int check_tdamp(const struct nnmd_cfg *run, const struct nnmd_tstat_params *tp, double dt,
                        struct nnmd_error *err) {

@@ -31,7 +31,7 @@ struct csvr {
 };
 
 static const char *const k_placement[] = {"symmetric", "end", NULL};
-static const char *const k_not_used[] = {"chain", "substeps", "sy", NULL};
+static const char *const k_not_used[] = {"chain", "substeps", "sy", "zero", NULL};
 
 static int csvr_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
                        struct nnmd_error *err) {

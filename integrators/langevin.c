@@ -11,11 +11,19 @@
  * decomposition into ranks and of restarts.
  * Reservoir: E_res += K_before O - K_after O (one reduction of two sums per step), so
  * K + U + E_res is conserved up to the integration error.
- * The centre of mass is not conserved: the kinetic energy samples Gamma(3N/2, kB T0),
- * while temperatures are reported with N_f = 3N - 3 (LAMMPS parity, methods.md §1).
+ * By default the centre of mass is not conserved: the kinetic energy samples
+ * Gamma(3N/2, kB T0), while temperatures are reported with N_f = 3N - 3 (LAMMPS parity,
+ * methods.md §1). `zero = true` (cf. LAMMPS fix langevin `zero yes`) removes the
+ * mass-weighted mean of the noise increments, sqrt(1 - c1^2) sqrt(kB T0/(m mvv2e)) xi_i <-
+ * that - sum_j m_j (...)_j / sum_j m_j: the exact Ornstein-Uhlenbeck step in the subspace of
+ * zero total momentum (orthogonal projection in mass-weighted coordinates), so the total
+ * momentum is conserved and K samples Gamma((3N - 3)/2, kB T0). It costs one more reduction
+ * (the noise is drawn twice rather than stored).
+ * Keys: temperature (K or [start, stop]), tdamp (ps), zero (bool, default false).
  * Units: K, ps, amu, A/ps, eV.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "integrators.h"
@@ -28,6 +36,7 @@
 
 struct langevin {
   struct nnmd_tstat_params tp;
+  bool zero;    /* remove the net momentum of the noise */
   double e_res; /* eV */
 };
 
@@ -38,15 +47,40 @@ static int langevin_create(const struct nnmd_cfg *run, const struct nnmd_integ_i
   (void)info;
   *state = NULL;
   struct nnmd_tstat_params tp;
+  bool zero = false;
   int st = nnmd_tstat_read(run, "Langevin", 1.0, &tp, err);
   int r = nnmd_tstat_refuse(run, k_not_used, "Langevin", err);
+  st = st ? st : r;
+  r = nnmd_cfg_bool(run, "zero", false, &zero, err);
   st = st ? st : r;
   if (st) return st;
   struct langevin *s = nnmd_calloc(1, sizeof *s, err);
   if (!s) return NNMD_ERR_NOMEM;
   s->tp = tp;
+  s->zero = zero;
   *state = s;
   return NNMD_OK;
+}
+
+/* The noise increment of owned atom i (A/ps): sig[type] xi, xi from the counter RNG. */
+static void noise(const struct nnmd_integ_ctx *ctx, const double *sig, int64_t i, double dv[3]) {
+  double g[4];
+  nnmd_rng_normal4(ctx->seed, ctx->sys->id[i], ctx->step, NNMD_RNG_LANGEVIN, 0, g);
+  for (int d = 0; d < 3; ++d) dv[d] = sig[ctx->sys->type[i]] * g[d];
+}
+
+/* Mass-weighted mean of the noise increments over all ranks (zero = true), else 0. */
+static void noise_mean(const struct langevin *s, const struct nnmd_integ_ctx *ctx, const double *sig,
+                       double mean[3]) {
+  double p[4] = {0.0, 0.0, 0.0, 0.0};
+  for (int64_t i = 0; s->zero && i < ctx->sys->n_local; ++i) {
+    double dv[3], m = nnmd_system_mass(ctx->sys, i);
+    noise(ctx, sig, i, dv);
+    for (int d = 0; d < 3; ++d) p[d] += m * dv[d];
+    p[3] += m;
+  }
+  if (s->zero) nnmd_comm_sum_double(ctx->comm, p, 4);
+  for (int d = 0; d < 3; ++d) mean[d] = p[3] > 0.0 ? p[d] / p[3] : 0.0;
 }
 
 /* O: exact Ornstein-Uhlenbeck step over dt; returns the change of K (eV, summed over ranks). */
@@ -55,16 +89,17 @@ static double o_step(struct langevin *s, struct nnmd_integ_ctx *ctx) {
   const struct nnmd_units *u = ctx->units;
   int64_t c = sys->capacity, n = sys->n_local;
   double c1 = exp(-ctx->dt / s->tp.tdamp), kt = u->boltz * nnmd_tstat_target(&s->tp, ctx);
-  double sig[NNMD_MAX_SPECIES], k[2] = {0.0, 0.0};
+  double sig[NNMD_MAX_SPECIES], k[2] = {0.0, 0.0}, mean[3];
   for (int t = 0; t < sys->species.n; ++t)
     sig[t] = sqrt((1.0 - c1 * c1) * kt / (sys->species.s[t].mass * u->mvv2e));
+  noise_mean(s, ctx, sig, mean);
   for (int64_t i = 0; i < n; ++i) {
-    double g[4], m = nnmd_system_mass(sys, i), sg = sig[sys->type[i]];
-    nnmd_rng_normal4(ctx->seed, sys->id[i], ctx->step, NNMD_RNG_LANGEVIN, 0, g);
+    double dv[3], m = nnmd_system_mass(sys, i);
+    noise(ctx, sig, i, dv);
     for (int d = 0; d < 3; ++d) {
       double *v = sys->v + d * c + i;
       k[0] += m * *v * *v;
-      *v = c1 * *v + sg * g[d];
+      *v = c1 * *v + (dv[d] - mean[d]);
       k[1] += m * *v * *v;
     }
   }

@@ -52,6 +52,8 @@ struct nhc {
   int ready;    /* masses, G_k and K initialised */
 };
 
+static const char *const k_not_used[] = {"placement", "zero", NULL};
+
 static void set_sy_weights(struct nhc *s) {
   if (s->n_sy == 1) {
     s->w_sy[0] = 1.0;
@@ -89,6 +91,8 @@ static int nhc_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *
   r = nnmd_cfg_int(run, "substeps", false, 1, 1000, &nc, err);
   st = st ? st : r;
   r = read_sy(run, &n_sy, err);
+  st = st ? st : r;
+  r = nnmd_tstat_refuse(run, k_not_used, "Nose-Hoover", err);
   st = st ? st : r;
   if (st) return st;
   struct nhc *s = nnmd_calloc(1, sizeof *s, err);

@@ -24,7 +24,7 @@ static const char *const k_barostats[] = {"mtk", "c-rescale", "berendsen", NULL}
 
 /* Keys of the thermostat and of the barostat (integrators read their own values). */
 static const char *const k_thermo_keys[] = {"thermostat", "temperature", "tdamp", "chain", "substeps",
-                                            "sy", "placement", NULL};
+                                            "sy", "placement", "zero", NULL};
 static const char *const k_baro_keys[] = {"barostat", "pressure", "pdamp", "couple", NULL};
 
 static struct nnmd_loc key_loc(const struct nnmd_cfg *run, const char *key) {

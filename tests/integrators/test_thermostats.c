@@ -3,7 +3,8 @@
  *
  * System: argon in metal units (eps = 0.0104 eV, sigma = 3.405 A, m = 39.948 amu; tau =
  * sigma sqrt(m/eps) = 2.148 ps), fcc at rho* = 0.8442 melted by Langevin dynamics at 360 K
- * and equilibrated at T0 = 120 K (T* = 1.0: a liquid), LJ cut at 2.5 sigma and shifted,
+ * and equilibrated at T0 = 120 K (T* = 1.0: a liquid) with zero total momentum, LJ cut at
+ * 2.5 sigma and shifted,
  * skin 1 A, dt = 0.01 ps (0.0047 tau).
  *
  * Checks (numbers are printed so that they can be quoted):
@@ -15,8 +16,9 @@
  *    of a systematic drift, see tests/validation/test_lammps_nve.c);
  *  - canonical kinetic energy of CSVR and Langevin: 32 atoms, K sampled every SPARSE steps,
  *    Kolmogorov-Smirnov test against Gamma(N_f/2, kB T0) (N_f = 3N - 3 for CSVR, whose
- *    rescaling keeps the zero total momentum; 3N for Langevin, whose noise moves the centre
- *    of mass): p > 0.01;
+ *    rescaling keeps the zero total momentum, and for Langevin with zero = true; 3N for
+ *    plain Langevin, whose noise moves the centre of mass): p > 0.01; the total momentum
+ *    stays zero where it should;
  *  - Nose-Hoover chain: mean temperature and var(K) against the canonical T0 and
  *    N_f/2 (kB T0)^2, errors from block averages;
  *  - Langevin noise follows the atom ids: a permuted storage order gives the same trajectory;
@@ -351,13 +353,14 @@ static void fix_restore(struct fix *fx) {
   ck_assert_int_eq(nnmd_md_forces(&fx->md, true, &fx->err), 0);
 }
 
-/* Melt the crystal (Langevin at 3 T0), equilibrate at T0 and save that state. */
+/* Melt the crystal (Langevin at 3 T0), equilibrate at T0 and save that state (total
+ * momentum zero: initial velocities without it, Langevin noise with zero = true). */
 static void fix_liquid(struct fix *fx, int nc) {
   fix_init(fx, nc);
   int64_t ndof = 3 * fx->sys->n_global - 3;
   nnmd_velocities_create(fx->sys, fx->md.units, fx->comm, 3.0 * T0, 7, ndof);
   char run[256];
-  const char *fmt = "[run]\nensemble = 'nvt'\nthermostat = 'langevin'\ntemperature = %g\ntdamp = 0.1\n";
+  const char *fmt = "[run]\nensemble = 'nvt'\nthermostat = 'langevin'\ntemperature = %g\ntdamp = 0.1\nzero = true\n";
   snprintf(run, sizeof run, fmt, 3.0 * T0);
   fix_run(fx, run, 1500, NULL, 0);
   snprintf(run, sizeof run, fmt, T0);
@@ -425,10 +428,14 @@ START_TEST(test_conserved_drift) {
 }
 END_TEST
 
-/* Heat bookkeeping: from 1.5 T0 each thermostat removes heat; K + U falls by ~0.1 eV per atom
- * while K + U + E_res must stay put (HEAT_TOL of the heat removed). */
+/* Heat bookkeeping: from 1.5 T0 (108 atoms) each thermostat removes ~1 eV of heat in 10 ps;
+ * K + U + E_res must stay put: |change| <= HEAT_TOL x heat. A bookkeeping error (sign, factor,
+ * missing term) gives a ratio of order 1. What remains is integration error, measured at
+ * dt = 0.01 ps: 3-4e-4 for NHC, CSVR, Berendsen and 1.6e-3 for Langevin, whose BAOAB
+ * splitting gains energy at O(dt^2 gamma) while K is away from equilibrium (the gain cancels
+ * in equilibrium); at dt = 0.005 ps the Langevin ratio falls to 3.2e-4 (~dt^2). */
 #define HEAT_STEPS 1000
-#define HEAT_TOL 2e-3
+#define HEAT_TOL 5e-3
 
 static void check_heat(struct fix *fx, const char *thermostat) {
   char run[512];
@@ -462,27 +469,45 @@ END_TEST
 #define KS_NC 2 /* 32 atoms */
 #define KS_SAMPLES 2000
 
-static void check_ks(const char *thermostat, double tdamp, double n_f_extra) {
+/* Total momentum (amu A/ps), largest component. */
+static double net_momentum(const struct nnmd_system *s) {
+  double p[3] = {0, 0, 0}, pmax = 0;
+  for (int d = 0; d < 3; ++d) {
+    for (int64_t i = 0; i < s->n_local; ++i) p[d] += nnmd_system_mass(s, i) * s->v[d * s->capacity + i];
+    pmax = fmax(pmax, fabs(p[d]));
+  }
+  return pmax;
+}
+
+static void check_ks(const char *thermostat, double tdamp, double n_f_extra, const char *extra) {
   struct fix fx;
   fix_liquid(&fx, KS_NC);
   char run[512];
-  run_text(run, sizeof run, thermostat, tdamp, NULL);
+  run_text(run, sizeof run, thermostat, tdamp, extra);
+  double p0 = net_momentum(fx.sys);
   struct rec r = {0};
   fix_run(&fx, run, (int64_t)SPARSE * KS_SAMPLES, &r, SPARSE);
   double n = (double)fx.sys->n_global, n_f = 3.0 * n - 3.0 + n_f_extra, kt = fx.md.units->boltz * T0, d;
   double p = ks_gamma(r.ekin + 1, r.n - 1, 0.5 * n_f, kt, &d);
   double mean_t = 2.0 * mean_of(r.ekin + 1, r.n - 1) / (n_f * fx.md.units->boltz);
-  printf("KS %-9s tdamp %.2f ps, N = %.0f, N_f = %.0f, %d samples every %d steps: <T> %.2f K, D = %.4f, "
-         "p = %.3f\n", thermostat, tdamp, n, n_f, r.n - 1, SPARSE, mean_t, d, p);
+  double p1 = net_momentum(fx.sys), p_thermal = sqrt(n * fx.sys->species.s[0].mass * kt / fx.md.units->mvv2e);
+  printf("KS %-9s %stdamp %.2f ps, N = %.0f, N_f = %.0f, %d samples every %d steps: <T> %.2f K, D = %.4f, "
+         "p = %.3f; net momentum %.1e -> %.1e (thermal %.1e)\n",
+         thermostat, extra ? "zero, " : "", tdamp, n, n_f, r.n - 1, SPARSE, mean_t, d, p, p0, p1, p_thermal);
   ck_assert_msg(p > KS_P_MIN, "%s: kinetic energy not canonical (KS p = %.4f)", thermostat, p);
+  if (n_f_extra == 0.0) /* momentum-conserving: rounding only */
+    ck_assert_msg(p1 < 1e-9 * p_thermal, "%s changed the total momentum to %.3e", thermostat, p1);
   rec_free(&r);
   fix_free(&fx);
 }
 
-START_TEST(test_ks_csvr) { check_ks("csvr", 0.1, 0.0); }
+START_TEST(test_ks_csvr) { check_ks("csvr", 0.1, 0.0, NULL); }
 END_TEST
 
-START_TEST(test_ks_langevin) { check_ks("langevin", 0.1, 3.0); }
+START_TEST(test_ks_langevin) { check_ks("langevin", 0.1, 3.0, NULL); }
+END_TEST
+
+START_TEST(test_ks_langevin_zero) { check_ks("langevin", 0.1, 0.0, "zero = true\n"); }
 END_TEST
 
 /* ---- Nose-Hoover chain: canonical mean and variance ----------------------------------------- */
@@ -883,6 +908,9 @@ START_TEST(test_input_errors) {
       {"[run]\nensemble = 'nvt'\nthermostat = 'csvr'\ntemperature = 100\nchain = 3\n", 5},
       {"[run]\nensemble = 'nvt'\nthermostat = 'csvr'\ntemperature = 100\nplacement = 'middle'\n", 5},
       {"[run]\nensemble = 'nvt'\nthermostat = 'langevin'\ntemperature = 100\nsubsteps = 2\n", 5},
+      {"[run]\nensemble = 'nvt'\nthermostat = 'langevin'\ntemperature = 100\nzero = 1\n", 5},
+      {"[run]\nensemble = 'nvt'\nthermostat = 'csvr'\ntemperature = 100\nzero = true\n", 5},
+      {"[run]\nensemble = 'nvt'\ntemperature = 100\nplacement = 'end'\n", 4},
       {"[run]\nensemble = 'nvt'\nthermostat = 'berendsen'\ntemperature = 100\ntdamp = 0.0005\n", 5},
       {"[run]\nensemble = 'nvt'\nthermostat = 'csvrr'\ntemperature = 100\n", 3},
       {"[run]\nensemble = 'nvt'\ntemperature = 100\npressure = 1.0\n", 4},
@@ -939,6 +967,7 @@ Suite *thermostat_suite(void) {
   tcase_add_test(md, test_conserved_drift);
   tcase_add_test(md, test_ks_csvr);
   tcase_add_test(md, test_ks_langevin);
+  tcase_add_test(md, test_ks_langevin_zero);
   tcase_add_test(md, test_nhc_canonical);
   suite_add_tcase(s, md);
   return s;
