@@ -167,7 +167,10 @@ static int move_cell(struct fire *s, struct nnmd_integ_ctx *ctx, const double dq
 
 /* ---- FIRE pieces -------------------------------------------------------------------------------- */
 
-static void setup(struct fire *s, struct nnmd_integ_ctx *ctx) {
+static int setup(struct fire *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  const int *per = ctx->box->periodic;
+  if (s->ncell && !(per[0] && per[1] && per[2]))
+    return nnmd_fail(err, NNMD_ERR_INPUT, "relax_cell = \"%s\" needs a cell periodic in x, y and z", k_cell[s->cell]);
   struct nnmd_system *sys = ctx->sys;
   int64_t c = sys->capacity;
   double msum[2] = {0.0, (double)sys->n_local};
@@ -189,6 +192,7 @@ static void setup(struct fire *s, struct nnmd_integ_ctx *ctx) {
     nnmd_log_info(s->log, "FIRE: ftol %g eV/A, etol %g, dt %g ps (max %g), dmax %g A, relax_cell %s "
                   "(P0 %g bar, ptol %g bar)", s->ftol, s->etol, s->dt, s->dtmax, s->dmax, k_cell[s->cell],
                   s->p0 * s->u->nktv2p, s->ptol);
+  return NNMD_OK;
 }
 
 static double power(const struct fire *s, const struct nnmd_integ_ctx *ctx, const struct resid *r) {
@@ -276,12 +280,13 @@ static void progress(const struct fire *s, const struct nnmd_integ_ctx *ctx, con
 
 static int fire_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   struct fire *s = state;
-  if (!s->initialised) setup(s, ctx);
+  int st;
+  if (!s->initialised && (st = setup(s, ctx, err))) return st;
   struct resid r;
   residuals(s, ctx, &r);
   if (forces_converged(s, &r)) return NNMD_OK; /* nothing to do: second_half stops the run */
   double p = power(s, ctx, &r);
-  int st = control(s, ctx, p, err);
+  st = control(s, ctx, p, err);
   if (st) return st;
   double vmax = euler_velocities(s, ctx, &r, p > 0);
   double dtx = vmax * s->dt > s->dmax ? s->dmax / vmax : s->dt;
