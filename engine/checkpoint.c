@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gather.h"
 #include "mem.h"
 
 #define CHK_MAGIC "NNMDCHK"
@@ -34,8 +35,7 @@ static void put_str(FILE *m, const char *s) {
   put(m, s, (size_t)n);
 }
 
-static int payload(const struct nnmd_md *md, FILE *m, struct nnmd_error *err) {
-  const struct nnmd_system *sys = md->sys;
+static int payload(const struct nnmd_md *md, const struct nnmd_system *sys, FILE *m, struct nnmd_error *err) {
   int64_t n = sys->n_local, c = sys->capacity;
   put_i64(m, md->step);
   put(m, &md->dt, sizeof md->dt);
@@ -97,12 +97,26 @@ static int payload(const struct nnmd_md *md, FILE *m, struct nnmd_error *err) {
   return st;
 }
 
+static int write_file(const char *path, const struct nnmd_md *md, const struct nnmd_system *sys,
+                      struct nnmd_error *err);
+
 int nnmd_checkpoint_write(const char *path, const struct nnmd_md *md, struct nnmd_error *err) {
+  if (!md->comm || nnmd_comm_size(md->comm) == 1) return write_file(path, md, md->sys, err);
+  /* several ranks: rank 0 gathers the atoms (by id) and writes; everyone agrees on the status */
+  struct nnmd_system *full = NULL;
+  int st = nnmd_system_gather(md->sys, md->comm, 0, &full, err);
+  if (!st && full) st = write_file(path, md, full, err);
+  nnmd_system_destroy(full);
+  return nnmd_comm_agree(md->comm, st);
+}
+
+static int write_file(const char *path, const struct nnmd_md *md, const struct nnmd_system *sys,
+                      struct nnmd_error *err) {
   char *buf = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&buf, &len);
   if (!m) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory writing a checkpoint");
-  int st = payload(md, m, err);
+  int st = payload(md, sys, m, err);
   fclose(m);
   if (st) {
     free(buf);

@@ -26,6 +26,10 @@ void nnmd_comm_bcast(const struct nnmd_comm *c, void *buf, int64_t bytes, int ro
  * bytes; recv_bytes is the capacity, *got the received size). Self-exchange is a copy. */
 int nnmd_comm_sendrecv(const struct nnmd_comm *c, const void *sendbuf, int64_t send_bytes, int dest,
                        void *recvbuf, int64_t recv_cap, int64_t *got, int src, struct nnmd_error *err);
+/* Gather variable-size byte blocks on `root`: *out (malloc'd on root, NULL elsewhere) holds
+ * the blocks in rank order, *out_bytes their total. */
+int nnmd_comm_gather(const struct nnmd_comm *c, const void *buf, int64_t bytes, void **out, int64_t *out_bytes,
+                     int root, struct nnmd_error *err);
 /* Whether this build has MPI. */
 int nnmd_comm_have_mpi(void);
 

@@ -1,5 +1,6 @@
 /* comm_mpi.c — the MPI implementation of comm.h: the ONLY file that includes mpi.h. */
 #include <mpi.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,3 +79,37 @@ int nnmd_comm_sendrecv(const struct nnmd_comm *c, const void *sendbuf, int64_t s
   return NNMD_OK;
 }
 int nnmd_comm_have_mpi(void) { return 1; }
+
+int nnmd_comm_gather(const struct nnmd_comm *c, const void *buf, int64_t bytes, void **out, int64_t *out_bytes,
+                     int root, struct nnmd_error *err) {
+  *out = NULL;
+  *out_bytes = 0;
+  if (bytes > INT32_MAX) return nnmd_fail(err, NNMD_ERR_RANGE, "gather: block of %lld bytes too large", (long long)bytes);
+  int n = (int)bytes;
+  int *counts = NULL, *displs = NULL;
+  int st = NNMD_OK;
+  if (c->rank == root) {
+    counts = calloc((size_t)c->size, sizeof(int));
+    displs = calloc((size_t)c->size, sizeof(int));
+    if (!counts || !displs) st = NNMD_ERR_NOMEM;
+  }
+  MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, root, c->world);
+  if (c->rank == root && !st) {
+    int64_t tot = 0;
+    for (int r = 0; r < c->size; ++r) {
+      displs[r] = (int)tot;
+      tot += counts[r];
+    }
+    if (tot > INT32_MAX) st = NNMD_ERR_RANGE;
+    else {
+      *out = malloc(tot > 0 ? (size_t)tot : 1);
+      if (!*out) st = NNMD_ERR_NOMEM;
+      *out_bytes = tot;
+    }
+  }
+  MPI_Gatherv(buf, n, MPI_BYTE, *out, counts, displs, MPI_BYTE, root, c->world);
+  free(counts);
+  free(displs);
+  if (st) return nnmd_fail(err, st, "gather on rank %d failed (out of memory or more than 2 GB)", root);
+  return NNMD_OK;
+}

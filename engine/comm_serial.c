@@ -35,3 +35,14 @@ int nnmd_comm_sendrecv(const struct nnmd_comm *c, const void *sendbuf, int64_t s
   return NNMD_OK;
 }
 int nnmd_comm_have_mpi(void) { return 0; }
+
+int nnmd_comm_gather(const struct nnmd_comm *c, const void *buf, int64_t bytes, void **out, int64_t *out_bytes,
+                     int root, struct nnmd_error *err) {
+  (void)c;
+  (void)root;
+  *out = malloc(bytes > 0 ? (size_t)bytes : 1);
+  if (!*out) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory gathering");
+  if (bytes) memcpy(*out, buf, (size_t)bytes);
+  *out_bytes = bytes;
+  return NNMD_OK;
+}

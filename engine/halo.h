@@ -25,6 +25,7 @@
 
 #include "box.h"
 #include "comm.h"
+#include "domain.h"
 #include "error.h"
 #include "system.h"
 
@@ -45,6 +46,17 @@ int nnmd_halo_forward_array(struct nnmd_halo *h, struct nnmd_system *sys, double
 /* Add ghost values of a per-atom array to their sources (forces: data = sys->f, ncomp 3). */
 int nnmd_halo_reverse_array(struct nnmd_halo *h, struct nnmd_system *sys, double *data, int ncomp,
                             struct nnmd_error *err);
+/* The process grid (default: one rank owning the whole cell). */
+void nnmd_halo_set_domain(struct nnmd_halo *h, const struct nnmd_domain *d);
+const struct nnmd_domain *nnmd_halo_domain(const struct nnmd_halo *h);
+/* Wrap owned atoms into the cell along periodic directions (image flags updated). */
+int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box);
+/* Keep only this rank's atoms of a system every rank holds in full (migrate.c). */
+int nnmd_halo_distribute(struct nnmd_halo *h, struct nnmd_system *sys, const struct nnmd_box *box,
+                         struct nnmd_error *err);
+/* Send owned atoms that left this rank's sub-domain to their new rank (migrate.c). */
+int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct nnmd_box *box,
+                      const struct nnmd_comm *comm, struct nnmd_error *err);
 /* Number of swaps and ghosts of the last borders() (for logs and tests). */
 int nnmd_halo_n_swaps(const struct nnmd_halo *h);
 

@@ -53,11 +53,32 @@ static int sort_atoms(struct nnmd_md *md, double ghost_cut, struct nnmd_error *e
   return st;
 }
 
+int nnmd_md_distribute(struct nnmd_md *md, struct nnmd_error *err) {
+  int st;
+  if (!md->halo && (st = nnmd_halo_create(&md->halo, md->comm, err))) return st;
+  if (nnmd_comm_size(md->comm) == 1) return NNMD_OK;
+  struct nnmd_domain dom;
+  if ((st = nnmd_domain_setup(&dom, md->comm, &md->box, md->grid, err))) return st;
+  nnmd_halo_set_domain(md->halo, &dom);
+  nnmd_log_info(md->log, "MPI: %d ranks on a %d x %d x %d grid", dom.size, dom.grid[0], dom.grid[1], dom.grid[2]);
+  return nnmd_halo_distribute(md->halo, md->sys, &md->box, err);
+}
+
 static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   double ghost_cut = nnmd_ff_max_cutoff(md->ff) + md->skin;
   if (md->n_rebuilds++ % 10 == 0) {
     int s = sort_atoms(md, ghost_cut, err);
     if (s) return s;
+  }
+  if (nnmd_comm_size(md->comm) > 1) {
+    int s = nnmd_halo_migrate(md->halo, md->sys, &md->box, md->comm, err);
+    s = nnmd_comm_agree(md->comm, s);
+    if (s) return s;
+    int64_t n = md->sys->n_local;
+    nnmd_comm_sum_int64(md->comm, &n, 1);
+    if (n != md->sys->n_global)
+      return nnmd_fail(err, NNMD_ERR_PHYSICS, "atoms lost at step %lld: %lld of %lld left", (long long)md->step,
+                       (long long)n, (long long)md->sys->n_global);
   }
   int st = nnmd_halo_borders(md->halo, md->sys, &md->box, ghost_cut, err);
   if (st) return st;
@@ -173,7 +194,7 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   nnmd_timers_init(&md->timers);
   nnmd_timer_start(&md->timers, NNMD_T_TOTAL);
   nnmd_timer_start(&md->timers, NNMD_T_SETUP);
-  int st = nnmd_halo_create(&md->halo, md->comm, err);
+  int st = md->halo ? NNMD_OK : nnmd_halo_create(&md->halo, md->comm, err);
   if (st) return st;
   if (md->neigh_every < 1) md->neigh_every = 1;
   md->step = md->first_step;

@@ -44,6 +44,7 @@ struct nnmd_md {
   int64_t first_step;   /* step of the initial state (0, or a checkpoint's step) */
   int64_t last_step;    /* run until this step */
   uint64_t seed;
+  int grid[3];          /* MPI process grid; {0,0,0} = auto */
   double skin;          /* A */
   int neigh_every;      /* consider a rebuild every N steps */
   bool neigh_check;     /* rebuild only if an atom moved > skin/2 */
@@ -72,6 +73,9 @@ struct nnmd_md {
   bool lazy_energy; /* inside nnmd_md_run: skip energy/virial on unsampled steps */
 };
 
+/* Set up the process grid and keep this rank's atoms of a system every rank holds in
+ * full (after reading a structure or a checkpoint). Serial runs: nothing to do. */
+int nnmd_md_distribute(struct nnmd_md *md, struct nnmd_error *err);
 /* Ghosts, lists and forces of the initial state; observers start; step-0 sample. */
 int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err);
 /* Run from the current step to last_step; observers finish. Returns NNMD_ERR_INTERRUPTED

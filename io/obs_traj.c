@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "gather.h"
 #include "mem.h"
 #include "observers.h"
 #include "write_extxyz.h"
@@ -34,7 +35,15 @@ static int tr_start(void *state, const struct nnmd_step_view *v, struct nnmd_err
 
 static int tr_sample(void *state, const struct nnmd_step_view *v, struct nnmd_error *err) {
   struct traj_obs *t = state;
-  if (!t->f) return NNMD_OK;
+  struct nnmd_system *full = NULL;
+  if (nnmd_comm_size(v->comm) > 1) { /* collective: every rank sends its atoms to rank 0 */
+    int st = nnmd_system_gather(v->sys, v->comm, 0, &full, err);
+    if (st) return st;
+  }
+  if (!t->f) {
+    nnmd_system_destroy(full);
+    return NNMD_OK;
+  }
   struct nnmd_extxyz_frame fr = {.has_energy = true, .energy = v->thermo->epot, .has_virial = true,
                                  .write_stress = true, .has_step = true, .step = v->step, .has_time = true,
                                  .time = v->time, .unwrapped = t->o.unwrapped, .wrap = true, .ids = true,
@@ -44,7 +53,8 @@ static int tr_sample(void *state, const struct nnmd_step_view *v, struct nnmd_er
   size_t len = 0;
   FILE *m = open_memstream(&buf, &len);
   if (!m) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory formatting a trajectory frame");
-  int st = nnmd_write_extxyz_frame(m, v->sys, v->box, &fr, err);
+  int st = nnmd_write_extxyz_frame(m, full ? full : v->sys, v->box, &fr, err);
+  nnmd_system_destroy(full);
   fclose(m);
   if (!st && (fwrite(buf, 1, len, t->f) != len || fflush(t->f) != 0))
     st = nnmd_fail(err, NNMD_ERR_FILE, "cannot write trajectory '%s': %s", t->path, strerror(errno));

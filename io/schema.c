@@ -149,6 +149,18 @@ static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
   r = nnmd_cfg_choice(t, "device", false, k_dev, &d, err);
   st = st ? st : r;
   in->device = (enum nnmd_device)d;
+  const struct nnmd_cfg *g = nnmd_cfg_get(t, "grid");
+  if (g && !(g->kind == NNMD_CFG_STRING && strcmp(g->u.s, "auto") == 0)) {
+    bool okg = g->kind == NNMD_CFG_ARRAY && g->n == 3;
+    for (size_t k = 0; okg && k < 3; ++k) {
+      okg = g->items[k]->kind == NNMD_CFG_INT && g->items[k]->u.i >= 1 && g->items[k]->u.i <= 100000;
+      if (okg) in->grid[k] = (int)g->items[k]->u.i;
+    }
+    if (!okg) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, g->loc, "'grid' must be \"auto\" or three positive integers [px, py, pz]");
+      st = st ? st : r;
+    }
+  }
   if (!r && d == NNMD_DEV_GPU) {
     r = later(nnmd_cfg_get(t, "device"), "device = \"gpu\"", 7, err);
     st = st ? st : r;

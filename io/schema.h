@@ -48,6 +48,7 @@ struct nnmd_input {
   bool neigh_check;
   /* [parallel] */
   enum nnmd_device device;
+  int grid[3]; /* {0,0,0} = auto */
   /* [output] */
   int64_t thermo_every;
   char thermo_file[NNMD_PATH_MAX]; /* "" = none */

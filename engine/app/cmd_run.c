@@ -83,6 +83,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
   int st = nnmd_sim_setup(&s, input, cli->comm, cli->verbosity, true, &err);
   if (!st && restart) {
     st = nnmd_checkpoint_read(restart, &s.md, &err);
+    if (!st) st = nnmd_md_distribute(&s.md, &err);
     if (!st)
       nnmd_log_info(&s.log, "restarting from %s at step %lld (run length %lld steps)", restart,
                     (long long)s.md.first_step, (long long)s.md.last_step);

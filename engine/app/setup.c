@@ -92,10 +92,6 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
     r = read_system(s, err);
     st = st ? st : r;
   }
-  if (nnmd_comm_size(comm) > 1 && !st)
-    st = nnmd_fail(err, NNMD_ERR_UNSUPPORTED,
-                   "this version of nnmd runs on one MPI rank only (domain decomposition: issue 5); "
-                   "run without mpirun or with -np 1");
   if (s->in.potentials && s->sys->n_global > 0) {
     struct nnmd_term_info info = {.base_dir = s->in.base_dir[0] ? s->in.base_dir : ".",
                                   .species = &s->sys->species, .units = s->units, .log = &s->log};
@@ -129,6 +125,8 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global,
                                .n_dof = n_dof > 0 ? n_dof : 1, .seed = md->seed, .log = &s->log};
   if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
+  for (int d = 0; d < 3; ++d) md->grid[d] = s->in.grid[d];
+  if ((st = nnmd_md_distribute(md, err))) return st;
   if (s->in.has_velocities) {
     int64_t ndof = 3 * s->sys->n_global - 3;
     nnmd_velocities_create(s->sys, s->units, comm, s->in.vel_temperature, (uint64_t)s->in.vel_seed,
