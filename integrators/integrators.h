@@ -13,8 +13,7 @@ extern const struct nnmd_integrator_ops nnmd_integ_csvr;      /* csvr.c: Bussi s
 extern const struct nnmd_integrator_ops nnmd_integ_langevin;  /* langevin.c: BAOAB */
 extern const struct nnmd_integrator_ops nnmd_integ_berendsen; /* berendsen.c: weak coupling */
 
-/* NPT barostats and the minimiser (defined in their own files; select.c refers to them
- * weakly until they exist, and answers "not built" when one is missing). */
+/* NPT barostats and the minimiser (mtk.c, crescale.c, berendsen_npt.c, fire.c) */
 extern const struct nnmd_integrator_ops nnmd_integ_mtk, nnmd_integ_crescale, nnmd_integ_berendsen_npt,
     nnmd_integ_fire;
 

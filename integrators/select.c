@@ -3,29 +3,26 @@
  * ensemble "nve" -> velocity Verlet; "nvt" -> the thermostat; "npt" -> the barostat (MTK
  * requires the Nose-Hoover thermostat); "minimize" -> FIRE. Keys that belong to another
  * ensemble are errors at their line:column, so that a forgotten `ensemble = "nvt"` does not
- * silently run NVE. The NPT and FIRE integrators live in other files of this library. Those
- * not yet committed are referred to weakly, so a build without them links and reports "not
- * built". Note: a weak reference does not pull a member out of a static library, so once a
- * file is part of the library its reference here must become strong (as for MTK and
- * C-rescale), or the linker leaves it out and select reports "not built" although it exists.
+ * silently run NVE. The NPT and FIRE integrators live in other files of this library
+ * (mtk.c, crescale.c, berendsen_npt.c, fire.c). They were referred to weakly until those
+ * files existed; the references are strong now because a weak reference does not pull a
+ * member out of a static library (the linker would leave the integrator out).
  */
 #include <stddef.h>
 
 #include "integrators.h"
-
-/* Weak references: NULL when the defining file is not part of the build. */
-extern const struct nnmd_integrator_ops nnmd_integ_berendsen_npt __attribute__((weak));
-extern const struct nnmd_integrator_ops nnmd_integ_fire __attribute__((weak));
 
 enum { ENS_NVE, ENS_NVT, ENS_NPT, ENS_MIN };
 static const char *const k_ensembles[] = {"nve", "nvt", "npt", "minimize", NULL};
 static const char *const k_thermostats[] = {"nose-hoover", "csvr", "langevin", "berendsen", NULL};
 static const char *const k_barostats[] = {"mtk", "c-rescale", "berendsen", NULL};
 
-/* Keys of the thermostat and of the barostat (integrators read their own values). */
+/* Keys of the thermostat, of the barostat and of the minimiser (the integrators read their
+ * own values; FIRE reads pressure/couple for cell relaxation). */
 static const char *const k_thermo_keys[] = {"thermostat", "temperature", "tdamp", "chain", "substeps",
                                             "sy", "placement", "zero", NULL};
-static const char *const k_baro_keys[] = {"barostat", "pressure", "pdamp", "couple", NULL};
+static const char *const k_baro_keys[] = {"barostat", "pressure", "pdamp", "couple", "compressibility", NULL};
+static const char *const k_min_keys[] = {"ftol", "etol", "relax_cell", "max_step", NULL};
 
 static struct nnmd_loc key_loc(const struct nnmd_cfg *run, const char *key) {
   const struct nnmd_cfg *v = nnmd_cfg_get(run, key);
@@ -47,20 +44,14 @@ static int refuse(const struct nnmd_cfg *run, const char *const *keys, const cha
   return st;
 }
 
-static int not_built(const struct nnmd_cfg *run, const char *key, const char *what,
-                     struct nnmd_error *err) {
-  return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, key_loc(run, key),
-                      "%s is not built into this nnmd (its integrator is missing from the library)", what);
-}
-
 static int select_nvt(const struct nnmd_cfg *run, const struct nnmd_integrator_ops **ops,
                       struct nnmd_error *err) {
   static const struct nnmd_integrator_ops *const table[] = {&nnmd_integ_nhc, &nnmd_integ_csvr,
                                                             &nnmd_integ_langevin, &nnmd_integ_berendsen};
   int t = 0;
   int st = nnmd_cfg_choice(run, "thermostat", false, k_thermostats, &t, err);
-  int r = refuse(run, k_baro_keys, "nvt", err);
-  if (st || r) return st ? st : r;
+  int r1 = refuse(run, k_baro_keys, "nvt", err), r2 = refuse(run, k_min_keys, "nvt", err);
+  if (st || r1 || r2) return st ? st : (r1 ? r1 : r2);
   *ops = table[t];
   return NNMD_OK;
 }
@@ -70,18 +61,15 @@ static int select_npt(const struct nnmd_cfg *run, const struct nnmd_integrator_o
   int b = 0, t = 0;
   int st = nnmd_cfg_choice(run, "barostat", false, k_barostats, &b, err);
   int r = nnmd_cfg_choice(run, "thermostat", false, k_thermostats, &t, err);
-  if (st || r) return st ? st : r;
+  int r2 = refuse(run, k_min_keys, "npt", err);
+  if (st || r || r2) return st ? st : (r ? r : r2);
   if (b == 0 && t != 0)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(run, "thermostat")->loc,
                         "barostat = \"mtk\" runs with the Nose-Hoover thermostat only (thermostat = \"%s\" "
                         "given); use barostat = \"c-rescale\" for a stochastic thermostat",
                         k_thermostats[t]);
-  const struct nnmd_integrator_ops *const table[] = {&nnmd_integ_mtk, &nnmd_integ_crescale,
-                                                     &nnmd_integ_berendsen_npt};
-  static const char *const what[] = {"the MTK barostat (ensemble = \"npt\", barostat = \"mtk\")",
-                                     "the C-rescale barostat (barostat = \"c-rescale\")",
-                                     "the Berendsen barostat (barostat = \"berendsen\")"};
-  if (!table[b]) return not_built(run, nnmd_cfg_get(run, "barostat") ? "barostat" : "ensemble", what[b], err);
+  static const struct nnmd_integrator_ops *const table[] = {&nnmd_integ_mtk, &nnmd_integ_crescale,
+                                                            &nnmd_integ_berendsen_npt};
   *ops = table[b];
   return NNMD_OK;
 }
@@ -91,9 +79,7 @@ static int select_min(const struct nnmd_cfg *run, const struct nnmd_integrator_o
   static const char *const k_dyn[] = {"thermostat", "barostat", NULL};
   int st = refuse(run, k_dyn, "minimize", err);
   if (st) return st;
-  const struct nnmd_integrator_ops *fire = &nnmd_integ_fire;
-  if (!fire) return not_built(run, "ensemble", "the FIRE minimiser (ensemble = \"minimize\")", err);
-  *ops = fire;
+  *ops = &nnmd_integ_fire;
   return NNMD_OK;
 }
 
@@ -111,7 +97,8 @@ int nnmd_integrator_select(const struct nnmd_cfg *run, const struct nnmd_integra
   }
   int r1 = refuse(run, k_thermo_keys, "nve", err);
   int r2 = refuse(run, k_baro_keys, "nve", err);
-  if (r1 || r2) return r1 ? r1 : r2;
+  int r3 = refuse(run, k_min_keys, "nve", err);
+  if (r1 || r2 || r3) return r1 ? r1 : (r2 ? r2 : r3);
   *ops = &nnmd_integ_nve;
   return NNMD_OK;
 }
