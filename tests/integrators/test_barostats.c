@@ -27,7 +27,9 @@
  *    + 5 bar of P0 (aniso: each diagonal component too). The 5 bar cover the MTK
  *    ensemble's own offset <P> = P0 - kT/V (1.5 bar here: the MTK term makes the average of
  *    (P - P0) V + kT vanish) and residual relaxation; the standard errors are 1-40 bar. The
- *    mean volume must have dropped by more than 2 % (measured: ~8 %, beta_T ~ 8e-5/bar).
+ *    mean volume must have dropped by more than 2 % (measured: ~8 %, beta_T ~ 8e-5/bar), and
+ *    the mean volumes of MTK and C-rescale iso (both exact NPT samplers) must agree within
+ *    3 combined standard errors (methods.md §9, I7).
  *  - write_state/read_state: 100 steps, save the state, then 100 more steps twice from the
  *    same restored system: with the original integrator object and with a fresh one that
  *    read the record back. Positions, velocities and cell must agree bit for bit.
@@ -410,8 +412,9 @@ END_TEST
 
 /* ---- pressure target ------------------------------------------------------------------------- */
 
+/* Returns the mean volume and its standard error in vol[2]. */
 static void check_pressure(struct liquid *L, const char *what, const struct nnmd_integrator_ops *ops,
-                           const char *text, double p0, bool per_axis) {
+                           const char *text, double p0, bool per_axis, double vol[2]) {
   struct series s = {0};
   liquid_restore(L, 0);
   double v0 = L->md.box.volume;
@@ -432,6 +435,8 @@ static void check_pressure(struct liquid *L, const char *what, const struct nnmd
     ck_assert_msg(fabs(m - p0) <= P_SIGMAS * se + P_SLACK, "%s: <P_%c%c> %g vs %g", what, "xyz"[d], "xyz"[d], m, p0);
     free(pd);
   }
+  vol[0] = vm;
+  vol[1] = vse;
   free(p);
   free(v);
   free(s.t);
@@ -447,16 +452,21 @@ START_TEST(test_pressure_target) {
   char text[512];
   snprintf(text, sizeof text,
            "[run]\nensemble = 'npt'\ntemperature = %.17g\ntdamp = 1.0\npressure = %.17g\npdamp = 1.0\n", T0, p0);
-  check_pressure(&L, "MTK iso", &nnmd_integ_mtk, text, p0, false);
+  double v_mtk[2], v_cr[2], v_any[2];
+  check_pressure(&L, "MTK iso", &nnmd_integ_mtk, text, p0, false, v_mtk);
   crescale_text(text, sizeof text, "iso", p0);
-  check_pressure(&L, "C-rescale iso", &nnmd_integ_crescale, text, p0, false);
+  check_pressure(&L, "C-rescale iso", &nnmd_integ_crescale, text, p0, false, v_cr);
+  /* two correct NPT samplers agree on <V> (methods.md §9, I7) */
+  double dv = fabs(v_mtk[0] - v_cr[0]), se = sqrt(v_mtk[1] * v_mtk[1] + v_cr[1] * v_cr[1]);
+  printf("  <V> MTK - C-rescale = %.2f A^3 (%.1f standard errors)\n", v_mtk[0] - v_cr[0], dv / se);
+  ck_assert_msg(dv <= P_SIGMAS * se, "<V> of MTK and C-rescale differ by %g A^3 (se %g)", dv, se);
   crescale_text(text, sizeof text, "aniso", p0);
-  check_pressure(&L, "C-rescale aniso", &nnmd_integ_crescale, text, p0, true);
+  check_pressure(&L, "C-rescale aniso", &nnmd_integ_crescale, text, p0, true, v_any);
   snprintf(text, sizeof text,
            "[run]\nensemble = 'npt'\nbarostat = 'berendsen'\ntemperature = %.17g\ntdamp = 1.0\n"
            "pressure = [[%.17g, 0, 0], [0, %.17g, 0], [0, 0, %.17g]]\npdamp = 2.0\ncompressibility = 1e-4\n",
            T0, p0, p0, p0);
-  check_pressure(&L, "Berendsen iso", &nnmd_integ_berendsen_npt, text, p0, false);
+  check_pressure(&L, "Berendsen iso", &nnmd_integ_berendsen_npt, text, p0, false, v_any);
   liquid_free(&L);
 }
 END_TEST
