@@ -15,7 +15,8 @@
  *   xidot_k <- f (xidot_k + G_k delta/2).
  * Step: NHC(dt/2) with K from the end of the previous step; kick; drift; [forces]; kick;
  * K recomputed (one reduction); NHC(dt/2).
- * Conserved: K + U + sum_k Q_k xidot_k^2 / 2 + N_f kB T0 xi_1 + kB T0 sum_{k>=2} xi_k.
+ * Conserved: K + U + sum_k Q_k xidot_k^2 / 2 + N_f kB T0 xi_1 + kB T0 sum_{k>=2} xi_k
+ * (with the current T0: under a temperature ramp it is not conserved, as in LAMMPS).
  * Units: xidot in 1/ps, xi dimensionless, Q in eV ps^2, K in eV.
  * Keys: temperature (K or [start, stop]), tdamp (ps, default 0.1), chain (M, default 3),
  * substeps (n_c, default 1), sy (1, 3 or 5, default 1).
