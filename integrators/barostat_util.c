@@ -40,7 +40,7 @@ int nnmd_bu_read_temperature(const struct nnmd_cfg *run, bool required, double t
   return NNMD_OK;
 }
 
-static int pressure_matrix(const struct nnmd_cfg *v, double m[9], struct nnmd_error *err) {
+static int pressure_matrix(const struct nnmd_cfg *v, double m[9]) {
   if (v->kind != NNMD_CFG_ARRAY || v->n != 3) return 1;
   for (int a = 0; a < 3; ++a) {
     const struct nnmd_cfg *row = v->items[a];
@@ -48,7 +48,6 @@ static int pressure_matrix(const struct nnmd_cfg *v, double m[9], struct nnmd_er
     for (int b = 0; b < 3; ++b)
       if (!nnmd_cfg_number(row->items[b], &m[3 * a + b]) || !isfinite(m[3 * a + b])) return 1;
   }
-  (void)err;
   return 0;
 }
 
@@ -62,7 +61,7 @@ int nnmd_bu_read_pressure(const struct nnmd_cfg *run, bool hydrostatic, double p
     p[0] = p[1] = p[2] = x;
     return NNMD_OK;
   }
-  if (pressure_matrix(v, m, err))
+  if (pressure_matrix(v, m))
     return nnmd_fail_at(err, NNMD_ERR_INPUT, v->loc,
                         "'pressure' must be a number (bar) or a 3x3 array [[Pxx,Pxy,Pxz],[Pyx,Pyy,Pyz],[Pzx,Pzy,Pzz]]");
   if (m[1] != 0 || m[2] != 0 || m[3] != 0 || m[5] != 0 || m[6] != 0 || m[7] != 0)

@@ -54,6 +54,9 @@ static int read_keys(struct crescale *s, const struct nnmd_cfg *run, struct nnmd
     st = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(run, "thermostat")->loc,
                       "barostat = \"c-rescale\" thermostats the particles with CSVR (thermostat = \"csvr\")");
   int r = nnmd_bu_read_temperature(run, true, s->t_req, err);
+  if (!r && !(s->t_req[0] > 0 && s->t_req[1] > 0))
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(run, "temperature")->loc,
+                     "C-rescale needs 'temperature' > 0 K (its volume noise scales with kT)");
   st = st ? st : r;
   double p[3], beta_bar = 4.5e-5;
   r = nnmd_bu_read_pressure(run, true, p, err);

@@ -53,6 +53,9 @@ static int read_keys(struct mtk *s, const struct nnmd_cfg *run, struct nnmd_erro
   int th = -1, st = nnmd_bu_read_choice(run, "thermostat", k_thermo, &th, err);
   s->tstat = th != 1;
   int r = nnmd_bu_read_temperature(run, s->tstat, s->t_req, err);
+  if (!r && nnmd_cfg_get(run, "temperature") && !(s->t_req[0] > 0 && s->t_req[1] > 0))
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(run, "temperature")->loc,
+                     "the MTK barostat needs 'temperature' > 0 K (its masses scale with kT)");
   st = st ? st : r;
   double p[3], tdamp = 0.1, pdamp = 1.0;
   r = nnmd_bu_read_pressure(run, true, p, err);

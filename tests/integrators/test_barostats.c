@@ -751,6 +751,8 @@ START_TEST(test_input_errors) {
                    NNMD_ERR_INPUT);
   ck_assert_int_eq(create_status(&nnmd_integ_mtk, "[run]\npressure = 1.0\n"), NNMD_ERR_INPUT);
   ck_assert_int_eq(create_status(&nnmd_integ_mtk, "[run]\ntemperature = [300, 'a']\n"), NNMD_ERR_INPUT);
+  ck_assert_int_eq(create_status(&nnmd_integ_mtk, "[run]\ntemperature = [300, 0]\n"), NNMD_ERR_INPUT);
+  ck_assert_int_eq(create_status(&nnmd_integ_crescale, "[run]\ntemperature = 0\n"), NNMD_ERR_INPUT);
   ck_assert_int_eq(create_status(&nnmd_integ_crescale, "[run]\ntemperature = 300\ncouple = 'triclinic'\n"), NNMD_ERR_INPUT);
   ck_assert_int_eq(create_status(&nnmd_integ_crescale, "[run]\ntemperature = 300\nthermostat = 'nose-hoover'\n"),
                    NNMD_ERR_INPUT);
