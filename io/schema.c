@@ -16,7 +16,8 @@ static const char *const k_vel[] = {"temperature", "seed", NULL};
 static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "timestep", "steps",
                                     "temperature", "tdamp", "pressure", "pdamp", "couple",
                                     "seed", "units", "chain", "substeps", "compressibility", "ftol", "etol",
-                                    "relax_cell", "max_step", "sy", "zero", "placement", NULL};
+                                    "relax_cell", "max_step", "sy", "zero", "placement", "ptol",
+                                    "dmax", "log_every", NULL};
 static const char *const k_neigh[] = {"skin", "every", "check", NULL};
 static const char *const k_par[] = {"grid", "device", "precision", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
