@@ -31,5 +31,10 @@ void nnmd_timer_start(struct nnmd_timers *t, enum nnmd_timer_id id);
 void nnmd_timer_stop(struct nnmd_timers *t, enum nnmd_timer_id id);
 /* Table: timer, calls, avg/call, total, % of loop; plus atom-steps/s. */
 void nnmd_timers_report(const struct nnmd_timers *t, const struct nnmd_log *log, int64_t atom_steps);
+/* With several MPI ranks: also min / avg / max of each timer's total over the ranks (load
+ * balance). Collective. atom_steps: global. */
+struct nnmd_comm;
+void nnmd_timers_report_ranks(const struct nnmd_timers *t, const struct nnmd_log *log, int64_t atom_steps,
+                              const struct nnmd_comm *comm);
 
 #endif

@@ -8,7 +8,14 @@
 #include "neighbor.h"
 #include "setup.h"
 
-static void print_errors(const struct nnmd_error *err, int verbosity) {
+/* One message for all ranks: rank 0 prints its errors; another rank prints its own only when
+ * rank 0 has none (e.g. an atom lost on that rank). Collective. */
+static void print_errors(const struct nnmd_error *err, int verbosity, const struct nnmd_comm *comm) {
+  int64_t zero_has = nnmd_comm_rank(comm) == 0 ? err->count : 0;
+  nnmd_comm_sum_int64(comm, &zero_has, 1);
+  if (nnmd_comm_rank(comm) != 0 && zero_has > 0) return;
+  if (err->count == 0) return;
+  if (nnmd_comm_rank(comm) != 0) fprintf(stderr, "[rank %d] ", nnmd_comm_rank(comm));
   nnmd_error_print(err, stderr, verbosity >= 2);
   if (err->count > 1) fprintf(stderr, "%d errors\n", err->count);
 }
@@ -104,10 +111,10 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
       print_neighbors(&s);
       st = nnmd_md_run(&s.md, &err);
       print_neighbors(&s);
-      nnmd_timers_report(&s.md.timers, &s.log, s.md.atom_steps);
+      nnmd_timers_report_ranks(&s.md.timers, &s.log, s.md.atom_steps, cli->comm);
     }
   }
-  if (st) print_errors(&err, cli->verbosity);
+  if (st) print_errors(&err, cli->verbosity, cli->comm);
   nnmd_sim_destroy(&s);
   nnmd_error_clear(&err);
   return setup_failed ? NNMD_EXIT_INPUT : exit_code(st);
@@ -132,7 +139,7 @@ int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
       nnmd_log_info(&s.log, "%s: OK, the run would start", input);
     }
   }
-  if (st) print_errors(&err, cli->verbosity);
+  if (st) print_errors(&err, cli->verbosity, cli->comm);
   nnmd_sim_destroy(&s);
   nnmd_error_clear(&err);
   return st ? NNMD_EXIT_INPUT : NNMD_EXIT_OK; /* check: any problem means the run would not start */
