@@ -258,9 +258,9 @@ def main():
         triclinic_structure(tri)
         case(work, "triclinic", lj_input('structure = "tri.extxyz"', extra='[parallel]\ngrid = [2, 2, 1]'), [4],
              files=[tri])
-        # native units: Bohr and Hartree with amu masses, so 0.0005 "ps" moves atoms ~0.5 bohr in 100 steps
-        hdnnp(work, "H2O_RPBE-D3", "h2o_192.data", [2, 3, 4, 8], steps=100, dt=0.0005)
-        hdnnp(work, "Cu2S_PBE", "cu2s_144.data", [2, 3, 4, 8], steps=100, dt=0.001)
+        # native units: Bohr and Hartree with amu masses, so 0.0005 "ps" moves atoms ~2 bohr in 200 steps
+        hdnnp(work, "H2O_RPBE-D3", "h2o_192.data", [2, 3, 4, 8], steps=200, dt=0.0005)
+        hdnnp(work, "Cu2S_PBE", "cu2s_144.data", [2, 3, 4, 8], steps=200, dt=0.001)
         hot_gas(work)
         restart_case(work)
     finally:
