@@ -23,6 +23,7 @@
 #include "box.h"
 #include "config.h"
 #include "error.h"
+#include "files.h"
 #include "log.h"
 #include "neighbor.h"
 #include "system.h"
@@ -41,6 +42,7 @@ struct nnmd_term_info {
   const struct nnmd_species_table *species; /* species of the structure */
   const struct nnmd_units *units;
   struct nnmd_log *log;
+  struct nnmd_files *files; /* open input files through this (rank 0 reads, all ranks get them) */
 };
 
 struct nnmd_force_ctx {

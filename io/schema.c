@@ -253,6 +253,11 @@ static int read_potentials(struct nnmd_input *in, struct nnmd_error *err) {
 }
 
 int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err) {
+  return nnmd_input_read_with(NULL, path, in, err);
+}
+
+int nnmd_input_read_with(struct nnmd_files *files, const char *path, struct nnmd_input *in,
+                         struct nnmd_error *err) {
   memset(in, 0, sizeof *in);
   strncpy(in->path, path, sizeof in->path - 1);
   const char *slash = strrchr(path, '/');
@@ -263,7 +268,7 @@ int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *
     in->base_dir[l] = 0;
   }
   if (slash == path) strcpy(in->base_dir, "/");
-  int st = nnmd_toml_parse_file(path, &in->root, err);
+  int st = nnmd_toml_parse_file_with(files, path, &in->root, err);
   if (st) return st;
   st = nnmd_cfg_check_keys(in->root, k_top, "the input file", err);
   int r;

@@ -60,6 +60,10 @@ struct nnmd_input {
 };
 
 int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err);
+/* The same, reading files through `files` (rank 0 reads, all ranks receive). */
+struct nnmd_files;
+int nnmd_input_read_with(struct nnmd_files *files, const char *path, struct nnmd_input *in,
+                         struct nnmd_error *err);
 void nnmd_input_free(struct nnmd_input *in);
 /* Resolve `rel` against the input's folder (absolute paths unchanged). */
 void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, size_t n);

@@ -25,14 +25,19 @@
 #include <string.h>
 
 #include "box_math.h"
+#include "files.h"
 #include "mem.h"
 
 /* ---- line reader ------------------------------------------------------------------------ */
 
 int nnmd_text_open(struct nnmd_text *t, const char *path, struct nnmd_error *err) {
+  return nnmd_text_open_with(NULL, t, path, err);
+}
+
+int nnmd_text_open_with(struct nnmd_files *files, struct nnmd_text *t, const char *path, struct nnmd_error *err) {
   memset(t, 0, sizeof *t);
   t->path = path;
-  t->f = fopen(path, "r");
+  t->f = nnmd_files_open(files, path);
   if (!t->f)
     return nnmd_fail_at(err, NNMD_ERR_FILE, ((struct nnmd_loc){path, 0, 0}),
                         "cannot open structure file: %s", strerror(errno));
@@ -478,9 +483,15 @@ static void detect_line(struct detect_state *d, const struct nnmd_text *t, bool 
     d->lammps_atoms = true;
 }
 
+static int detect_with(struct nnmd_files *files, const char *path, const char **format, struct nnmd_error *err);
+
 int nnmd_detect_structure_format(const char *path, const char **format, struct nnmd_error *err) {
+  return detect_with(NULL, path, format, err);
+}
+
+static int detect_with(struct nnmd_files *files, const char *path, const char **format, struct nnmd_error *err) {
   struct nnmd_text t;
-  int st = nnmd_text_open(&t, path, err);
+  int st = nnmd_text_open_with(files, &t, path, err);
   if (st) return st;
   struct detect_state d = {0};
   bool got = true;
@@ -509,9 +520,10 @@ int nnmd_detect_structure_format(const char *path, const char **format, struct n
 typedef int (*reader_fn)(struct nnmd_text *, struct nnmd_sbuild *, struct nnmd_structure_info *,
                          struct nnmd_error *);
 
-static int pick_reader(const char *path, const char **format, reader_fn *fn, struct nnmd_error *err) {
+static int pick_reader(struct nnmd_files *files, const char *path, const char **format, reader_fn *fn,
+                       struct nnmd_error *err) {
   if (!*format || strcmp(*format, "auto") == 0) {
-    int st = nnmd_detect_structure_format(path, format, err);
+    int st = detect_with(files, path, format, err);
     if (st) return st;
   }
   if (strcmp(*format, "extxyz") == 0) *fn = nnmd_read_extxyz;
@@ -526,6 +538,12 @@ static int pick_reader(const char *path, const char **format, reader_fn *fn, str
 int nnmd_read_structure(const char *path, const char *format, double length_scale,
                         struct nnmd_system *sys, struct nnmd_box *box,
                         struct nnmd_structure_info *info, struct nnmd_error *err) {
+  return nnmd_read_structure_with(NULL, path, format, length_scale, sys, box, info, err);
+}
+
+int nnmd_read_structure_with(struct nnmd_files *files, const char *path, const char *format,
+                             double length_scale, struct nnmd_system *sys, struct nnmd_box *box,
+                             struct nnmd_structure_info *info, struct nnmd_error *err) {
   struct nnmd_structure_info local;
   if (!info) info = &local;
   memset(info, 0, sizeof *info);
@@ -535,11 +553,11 @@ int nnmd_read_structure(const char *path, const char *format, double length_scal
   if (sys->n_local != 0 || sys->n_ghost != 0)
     return nnmd_fail(err, NNMD_ERR_INTERNAL, "nnmd_read_structure needs an empty system");
   reader_fn fn = NULL;
-  int st = pick_reader(path, &format, &fn, err);
+  int st = pick_reader(files, path, &format, &fn, err);
   if (st) return st;
   snprintf(info->format, sizeof info->format, "%s", format);
   struct nnmd_text t;
-  if ((st = nnmd_text_open(&t, path, err))) return st;
+  if ((st = nnmd_text_open_with(files, &t, path, err))) return st;
   struct nnmd_sbuild b;
   nnmd_sbuild_init(&b, path, sys);
   st = fn(&t, &b, info, err);

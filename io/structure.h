@@ -58,6 +58,12 @@ int nnmd_read_structure(const char *path, const char *format, double length_scal
 
 /* Recognise the format of `path` from its content: "extxyz", "lammps-data" or "n2p2"
  * (a static string) in *format. */
+/* The same, reading the file through `files` (engine/files.h: rank 0 reads and broadcasts). */
+struct nnmd_files;
+int nnmd_read_structure_with(struct nnmd_files *files, const char *path, const char *format,
+                             double length_scale, struct nnmd_system *sys, struct nnmd_box *box,
+                             struct nnmd_structure_info *info, struct nnmd_error *err);
+
 int nnmd_detect_structure_format(const char *path, const char **format, struct nnmd_error *err);
 
 /* Write the owned atoms, sorted by id, as a LAMMPS data file (atom_style atomic, metal
@@ -102,6 +108,7 @@ struct nnmd_sbuild {
 };
 
 int nnmd_text_open(struct nnmd_text *t, const char *path, struct nnmd_error *err);
+int nnmd_text_open_with(struct nnmd_files *files, struct nnmd_text *t, const char *path, struct nnmd_error *err);
 void nnmd_text_close(struct nnmd_text *t);
 /* Next line into t->line (tokens reset). *got = false at the end of the file. */
 int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err);

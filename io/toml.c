@@ -32,6 +32,8 @@
  */
 #include "toml.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -1123,10 +1125,10 @@ int nnmd_toml_parse_string(const char *text, const char *filename, struct nnmd_c
   return parse_text(text, strlen(text), filename, root, err);
 }
 
-static int read_file(const char *path, struct buf *b, struct nnmd_error *err) {
+static int read_file(struct nnmd_files *files, const char *path, struct buf *b, struct nnmd_error *err) {
   char chunk[16384];
   size_t n;
-  FILE *f = fopen(path, "rb");
+  FILE *f = nnmd_files_open(files, path);
   if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open '%s': %s", path, strerror(errno));
   errno = 0;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -1143,9 +1145,14 @@ static int read_file(const char *path, struct buf *b, struct nnmd_error *err) {
 }
 
 int nnmd_toml_parse_file(const char *path, struct nnmd_cfg **root, struct nnmd_error *err) {
+  return nnmd_toml_parse_file_with(NULL, path, root, err);
+}
+
+int nnmd_toml_parse_file_with(struct nnmd_files *files, const char *path, struct nnmd_cfg **root,
+                              struct nnmd_error *err) {
   struct buf b = {0};
   *root = NULL;
-  int st = read_file(path, &b, err);
+  int st = read_file(files, path, &b, err);
   if (!st) st = parse_text(b.p, b.n, path, root, err);
   free(b.p);
   return st;

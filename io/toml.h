@@ -20,6 +20,11 @@ int nnmd_toml_parse_file(const char *path, struct nnmd_cfg **root, struct nnmd_e
 
 /* Parse NUL-terminated text; `filename` (may be NULL: "<string>") is used for locations
  * and copied into root->owned_file. Same results as nnmd_toml_parse_file. */
+/* The same, reading the file through `files` (engine/files.h: rank 0 reads and broadcasts). */
+struct nnmd_files;
+int nnmd_toml_parse_file_with(struct nnmd_files *files, const char *path, struct nnmd_cfg **root,
+                              struct nnmd_error *err);
+
 int nnmd_toml_parse_string(const char *text, const char *filename, struct nnmd_cfg **root,
                            struct nnmd_error *err);
 

@@ -113,13 +113,23 @@ static int alloc_scratch(struct hdnnp *h, struct nnmd_error *err) {
   return nnmd_desc_work_create(h->plan, 64, &h->work, err);
 }
 
+static int create_dir_with(struct nnmd_files *files, const char *model_dir,
+                           const struct nnmd_species_table *species, double cflength, double cfenergy,
+                           int64_t max_warnings, struct nnmd_log *log, void **state, struct nnmd_error *err);
+
 int nnmd_hdnnp_create_dir(const char *model_dir, const struct nnmd_species_table *species,
                           double cflength, double cfenergy, int64_t max_warnings, struct nnmd_log *log,
                           void **state, struct nnmd_error *err) {
+  return create_dir_with(NULL, model_dir, species, cflength, cfenergy, max_warnings, log, state, err);
+}
+
+static int create_dir_with(struct nnmd_files *files, const char *model_dir,
+                           const struct nnmd_species_table *species, double cflength, double cfenergy,
+                           int64_t max_warnings, struct nnmd_log *log, void **state, struct nnmd_error *err) {
   *state = NULL;
   struct hdnnp *h = nnmd_calloc(1, sizeof *h, err);
   if (!h) return NNMD_ERR_NOMEM;
-  int st = nnmd_nnp_model_load(model_dir, &h->model, err);
+  int st = nnmd_nnp_model_load_with(files, model_dir, &h->model, err);
   if (!st) st = nnmd_desc_plan_build(h->model, &h->plan, err);
   if (!st) st = alloc_scratch(h, err);
   if (!st && species) st = map_species(h, species, NNMD_NOLOC, err);
@@ -163,7 +173,7 @@ static int hdnnp_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info 
   double cfl = native || lu == 0 ? 1.0 : NNMD_BOHR_PER_ANGSTROM;
   double cfe = native || eu == 0 ? 1.0 : NNMD_HARTREE_PER_EV;
   const struct nnmd_cfg *mv = nnmd_cfg_get(cfg, "model");
-  st = nnmd_hdnnp_create_dir(dir, NULL, cfl, cfe, maxw, info->log, state, err);
+  st = create_dir_with(info->files, dir, NULL, cfl, cfe, maxw, info->log, state, err);
   if (st) return st;
   if (info->species) {
     st = map_species(*state, info->species, mv->loc, err);

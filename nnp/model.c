@@ -232,6 +232,11 @@ int nnmd_nnp_model_element(const struct nnmd_nnp_model *m, const char *symbol) {
 double nnmd_nnp_model_cutoff(const struct nnmd_nnp_model *m) { return m->rc_max; }
 
 int nnmd_nnp_model_load(const char *dir, struct nnmd_nnp_model **out, struct nnmd_error *err) {
+  return nnmd_nnp_model_load_with(NULL, dir, out, err);
+}
+
+int nnmd_nnp_model_load_with(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model **out,
+                             struct nnmd_error *err) {
   *out = NULL;
   struct nnmd_nnp_model *m = nnmd_calloc(1, sizeof *m, err);
   if (!m) return NNMD_ERR_NOMEM;
@@ -239,7 +244,7 @@ int nnmd_nnp_model_load(const char *dir, struct nnmd_nnp_model **out, struct nnm
   char path[NNMD_NNP_PATH + 32];
   struct nnmd_nnp_settings s;
   snprintf(path, sizeof path, "%s/input.nn", dir);
-  int st = nnmd_nnp_settings_read(path, &s, err);
+  int st = nnmd_nnp_settings_read(files, path, &s, err);
   if (st) {
     free(m);
     return st;
@@ -260,9 +265,9 @@ int nnmd_nnp_model_load(const char *dir, struct nnmd_nnp_model **out, struct nnm
   st = L.st;
   if (!st) {
     snprintf(path, sizeof path, "%s/scaling.data", dir);
-    st = nnmd_nnp_read_scaling(path, m, err);
+    st = nnmd_nnp_read_scaling(files, path, m, err);
   }
-  if (!st) st = nnmd_nnp_read_weights(dir, m, err);
+  if (!st) st = nnmd_nnp_read_weights(files, dir, m, err);
   if (st) {
     nnmd_nnp_model_free(m);
     return st;

@@ -25,6 +25,7 @@
 
 #include "ann.h"
 #include "error.h"
+#include "files.h"
 
 #define NNMD_NNP_MAX_ELEM 16
 #define NNMD_NNP_PATH 1024
@@ -81,6 +82,10 @@ struct nnmd_nnp_model {
 
 /* Read the model in folder `dir`. */
 int nnmd_nnp_model_load(const char *dir, struct nnmd_nnp_model **out, struct nnmd_error *err);
+/* The same, reading the files through `files` (rank 0 reads, every rank gets the bytes). */
+struct nnmd_files;
+int nnmd_nnp_model_load_with(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model **out,
+                             struct nnmd_error *err);
 void nnmd_nnp_model_free(struct nnmd_nnp_model *m);
 /* Element index of a symbol, -1 if the model has no such element. */
 int nnmd_nnp_model_element(const struct nnmd_nnp_model *m, const char *symbol);
@@ -105,7 +110,8 @@ struct nnmd_nnp_settings {
 };
 
 /* Read and tokenise input.nn; checks unknown keywords and forbidden repetitions. */
-int nnmd_nnp_settings_read(const char *path, struct nnmd_nnp_settings *s, struct nnmd_error *err);
+int nnmd_nnp_settings_read(struct nnmd_files *files, const char *path, struct nnmd_nnp_settings *s,
+                           struct nnmd_error *err);
 void nnmd_nnp_settings_free(struct nnmd_nnp_settings *s);
 /* First line with keyword `key` (aliases resolved), or NULL. */
 const struct nnmd_nnp_kwline *nnmd_nnp_settings_find(const struct nnmd_nnp_settings *s,
@@ -115,7 +121,9 @@ const struct nnmd_nnp_kwline *nnmd_nnp_settings_find(const struct nnmd_nnp_setti
 int nnmd_nnp_parse_sfs(const struct nnmd_nnp_settings *s, struct nnmd_nnp_model *m,
                        struct nnmd_error *err);
 /* Read scaling.data / the weight files into an already set-up model. */
-int nnmd_nnp_read_scaling(const char *path, struct nnmd_nnp_model *m, struct nnmd_error *err);
-int nnmd_nnp_read_weights(const char *dir, struct nnmd_nnp_model *m, struct nnmd_error *err);
+int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnmd_nnp_model *m,
+                          struct nnmd_error *err);
+int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
+                          struct nnmd_error *err);
 
 #endif

@@ -89,8 +89,9 @@ static int scaling_row(struct nnmd_nnp_model *m, char *line, struct nnmd_loc loc
   return NNMD_OK;
 }
 
-int nnmd_nnp_read_scaling(const char *path, struct nnmd_nnp_model *m, struct nnmd_error *err) {
-  FILE *f = fopen(path, "r");
+int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnmd_nnp_model *m,
+                          struct nnmd_error *err) {
+  FILE *f = nnmd_files_open(files, path);
   if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open '%s' (the SF scaling file of the model)", path);
   char *line = NULL;
   size_t cap = 0;
@@ -182,8 +183,9 @@ static int check_columns(const struct nnmd_ann *a, size_t idx, const char *rest,
                       l_s, n_s, l_e, n_e, idx + 1, a->n_params);
 }
 
-static int read_weight_file(const char *path, struct nnmd_ann *a, struct nnmd_error *err) {
-  FILE *f = fopen(path, "r");
+static int read_weight_file(struct nnmd_files *files, const char *path, struct nnmd_ann *a,
+                            struct nnmd_error *err) {
+  FILE *f = nnmd_files_open(files, path);
   if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open weight file '%s'", path);
   char *line = NULL;
   size_t cap = 0, n = 0;
@@ -215,13 +217,14 @@ static int read_weight_file(const char *path, struct nnmd_ann *a, struct nnmd_er
   return st;
 }
 
-int nnmd_nnp_read_weights(const char *dir, struct nnmd_nnp_model *m, struct nnmd_error *err) {
+int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
+                          struct nnmd_error *err) {
   int st = NNMD_OK;
   for (int e = 0; e < m->n_elem; ++e) {
     char path[NNMD_NNP_PATH + 32];
     snprintf(path, sizeof path, "%s/weights.%03d.data", dir, m->z[e]);
     int s = nnmd_ann_alloc(&m->ann[e], err);
-    if (!s) s = read_weight_file(path, &m->ann[e], err);
+    if (!s) s = read_weight_file(files, path, &m->ann[e], err);
     if (!s) nnmd_ann_finish(&m->ann[e]);
     if (s && !st) st = s;
   }

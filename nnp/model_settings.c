@@ -173,10 +173,11 @@ static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, struct 
   return st;
 }
 
-int nnmd_nnp_settings_read(const char *path, struct nnmd_nnp_settings *s, struct nnmd_error *err) {
+int nnmd_nnp_settings_read(struct nnmd_files *files, const char *path, struct nnmd_nnp_settings *s,
+                           struct nnmd_error *err) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
-  FILE *f = fopen(path, "r");
+  FILE *f = nnmd_files_open(files, path);
   if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open n2p2 settings file '%s'", path);
   size_t cap = 0, ocap = 0;
   char **orig = NULL; /* spelling of each line's keyword, for messages */

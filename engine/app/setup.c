@@ -48,14 +48,20 @@ int nnmd_forcefield_build(const struct nnmd_cfg *potentials, const struct nnmd_t
 static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   if (in->lattice) return nnmd_lattice_build(in->lattice, s->sys, &s->md.box, err);
-  struct stat sb;
-  if (stat(in->structure, &sb) != 0)
-    return nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "cannot open structure file '%s': %s", in->structure,
-                        strerror(errno));
-  if (!S_ISREG(sb.st_mode))
-    return nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "structure '%s' is not a regular file", in->structure);
+  /* rank 0 alone looks at the file system; everyone learns the outcome */
+  int st0 = NNMD_OK;
+  if (nnmd_comm_rank(s->comm) == 0) {
+    struct stat sb;
+    if (stat(in->structure, &sb) != 0)
+      st0 = nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "cannot open structure file '%s': %s",
+                         in->structure, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+      st0 = nnmd_fail_at(err, NNMD_ERR_FILE, in->structure_loc, "structure '%s' is not a regular file",
+                         in->structure);
+  }
+  if ((st0 = nnmd_comm_agree(s->comm, st0))) return st0;
   struct nnmd_structure_info info;
-  int st = nnmd_read_structure(in->structure, in->format, 1.0, s->sys, &s->md.box, &info, err);
+  int st = nnmd_read_structure_with(s->files, in->structure, in->format, 1.0, s->sys, &s->md.box, &info, err);
   if (st) return st;
   if (info.n_frames_skipped > 0)
     nnmd_log_warn(&s->log, "%s holds %d more frames after the first; only the first is used", in->structure,
@@ -83,7 +89,9 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   memset(s, 0, sizeof *s);
   s->comm = comm;
   nnmd_log_init(&s->log, nnmd_comm_rank(comm), verbosity);
-  int st = nnmd_input_read(input_path, &s->in, err);
+  s->files = nnmd_files_create(comm);
+  if (!s->files) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  int st = nnmd_input_read_with(s->files, input_path, &s->in, err);
   if (!s->in.root) return st;
   s->units = nnmd_units_get(s->in.units);
   int r = nnmd_system_create(&s->sys, err);
@@ -94,7 +102,8 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   }
   if (s->in.potentials && s->sys->n_global > 0) {
     struct nnmd_term_info info = {.base_dir = s->in.base_dir[0] ? s->in.base_dir : ".",
-                                  .species = &s->sys->species, .units = s->units, .log = &s->log};
+                                  .species = &s->sys->species, .units = s->units, .log = &s->log,
+                                  .files = s->files};
     r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
     st = st ? st : r;
   }
@@ -141,5 +150,6 @@ void nnmd_sim_destroy(struct nnmd_sim *s) {
   nnmd_ff_destroy(s->ff);
   nnmd_system_destroy(s->sys);
   nnmd_input_free(&s->in);
+  nnmd_files_destroy(s->files);
   memset(s, 0, sizeof *s);
 }

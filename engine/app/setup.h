@@ -21,6 +21,7 @@ struct nnmd_sim {
   struct nnmd_forcefield *ff;
   struct nnmd_md md;
   const struct nnmd_units *units;
+  struct nnmd_files *files; /* input files: rank 0 reads, every rank receives */
 };
 
 /* Read and validate everything a run needs (input, structure, terms, integrator,
