@@ -8,7 +8,8 @@ Each case writes an input (and a structure), runs `nnmd run` serially and with
   * after 200 NVE (or Langevin) steps: positions to 1e-8 A (rounding differences grow
     chaotically, ~1e-13 A per step at first; 1e-8 leaves room while catching any real
     difference, which shows up at 1e-3 A or more).
-Cases: LJ on 1,2,3,4,8 ranks; Langevin on 4 ranks (the noise depends on atom id and step);
+Cases: LJ on 1,2,3,4,8 ranks; NPT (MTK iso, C-rescale aniso: the cell changes every step);
+Langevin on 4 ranks (the noise depends on atom id and step);
 a triclinic cell on a 2x2x1 grid; HDNNP H2O (cells thinner than the ghost cutoff per rank:
 multi-hop halos on 8 ranks) and Cu2S; a hot dilute gas for 10,000 steps on 4 ranks (atom
 count, ids and total momentum conserved); a checkpoint written on 4 ranks continued on 2
@@ -254,6 +255,11 @@ def main():
         case(work, "langevin", lj_input('lattice = { type = "fcc", a = 5.719, repeat = [6, 6, 6], species = "Ar" }',
                                         run='ensemble = "nvt"\nthermostat = "langevin"\ntemperature = 120.0\ntdamp = 0.5'),
              [4])
+        fcc = 'lattice = { type = "fcc", a = 5.719, repeat = [6, 6, 6], species = "Ar" }'
+        case(work, "npt_mtk", lj_input(fcc, run='ensemble = "npt"\nbarostat = "mtk"\ntemperature = 120.0\n'
+                                                'pressure = 1000.0\npdamp = 0.5\ncouple = "iso"'), [3])
+        case(work, "npt_crescale", lj_input(fcc, run='ensemble = "npt"\nbarostat = "c-rescale"\nthermostat = "csvr"\n'
+                                                     'temperature = 120.0\npressure = 1000.0\ncouple = "aniso"'), [4])
         tri = os.path.join(work, "tri.extxyz")
         triclinic_structure(tri)
         case(work, "triclinic", lj_input('structure = "tri.extxyz"', extra='[parallel]\ngrid = [2, 2, 1]'), [4],
