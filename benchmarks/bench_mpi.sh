@@ -36,7 +36,7 @@ thermo_every = 10
 thermo_file = ""
 TOML
 export OMP_NUM_THREADS=1
-echo "bench_mpi: CPU $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench_mpi: CPU $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(getconf _NPROCESSORS_ONLN) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 nnmd_rate() { sed -n 's/.*performance: \([0-9.eE+-]*\) atom-steps\/s.*/\1/p' "$1" | tail -n 1; }
 lmp_rate() { awk '/^Loop time of/ { printf "%.6e\n", $9 * $12 / $4 }' "$1" | tail -n 1; }
