@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# nve_water_drift.sh — the issue-3 NVE check: liquid water with the H2O_RPBE-D3 HDNNP,
+# 1,536 atoms (n2p2's equilibrated h2o_192 cell replicated 2x2x2, converted to A), 300 K,
+# dt = 0.5 fs, 20,000 steps (10 ps), total energy every 100 steps; prints the linear drift of
+# the total energy per atom per ps and its fluctuation. About 40 min on one core.
+# Usage: benchmarks/nve_water_drift.sh [shared_dir]   (NNMD_BIN: the nnmd binary)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${1:-$root/../shared}
+nnmd=${NNMD_BIN:-$root/build/nnmd}
+work=$(mktemp -d "${TMPDIR:-/tmp}/nve_water.XXXXXX")
+cd "$work"
+python3 - "$shared" <<'PY'
+import sys
+B = 1.8897261328
+L = open(sys.argv[1] + '/models/H2O_RPBE-D3/reference/h2o_192.data').read().split('\n')
+lat = [[x / B for x in map(float, l.split()[1:4])] for l in L if l.startswith('lattice')]
+at = [l.split() for l in L if l.startswith('atom')]
+with open('w1536.extxyz', 'w') as f:
+    f.write(f"{8 * len(at)}\n")
+    f.write('Lattice="%s" Properties=species:S:1:pos:R:3 pbc="T T T"\n' % ' '.join('%.10f' % (2 * x) for v in lat for x in v))
+    for i in range(2):
+        for j in range(2):
+            for k in range(2):
+                for a in at:
+                    r = [float(a[1 + q]) / B + i * lat[0][q] + j * lat[1][q] + k * lat[2][q] for q in range(3)]
+                    f.write("%s %.10f %.10f %.10f\n" % (a[4], *r))
+PY
+cat > nve.toml <<TOML
+[system]
+structure = "w1536.extxyz"
+[velocities]
+temperature = 300.0
+seed = 3
+[[potential]]
+type = "hdnnp"
+model = "$shared/models/H2O_RPBE-D3"
+length_unit = "bohr"
+energy_unit = "hartree"
+[run]
+timestep = 0.0005
+steps = 20000
+[output]
+thermo_every = 100
+TOML
+"$nnmd" -q run nve.toml > run.log
+python3 - <<'PY'
+rows = [l.split(',') for l in open('thermo.csv').read().split('\n')[1:] if l]
+t = [float(r[1]) for r in rows]; e = [float(r[6]) for r in rows]; n = len(t); N = 1536
+mt = sum(t) / n; me = sum(e) / n
+s = sum((a - mt) * (b - me) for a, b in zip(t, e)) / sum((a - mt) ** 2 for a in t)
+sd = (sum((b - me - s * (a - mt)) ** 2 for a, b in zip(t, e)) / (n - 2)) ** .5
+print(f"1536 atoms, {t[-1]} ps: drift {s / N:.3e} eV/atom/ps, std {sd / N:.3e} eV/atom, "
+      f"mean T {sum(float(r[2]) for r in rows) / n:.1f} K")
+PY
+echo "files in $work"
