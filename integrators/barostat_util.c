@@ -347,3 +347,21 @@ int nnmd_bu_read_doubles(FILE *f, uint32_t magic, double *v, int n, struct nnmd_
     return nnmd_fail(err, NNMD_ERR_FORMAT, "the checkpoint's integrator state is truncated");
   return NNMD_OK;
 }
+
+int nnmd_bu_read_rescale_keys(const struct nnmd_cfg *run, const struct nnmd_units *u, double *p0, double *tdamp,
+                              double *pdamp, double *beta, enum nnmd_bu_couple *couple, struct nnmd_error *err) {
+  double p[3], beta_bar = 4.5e-5;
+  int st = nnmd_bu_read_pressure(run, true, p, err), r;
+  *p0 = p[0] / u->nktv2p;
+  *tdamp = 0.1;
+  *pdamp = 1.0;
+  r = nnmd_cfg_positive(run, "tdamp", false, tdamp, err);
+  st = st ? st : r;
+  r = nnmd_cfg_positive(run, "pdamp", false, pdamp, err);
+  st = st ? st : r;
+  r = nnmd_cfg_positive(run, "compressibility", false, &beta_bar, err);
+  st = st ? st : r;
+  *beta = beta_bar * u->nktv2p;
+  r = nnmd_bu_read_couple(run, false, couple, err);
+  return st ? st : r;
+}

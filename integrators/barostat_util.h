@@ -35,6 +35,11 @@ int nnmd_bu_read_pressure(const struct nnmd_cfg *run, bool hydrostatic, double p
 int nnmd_bu_read_couple(const struct nnmd_cfg *run, bool allow_tri, enum nnmd_bu_couple *c,
                         struct nnmd_error *err);
 /* A string key that, when present, must be one of `choices`; *index = -1 when absent. */
+/* Keys shared by the rescaling barostats (c-rescale, berendsen): pressure (bar, hydrostatic;
+ * *p0 in eV/A^3), tdamp (ps, default 0.1), pdamp (ps, default 1.0), compressibility (bar^-1,
+ * default 4.5e-5; *beta in A^3/eV), couple (iso | aniso). Reports every problem. */
+int nnmd_bu_read_rescale_keys(const struct nnmd_cfg *run, const struct nnmd_units *u, double *p0, double *tdamp,
+                              double *pdamp, double *beta, enum nnmd_bu_couple *couple, struct nnmd_error *err);
 int nnmd_bu_read_choice(const struct nnmd_cfg *run, const char *key, const char *const *choices, int *index,
                         struct nnmd_error *err);
 /* Linear ramp value at ctx->step over [first, last] (LAMMPS compute_temp_target). */

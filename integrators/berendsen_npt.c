@@ -41,20 +41,7 @@ static int read_keys(struct bnpt *s, const struct nnmd_cfg *run, struct nnmd_err
                       "barostat = \"berendsen\" runs with the Berendsen thermostat (thermostat = \"berendsen\")");
   int r = nnmd_bu_read_temperature(run, true, s->t_req, err);
   st = st ? st : r;
-  double p[3], beta_bar = 4.5e-5;
-  r = nnmd_bu_read_pressure(run, true, p, err);
-  st = st ? st : r;
-  s->p0 = p[0] / s->u->nktv2p;
-  s->tdamp = 0.1;
-  s->pdamp = 1.0;
-  r = nnmd_cfg_positive(run, "tdamp", false, &s->tdamp, err);
-  st = st ? st : r;
-  r = nnmd_cfg_positive(run, "pdamp", false, &s->pdamp, err);
-  st = st ? st : r;
-  r = nnmd_cfg_positive(run, "compressibility", false, &beta_bar, err);
-  st = st ? st : r;
-  s->beta = beta_bar * s->u->nktv2p;
-  r = nnmd_bu_read_couple(run, false, &s->couple, err);
+  r = nnmd_bu_read_rescale_keys(run, s->u, &s->p0, &s->tdamp, &s->pdamp, &s->beta, &s->couple, err);
   return st ? st : r;
 }
 

@@ -58,20 +58,7 @@ static int read_keys(struct crescale *s, const struct nnmd_cfg *run, struct nnmd
     r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(run, "temperature")->loc,
                      "C-rescale needs 'temperature' > 0 K (its volume noise scales with kT)");
   st = st ? st : r;
-  double p[3], beta_bar = 4.5e-5;
-  r = nnmd_bu_read_pressure(run, true, p, err);
-  st = st ? st : r;
-  s->p0 = p[0] / s->u->nktv2p;
-  s->tdamp = 0.1;
-  s->pdamp = 1.0;
-  r = nnmd_cfg_positive(run, "tdamp", false, &s->tdamp, err);
-  st = st ? st : r;
-  r = nnmd_cfg_positive(run, "pdamp", false, &s->pdamp, err);
-  st = st ? st : r;
-  r = nnmd_cfg_positive(run, "compressibility", false, &beta_bar, err);
-  st = st ? st : r;
-  s->beta = beta_bar * s->u->nktv2p;
-  r = nnmd_bu_read_couple(run, false, &s->couple, err);
+  r = nnmd_bu_read_rescale_keys(run, s->u, &s->p0, &s->tdamp, &s->pdamp, &s->beta, &s->couple, err);
   return st ? st : r;
 }
 
