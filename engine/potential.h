@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "box.h"
+#include "comm.h"
 #include "config.h"
 #include "error.h"
 #include "files.h"
@@ -43,6 +44,9 @@ struct nnmd_term_info {
   const struct nnmd_units *units;
   struct nnmd_log *log;
   struct nnmd_files *files; /* open input files through this (rank 0 reads, all ranks get them) */
+  const struct nnmd_comm *comm; /* may be NULL in tools/tests (serial) */
+  bool has_charge_state;        /* [system] charge_state given */
+  double charge_state;          /* system charge q_sys in e (+n = n electrons removed) */
 };
 
 struct nnmd_force_ctx {
@@ -52,6 +56,8 @@ struct nnmd_force_ctx {
   const struct nnmd_units *units;
   struct nnmd_log *log;
   int64_t step;
+  double time;      /* ps, of this step (step * dt) */
+  const struct nnmd_comm *comm; /* collective terms (sum rules): every rank calls compute; NULL = serial */
   bool eflag;       /* energy and per-atom energy wanted this call (else terms may skip them) */
   bool vflag;       /* virial wanted this call */
   double energy;    /* += */
@@ -74,6 +80,9 @@ struct nnmd_potential_ops {
   int (*compute_cuda)(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err);
   /* Optional: warnings (e.g. NNP extrapolation) counted in the last compute; NULL if none. */
   int64_t (*warnings)(const void *state);
+  /* Optional: energy to add to the conserved quantity (eV, global: collective, every rank
+   * calls it), e.g. minus the work done by an external field. NULL if none. */
+  double (*conserved_extra)(void *state, const struct nnmd_system *sys, const struct nnmd_comm *comm);
   void (*destroy)(void *state);
 };
 

@@ -105,6 +105,7 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
       nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)sys->capacity, sizeof(double), err))
     return NNMD_ERR_NOMEM;
   struct nnmd_force_ctx ctx = {.units = md->units, .log = md->log, .step = md->step,
+                               .time = (double)md->step * md->dt, .comm = md->comm,
                                .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true};
   if (md->lazy_energy) { /* energy/virial only where thermo, observers or the integrator use them */
     unsigned f = md->integ ? md->integ->flags : 0;

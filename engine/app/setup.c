@@ -103,7 +103,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   if (s->in.potentials && s->sys->n_global > 0) {
     struct nnmd_term_info info = {.base_dir = s->in.base_dir[0] ? s->in.base_dir : ".",
                                   .species = &s->sys->species, .units = s->units, .log = &s->log,
-                                  .files = s->files};
+                                  .files = s->files, .comm = comm};
     r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
     st = st ? st : r;
   }

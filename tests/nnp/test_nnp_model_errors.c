@@ -273,7 +273,7 @@ static int create_from(const char *toml, const struct nnmd_species_table *sp, vo
   nt_shared_path(base, sizeof base, "models");
   struct nnmd_log log;
   nnmd_log_init(&log, 1, 0);
-  struct nnmd_term_info info = {base, sp, nnmd_units_get("lammps"), &log, NULL};
+  struct nnmd_term_info info = {.base_dir = base, .species = sp, .units = nnmd_units_get("lammps"), .log = &log};
   int st = nnmd_pot_hdnnp.create(pots->items[0], &info, state, err);
   nnmd_cfg_free(root);
   return st;
