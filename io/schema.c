@@ -279,10 +279,14 @@ int nnmd_input_read_with(struct nnmd_files *files, const char *path, struct nnmd
   if ((r = read_neighbor(in, err))) st = st ? st : r;
   if ((r = read_parallel(in, err))) st = st ? st : r;
   if ((r = read_output(in, err))) st = st ? st : r;
-  const struct nnmd_cfg *f = nnmd_cfg_get(in->root, "field");
-  if (f && (r = later(f, "the [field] table (electric fields)", 6, err))) st = st ? st : r;
-  const struct nnmd_cfg *a = nnmd_cfg_get(in->root, "analysis");
-  if (a && (r = later(a, "the [analysis] tables (MSD, VACF, RDF)", 6, err))) st = st ? st : r;
+  /* [field] and [analysis] are validated by the field term and the analysis observers
+   * (their keys depend on the species and the model) when the run is set up */
+  in->field = nnmd_cfg_get(in->root, "field");
+  if (in->field && in->field->kind != NNMD_CFG_TABLE)
+    st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->field->loc, "'field' must be a table");
+  in->analysis = nnmd_cfg_get(in->root, "analysis");
+  if (in->analysis && in->analysis->kind != NNMD_CFG_TABLE)
+    st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->analysis->loc, "'analysis' must be a table");
   return st;
 }
 

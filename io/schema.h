@@ -29,6 +29,8 @@ struct nnmd_input {
   struct nnmd_loc structure_loc;
   const char *format; /* NULL = detect */
   const struct nnmd_cfg *lattice; /* [system] lattice = {...} or NULL */
+  bool has_charge_state;
+  double charge_state; /* [system] charge_state: system charge in e */
   /* [velocities] */
   bool has_velocities;
   double vel_temperature;
@@ -57,6 +59,10 @@ struct nnmd_input {
   bool traj_unwrapped, traj_velocities, traj_forces;
   char checkpoint_file[NNMD_PATH_MAX]; /* "" = none */
   int64_t checkpoint_every;
+  /* [field] and [analysis]: the tables (or NULL), validated by the field term and the
+   * analysis observers when the run is set up */
+  const struct nnmd_cfg *field;
+  const struct nnmd_cfg *analysis;
 };
 
 int nnmd_input_read(const char *path, struct nnmd_input *in, struct nnmd_error *err);
