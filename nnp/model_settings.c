@@ -67,6 +67,8 @@ static const struct known_kw k_known[] = {
     {"kalman_etamax", NULL}, {"kalman_q0", NULL}, {"kalman_qtau", NULL}, {"kalman_qmin", NULL},
     {"kalman_lambda_short", NULL}, {"kalman_nue_short", NULL}, {"memorize_symfunc_results", NULL},
     {"force_weight", NULL},
+    /* nnmd extensions (docs/nnp.md) */
+    {"nnmd_charge_node", NULL},
 };
 #define N_KNOWN ((int)(sizeof k_known / sizeof k_known[0]))
 
