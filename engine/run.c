@@ -64,6 +64,51 @@ int nnmd_md_distribute(struct nnmd_md *md, struct nnmd_error *err) {
   return nnmd_halo_distribute(md->halo, md->sys, &md->box, err);
 }
 
+/* Unwrapped positions u (per-atom field "unwrapped", methods §6.1): u follows each atom's
+ * actual displacement, including barostat scaling of its wrapped coordinate; wrapping into
+ * the cell never changes it. Every integrator half-step that may move atoms is bracketed by
+ * save_positions / advance_unwrapped; a half-step displacement is far below half a cell, so
+ * the minimum image of x_new - x_old removes any lattice jump. */
+static int ensure_unwrapped(struct nnmd_md *md, struct nnmd_error *err) {
+  struct nnmd_system *sys = md->sys;
+  if (nnmd_system_field(sys, "unwrapped")) return NNMD_OK; /* restored from a checkpoint */
+  int idx, st = nnmd_system_field_add(sys, "unwrapped", 3, false, &idx, err);
+  if (st) return st;
+  double *u = sys->fields[idx].data;
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i) {
+    double n[3] = {sys->image[i], sys->image[c + i], sys->image[2 * c + i]};
+    for (int a = 0; a < 3; ++a)
+      u[a * c + i] = sys->x[a * c + i] + md->box.h[3 * a] * n[0] + md->box.h[3 * a + 1] * n[1] +
+                     md->box.h[3 * a + 2] * n[2];
+  }
+  return NNMD_OK;
+}
+
+static int save_positions(struct nnmd_md *md, struct nnmd_error *err) {
+  struct nnmd_system *sys = md->sys;
+  int64_t n = sys->n_local, c = sys->capacity;
+  if (nnmd_grow((void **)&md->x_prev, &md->x_prev_cap, (size_t)(3 * n), sizeof(double), err)) return NNMD_ERR_NOMEM;
+  for (int a = 0; a < 3; ++a) memcpy(md->x_prev + a * n, sys->x + a * c, (size_t)n * sizeof(double));
+  return NNMD_OK;
+}
+
+static void advance_unwrapped(struct nnmd_md *md) {
+  struct nnmd_system *sys = md->sys;
+  double *u = nnmd_system_field(sys, "unwrapped");
+  int64_t n = sys->n_local, c = sys->capacity;
+  const double *h = md->box.h, *hi = md->box.h_inv;
+  for (int64_t i = 0; i < n; ++i) {
+    double d[3], s[3];
+    for (int a = 0; a < 3; ++a) d[a] = sys->x[a * c + i] - md->x_prev[a * n + i];
+    for (int a = 0; a < 3; ++a) {
+      s[a] = hi[3 * a] * d[0] + hi[3 * a + 1] * d[1] + hi[3 * a + 2] * d[2];
+      if (md->box.periodic[a]) s[a] -= nearbyint(s[a]);
+    }
+    for (int a = 0; a < 3; ++a) u[a * c + i] += h[3 * a] * s[0] + h[3 * a + 1] * s[1] + h[3 * a + 2] * s[2];
+  }
+}
+
 static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   double ghost_cut = nnmd_ff_max_cutoff(md->ff) + md->skin;
   if (md->n_rebuilds++ % 10 == 0) {
@@ -201,6 +246,7 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   md->step = md->first_step;
   md->n_dof = 3 * md->sys->n_global - 3;
   if (md->n_dof < 1) md->n_dof = 1;
+  if ((st = ensure_unwrapped(md, err))) return st;
   if ((st = nnmd_md_forces(md, true, err))) return st;
   md->perf_t0 = nnmd_wtime();
   md->perf_step0 = md->step;
@@ -288,7 +334,9 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.box_changed = false;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
-    st = md->integ->first_half(md->integ_state, &ic, err);
+    st = save_positions(md, err);
+    if (!st) st = md->integ->first_half(md->integ_state, &ic, err);
+    if (!st) advance_unwrapped(md);
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->step++;
@@ -298,7 +346,9 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.epot = md->epot;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
-    st = md->integ->second_half(md->integ_state, &ic, err);
+    st = save_positions(md, err);
+    if (!st) st = md->integ->second_half(md->integ_state, &ic, err);
+    if (!st) advance_unwrapped(md);
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->atom_steps += md->sys->n_global;
@@ -334,4 +384,7 @@ void nnmd_md_release(struct nnmd_md *md) {
   md->halo = NULL;
   free(md->eatom);
   md->eatom = NULL;
+  free(md->x_prev);
+  md->x_prev = NULL;
+  md->x_prev_cap = 0;
 }

@@ -63,6 +63,8 @@ struct nnmd_md {
   double epot, virial[9];
   double *eatom;
   size_t eatom_cap;
+  double *x_prev; /* owned positions before an integrator half-step (unwrapped tracking) */
+  size_t x_prev_cap;
   struct nnmd_thermo thermo;
   double perf_t0;
   int64_t perf_step0;

@@ -90,10 +90,12 @@ static void put_vec3(FILE *f, const double *a, int64_t stride, int64_t i) {
 }
 
 static void put_atom(FILE *f, const struct nnmd_system *sys, const struct nnmd_box *box,
-                     const struct nnmd_extxyz_frame *fr, int64_t i) {
+                     const struct nnmd_extxyz_frame *fr, const double *uw, int64_t i) {
   int64_t c = sys->capacity;
   double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]};
-  if (fr->unwrapped)
+  if (fr->unwrapped && uw) /* the run's displacement-tracked positions (exact under NPT) */
+    for (int d = 0; d < 3; ++d) r[d] = uw[d * c + i];
+  else if (fr->unwrapped)
     for (int d = 0; d < 3; ++d)
       for (int k = 0; k < 3; ++k) r[d] += box->h[3 * d + k] * sys->image[k * c + i];
   else if (fr->wrap) {
@@ -129,7 +131,8 @@ int nnmd_write_extxyz_frame(FILE *f, const struct nnmd_system *sys, const struct
   if ((st = nnmd_sorted_by_id(sys, &order, err))) return st;
   fprintf(f, "%lld\n", (long long)sys->n_local);
   put_comment(f, box, fr);
-  for (int64_t k = 0; k < sys->n_local; ++k) put_atom(f, sys, box, fr, order[k]);
+  const double *uw = fr->unwrapped ? nnmd_system_field(sys, "unwrapped") : NULL;
+  for (int64_t k = 0; k < sys->n_local; ++k) put_atom(f, sys, box, fr, uw, order[k]);
   free(order);
   if (fflush(f) != 0 || ferror(f))
     return nnmd_fail(err, NNMD_ERR_FILE, "write error while writing an extxyz frame");

@@ -44,7 +44,8 @@ struct nnmd_extxyz_frame {
   int64_t step;
   bool has_time;
   double time; /* ps */
-  bool unwrapped;  /* positions x + h * image instead of x */
+  bool unwrapped;  /* unwrapped positions: the per-atom field "unwrapped" when the system has it
+                      (displacement-tracked by the run loop), else x + h * image */
   bool wrap;       /* (without unwrapped) positions mapped into the cell along periodic
                       directions (between neighbour-list rebuilds atoms may sit slightly
                       outside it) */
