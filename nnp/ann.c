@@ -137,3 +137,34 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
   }
   return energy;
 }
+
+void nnmd_ann_set_outputs(struct nnmd_ann *a, int n_out) {
+  a->nodes[a->n_layers] = n_out;
+  size_t off = 0, toff = 0;
+  a->max_nodes = a->nodes[0];
+  for (int l = 1; l <= a->n_layers; ++l) {
+    a->w_off[l] = off;
+    a->wt_off[l] = toff;
+    off += (size_t)(a->nodes[l - 1] + 1) * (size_t)a->nodes[l];
+    toff += (size_t)a->nodes[l - 1] * (size_t)a->nodes[l];
+    if (a->nodes[l] > a->max_nodes) a->max_nodes = a->nodes[l];
+  }
+  a->n_params = off;
+}
+
+void nnmd_ann_forward(const struct nnmd_ann *a, const double *g, double *out, double *scratch) {
+  const int L = a->n_layers;
+  double *x = scratch, *xn = scratch + a->max_nodes, dummy;
+  const double *yprev = g;
+  for (int l = 1; l <= L; ++l) {
+    int np = a->nodes[l - 1], nl = a->nodes[l];
+    double *dst = l == L ? out : x;
+    layer_forward(a->w + a->w_off[l], yprev, np, nl, a->normalize ? 1.0 / np : 1.0, dst);
+    const char act = a->act[l];
+    for (int k = 0; k < nl; ++k) dst[k] = nnmd_ann_act(act, dst[k], &dummy);
+    yprev = dst;
+    double *t = x;
+    x = xn;
+    xn = t;
+  }
+}

@@ -8,7 +8,8 @@
  * (source-neuron-major: w[off + j*n_l + k] = W_l[k][j], which makes the forward pass a
  * sequence of contiguous axpy's) followed by that layer's biases. `wt` holds the same
  * weights target-major (wt[toff + k*n_(l-1) + j]) for the backward pass. The output layer
- * has one neuron (the atomic energy, in internal units of the model).
+ * has one neuron (the atomic energy, in internal units of the model), except after
+ * nnmd_ann_set_outputs (multi-output networks, evaluated by nnmd_ann_forward).
  */
 #ifndef NNMD_ANN_H
 #define NNMD_ANN_H
@@ -45,5 +46,14 @@ void nnmd_ann_free(struct nnmd_ann *a);
 size_t nnmd_ann_scratch_size(const struct nnmd_ann *a);
 /* Energy y(G) and, if dy != NULL, dy/dG (n[0] values). scratch: nnmd_ann_scratch_size. */
 double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, double *scratch);
+
+/* ---- networks with several outputs (the BEC model, bec.h); forward pass only */
+
+/* Change the output layer of a set-up network to n_out neurons (weights unallocated; call
+ * before nnmd_ann_alloc). Offsets and n_params follow the layout above. */
+void nnmd_ann_set_outputs(struct nnmd_ann *a, int n_out);
+/* All n[L] outputs y_L(G) into out. scratch: nnmd_ann_scratch_size. Same arithmetic as the
+ * forward part of nnmd_ann_eval. */
+void nnmd_ann_forward(const struct nnmd_ann *a, const double *g, double *out, double *scratch);
 
 #endif

@@ -275,3 +275,19 @@ int nnmd_nnp_model_load_with(struct nnmd_files *files, const char *dir, struct n
   *out = m;
   return NNMD_OK;
 }
+
+int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_nnp_model *m,
+                                 struct nnmd_error *err) {
+  struct loader L = {m, s, err, NNMD_OK};
+  read_nnp_type(&L);
+  read_normalization(&L);
+  read_elements(&L);
+  if (L.st) return L.st;
+  read_atom_energies(&L);
+  read_cutoff(&L);
+  int s2 = nnmd_nnp_parse_sfs(s, m, err);
+  if (s2 && !L.st) L.st = s2;
+  read_scaling_mode(&L);
+  if (L.st == NNMD_OK) read_network(&L);
+  return L.st;
+}

@@ -126,4 +126,20 @@ int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnm
 int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
                           struct nnmd_error *err);
 
+/* ---- reuse by other model files (the BEC model, bec.h) */
+
+/* Keywords accepted besides n2p2's by nnmd_nnp_settings_read_ext; the list ends with name NULL. */
+struct nnmd_nnp_extra_kw {
+  const char *name;
+  bool repeatable; /* may appear on several lines */
+};
+/* nnmd_nnp_settings_read plus the caller's extra keywords (NULL: none). */
+int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const struct nnmd_nnp_extra_kw *extra,
+                               struct nnmd_nnp_settings *s, struct nnmd_error *err);
+/* The settings part of the loader on already read settings: nnp_type, normalisation, elements,
+ * atom_energy, cutoff type, symmetry functions, scaling mode and the network topology (one
+ * output neuron). m must be zeroed; reads no file and no nnmd extension keyword. */
+int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_nnp_model *m,
+                                 struct nnmd_error *err);
+
 #endif

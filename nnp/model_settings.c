@@ -8,6 +8,8 @@
  * Aliases are resolved to their main name (`symfunction` -> `symfunction_short`, ...);
  * using two spellings of one keyword, or repeating a keyword that may appear once, is an
  * error, as it is a critical error in n2p2.
+ * nnmd_nnp_settings_read_ext accepts a caller's list of extra keywords as well (the nnmd
+ * keywords of a BEC model file, docs/bec.md).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -82,12 +84,20 @@ static const struct known_kw *lookup(const char *key) {
   return NULL;
 }
 
+/* The caller's extra keyword `key`, or NULL. */
+static const struct nnmd_nnp_extra_kw *lookup_extra(const struct nnmd_nnp_extra_kw *extra, const char *key) {
+  for (int i = 0; extra && extra[i].name; ++i)
+    if (strcmp(extra[i].name, key) == 0) return &extra[i];
+  return NULL;
+}
+
 static const char *main_name(const struct known_kw *k) { return k->main ? k->main : k->name; }
 
-static bool repeatable(const char *main) {
+static bool repeatable(const char *main, const struct nnmd_nnp_extra_kw *extra) {
   for (int i = 0; k_repeatable[i]; ++i)
     if (strcmp(k_repeatable[i], main) == 0) return true;
-  return false;
+  const struct nnmd_nnp_extra_kw *x = lookup_extra(extra, main);
+  return x && x->repeatable;
 }
 
 void nnmd_nnp_settings_free(struct nnmd_nnp_settings *s) {
@@ -115,11 +125,13 @@ static int split(char *line, char **tok, int max) {
   return n;
 }
 
-/* "did you mean" over the known keywords. */
-static const char *suggest_keyword(const char *key) {
-  const char *names[N_KNOWN + 1];
-  for (int i = 0; i < N_KNOWN; ++i) names[i] = k_known[i].name;
-  names[N_KNOWN] = NULL;
+/* "did you mean" over the known keywords (and the caller's extra ones, at most 64). */
+static const char *suggest_keyword(const char *key, const struct nnmd_nnp_extra_kw *extra) {
+  const char *names[N_KNOWN + 65];
+  int n = 0;
+  for (int i = 0; i < N_KNOWN; ++i) names[n++] = k_known[i].name;
+  for (int i = 0; extra && extra[i].name && i < 64; ++i) names[n++] = extra[i].name;
+  names[n] = NULL;
   return nnmd_suggest(key, names);
 }
 
@@ -153,7 +165,8 @@ static int add_line(struct nnmd_nnp_settings *s, size_t *cap, char **tok, int nt
 }
 
 /* Repetition and alias checks over the parsed lines; `orig` holds the spelling used. */
-static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, struct nnmd_error *err) {
+static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, const struct nnmd_nnp_extra_kw *extra,
+                         struct nnmd_error *err) {
   int st = NNMD_OK;
   for (int i = 0; i < s->n; ++i)
     for (int k = 0; k < i; ++k) {
@@ -165,7 +178,7 @@ static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, struct 
                           orig[i], orig[k], s->lines[k].line);
         break;
       }
-      if (!repeatable(s->lines[i].key)) {
+      if (!repeatable(s->lines[i].key, extra)) {
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc,
                           "keyword '%s' appears again (first at line %d); it may appear only once",
                           orig[i], s->lines[k].line);
@@ -177,6 +190,11 @@ static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, struct 
 
 int nnmd_nnp_settings_read(struct nnmd_files *files, const char *path, struct nnmd_nnp_settings *s,
                            struct nnmd_error *err) {
+  return nnmd_nnp_settings_read_ext(files, path, NULL, s, err);
+}
+
+int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const struct nnmd_nnp_extra_kw *extra,
+                               struct nnmd_nnp_settings *s, struct nnmd_error *err) {
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
   FILE *f = nnmd_files_open(files, path);
@@ -199,24 +217,25 @@ int nnmd_nnp_settings_read(struct nnmd_files *files, const char *path, struct nn
       continue;
     }
     const struct known_kw *k = lookup(tok[0]);
-    if (!k) {
-      const char *sug = suggest_keyword(tok[0]);
+    const struct nnmd_nnp_extra_kw *xk = k ? NULL : lookup_extra(extra, tok[0]);
+    if (!k && !xk) {
+      const char *sug = suggest_keyword(tok[0], extra);
       if (sug)
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "unknown keyword '%s'; did you mean '%s'?", tok[0], sug);
       else
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "unknown keyword '%s'", tok[0]);
       continue;
     }
-    if (add_line(s, &cap, tok, ntok, lineno, main_name(k), err) ||
+    if (add_line(s, &cap, tok, ntok, lineno, k ? main_name(k) : xk->name, err) ||
         nnmd_grow((void **)&orig, &ocap, (size_t)s->n, sizeof *orig, err)) {
       st = NNMD_ERR_NOMEM;
       break;
     }
-    orig[s->n - 1] = (char *)k->name;
+    orig[s->n - 1] = (char *)(k ? k->name : xk->name);
   }
   free(line);
   fclose(f);
-  if (st == NNMD_OK) st = check_repeats(s, orig, err);
+  if (st == NNMD_OK) st = check_repeats(s, orig, extra, err);
   free(orig);
   if (st) nnmd_nnp_settings_free(s);
   return st;
