@@ -47,6 +47,7 @@ struct nnmd_term_info {
   const struct nnmd_comm *comm; /* may be NULL in tools/tests (serial) */
   bool has_charge_state;        /* [system] charge_state given */
   double charge_state;          /* system charge q_sys in e (+n = n electrons removed) */
+  struct nnmd_loc charge_state_loc; /* its input location (for errors) */
 };
 
 struct nnmd_force_ctx {

@@ -82,7 +82,15 @@ static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
     in->structure_loc = nnmd_cfg_get(t, "structure")->loc;
   }
   const struct nnmd_cfg *cs = nnmd_cfg_get(t, "charge_state");
-  if (cs) st = later(cs, "'charge_state'", 6, err);
+  in->has_charge_state = cs != NULL;
+  in->charge_state = 0.0;
+  if (cs) { /* system charge in e for models with a charge-state input (nnp: nnmd_charge_node) */
+    in->charge_state_loc = cs->loc;
+    r = nnmd_cfg_double(t, "charge_state", false, -INFINITY, INFINITY, &in->charge_state, err);
+    if (!r && !isfinite(in->charge_state))
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, cs->loc, "'charge_state' must be a finite number (e)");
+    st = st ? st : r;
+  }
   return st;
 }
 

@@ -31,6 +31,7 @@ struct nnmd_input {
   const struct nnmd_cfg *lattice; /* [system] lattice = {...} or NULL */
   bool has_charge_state;
   double charge_state; /* [system] charge_state: system charge in e */
+  struct nnmd_loc charge_state_loc;
   /* [velocities] */
   bool has_velocities;
   double vel_temperature;

@@ -13,6 +13,15 @@
  * Both passes run back to back for one atom, so its neighbour data stays in cache; memory
  * is O(neighbours) scratch plus O(1) per atom. Energies: ctx->energy += sum E_i / cfenergy,
  * ctx->eatom[i] += E_i / cfenergy.
+ *
+ * Charge-state node (model.h, methods.md section 5): with `nnmd_charge_node c` in input.nn,
+ * Q = c q_sys / V (V = cell volume in model length^3 = V_engine cflength^3; c in model
+ * length^3, so Q is unit-agnostic like n2p2's files) is scaled with the statistics of
+ * scaling.data row N_G+1 and fed as input N_G+1 of every network. Forces keep their form
+ * (dQ/dr = 0); since dQ/d eps_ab = -Q delta_ab under a homogeneous strain, the virial
+ * W = -dU/d eps gains  W_ab += delta_ab Q sum_i dE_i/dQ  (dE_i/dQ = s_Q dy_i/dQ~ / cE from the
+ * same backward pass). Each atom whose network sees Q outside [Qmin, Qmax] counts one
+ * extrapolation warning; q_sys outside the optional training range is logged once.
  */
 #include "hdnnp.h"
 
@@ -45,6 +54,10 @@ struct hdnnp {
   int *nb_e, *nb_idx;
   int nb_cap;
   int record;                 /* keep G and dE/dG~ of every atom (tests) */
+  bool has_q;                 /* charge state set (models with a charge node need it) */
+  bool q_checked;             /* q_sys range warning done */
+  double q_sys;               /* system charge, e */
+  double dedq;                /* dE/dq_sys of the last compute (owned atoms, engine energy / e) */
   double *rec_g, *rec_d;
   int64_t rec_cap;
 };
@@ -104,6 +117,7 @@ static int alloc_scratch(struct hdnnp *h, struct nnmd_error *err) {
     size_t s = nnmd_ann_scratch_size(&m->ann[e]);
     if (s > na) na = s;
   }
+  nsf += 1; /* room for the charge-state input N_G+1 */
   h->g = nnmd_calloc(4 * nsf, sizeof(double), err);
   h->ann_scratch = nnmd_calloc(na, sizeof(double), err);
   if (!h->g || !h->ann_scratch) return NNMD_ERR_NOMEM;
@@ -175,15 +189,43 @@ static int hdnnp_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info 
   const struct nnmd_cfg *mv = nnmd_cfg_get(cfg, "model");
   st = create_dir_with(info->files, dir, NULL, cfl, cfe, maxw, info->log, state, err);
   if (st) return st;
-  if (info->species) {
-    st = map_species(*state, info->species, mv->loc, err);
-    if (st) {
-      hdnnp_destroy(*state);
-      *state = NULL;
-    }
+  if (info->species) st = map_species(*state, info->species, mv->loc, err);
+  if (!st)
+    st = nnmd_hdnnp_set_charge_state(*state, info->has_charge_state, info->charge_state, info->charge_state_loc,
+                                     "[system] charge_state", err);
+  if (st) {
+    hdnnp_destroy(*state);
+    *state = NULL;
   }
   return st;
 }
+
+int nnmd_hdnnp_set_charge_state(void *state, bool given, double q_sys, struct nnmd_loc loc, const char *what,
+                                struct nnmd_error *err) {
+  struct hdnnp *h = state;
+  const struct nnmd_nnp_model *m = h->model;
+  if (given && !m->charge.on)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
+                        "%s = %g is given, but the HDNNP model '%s' has no charge-state input node (its input.nn "
+                        "has no 'nnmd_charge_node' line); remove it or use a model trained with a charge node",
+                        what, q_sys, m->dir);
+  if (!given && m->charge.on) {
+    char path[NNMD_NNP_PATH + 16];
+    snprintf(path, sizeof path, "%s/input.nn", m->dir);
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){path, m->charge.line, 1}),
+                        "the HDNNP model '%s' has a charge-state input node (nnmd_charge_node), so the system "
+                        "charge must be given: %s = q (in e, +n = n electrons removed)",
+                        m->dir, what);
+  }
+  if (given && !isfinite(q_sys))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "%s must be a finite number", what);
+  h->has_q = given;
+  h->q_sys = given ? q_sys : 0.0;
+  h->q_checked = false;
+  return NNMD_OK;
+}
+
+double nnmd_hdnnp_dedq(const void *state) { return ((const struct hdnnp *)state)->dedq; }
 
 void nnmd_hdnnp_set_native_units(void *state) {
   struct hdnnp *h = state;
@@ -220,7 +262,7 @@ size_t nnmd_hdnnp_memory(const void *state) {
   b += c * 2 * sizeof(double) * (size_t)(p->max_slot > 0 ? p->max_slot : 1);
   b += c * 2 * sizeof(double) * (size_t)(p->max_chan > 0 ? p->max_chan : 1);
   b += (w->pb_len + w->tape_cap) * sizeof(double);
-  b += 4 * (size_t)p->max_sf * sizeof(double) + (size_t)h->nb_cap * (3 * sizeof(double) + 2 * sizeof(int));
+  b += 4 * (size_t)(p->max_sf + 1) * sizeof(double) + (size_t)h->nb_cap * (3 * sizeof(double) + 2 * sizeof(int));
   if (h->rec_g) b += 2 * (size_t)h->rec_cap * (size_t)p->max_sf * sizeof(double);
   return b;
 }
@@ -246,6 +288,9 @@ static void hdnnp_print(const void *state, struct nnmd_log *log) {
              h->cfl, h->cfe);
   nnmd_log_info(log, "potential hdnnp: model '%s', elements %s, cutoff %.4f A, %s%s", m->dir, els, h->rc, units,
                 m->normalized ? ", normalised model" : "");
+  if (m->charge.on)
+    nnmd_log_info(log, "  charge-state input: Q = c q / V with c = %.10g (model length^3), q = %g e", m->charge.c,
+                  h->q_sys);
 }
 
 /* Capacity of the gather arrays and the per-atom records. */
@@ -313,19 +358,67 @@ static int64_t extrapolation(struct hdnnp *h, const struct nnmd_force_ctx *ctx, 
   return n;
 }
 
-/* Network of atom i: returns E_i (model units) and sets c = dE_i/dG (raw G). */
-static double atom_network(struct hdnnp *h, int ec, const double *g, double *c, double *dedgs) {
+/* Network of atom i: returns E_i (model units) and sets c = dE_i/dG (raw G); with the charge
+ * node, q = Q (raw) is input N_G+1 and *dedq = dE_i/dQ. */
+static double atom_network(struct hdnnp *h, int ec, const double *g, double q, double *c, double *dedgs,
+                           double *dedq) {
   const struct nnmd_nnp_model *m = h->model;
   const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+  const struct nnmd_nnp_sf *qs = &m->charge.scal[ec];
   const int n = m->n_sf[ec];
   for (int s = 0; s < n; ++s) h->gs[s] = sf[s].smin + sf[s].scale * (g[s] - sf[s].gref);
+  if (m->charge.on) h->gs[n] = qs->smin + qs->scale * (q - qs->gref);
   double y = nnmd_ann_eval(&m->ann[ec], h->gs, h->dy, h->ann_scratch);
   const double ice = 1.0 / m->conv_energy;
   for (int s = 0; s < n; ++s) {
     c[s] = h->dy[s] * sf[s].scale * ice;
     if (dedgs) dedgs[s] = h->dy[s] * ice;
   }
+  *dedq = m->charge.on ? h->dy[n] * qs->scale * ice : 0.0;
   return y * ice + m->mean_energy + m->atom_energy[ec];
+}
+
+/* Q = c q / V and dQ/dq = c / V (model units) for this compute; checks the cell and, once, the
+ * q range. */
+static int charge_input(struct hdnnp *h, const struct nnmd_force_ctx *ctx, double *q, double *dqdq,
+                        struct nnmd_error *err) {
+  const struct nnmd_nnp_charge_node *cn = &h->model->charge;
+  *q = *dqdq = 0.0;
+  if (!cn->on) return NNMD_OK;
+  if (!h->has_q)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "hdnnp: the model '%s' has a charge-state input node but no charge "
+                     "state was set", h->model->dir);
+  const struct nnmd_box *b = ctx->box;
+  if (!b || !b->periodic[0] || !b->periodic[1] || !b->periodic[2] || !(b->volume > 0.0))
+    return nnmd_fail(err, NNMD_ERR_INPUT, "hdnnp: the model '%s' has a charge-state input Q = c q / V, which needs "
+                     "a cell periodic in x, y and z (its volume V)", h->model->dir);
+  const double v = b->volume * h->cfl * h->cfl * h->cfl;
+  *dqdq = cn->c / v;
+  *q = *dqdq * h->q_sys;
+  if (!h->q_checked && cn->has_qrange && (h->q_sys < cn->qmin || h->q_sys > cn->qmax))
+    nnmd_log_warn(ctx->log, "hdnnp extrapolation: the system charge q = %g e is outside the training range [%g, %g] "
+                  "of the model '%s' (nnmd_charge_node, input.nn line %d)",
+                  h->q_sys, cn->qmin, cn->qmax, h->model->dir, cn->line);
+  h->q_checked = true;
+  return NNMD_OK;
+}
+
+/* 1 (and a log line while fewer than N_WARN_SHOWN were shown) if Q is outside the Q range of
+ * element ec's row N_G+1 in scaling.data, with the SF boundary allowance. */
+static int64_t charge_extrapolation(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int64_t i, int ec,
+                                    double q) {
+  const struct nnmd_nnp_model *m = h->model;
+  const struct nnmd_nnp_sf *qs = &m->charge.scal[ec];
+  const double tol = 1000.0 * DBL_EPSILON * fmax(1.0, fmax(fabs(qs->gmin), fabs(qs->gmax)));
+  if (!(q + tol < qs->gmin || q - tol > qs->gmax)) return 0;
+  if (h->warn_shown < N_WARN_SHOWN) {
+    ++h->warn_shown;
+    nnmd_log_warn(ctx->log,
+                  "hdnnp extrapolation: atom %lld (%s), charge-state input Q = c q / V = %.10g (q = %g e) outside "
+                  "the training range [%.10g, %.10g] (scaling.data line %d)",
+                  (long long)ctx->sys->id[i], m->sym[ec], q, h->q_sys, qs->gmin, qs->gmax, qs->scaling_line);
+  }
+  return 1;
 }
 
 /* Forces and virial from the per-neighbour gradients of atom i. */
@@ -373,6 +466,9 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   const int msf = h->plan->max_sf;
   double energy = 0.0, w[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
   int64_t nwarn = 0;
+  double qin = 0.0, dqdq = 0.0, dedq_sum = 0.0;
+  if ((st = charge_input(h, ctx, &qin, &dqdq, err))) return st;
+  const bool qnode = h->model->charge.on;
   const int shown_before = h->warn_shown;
   for (int64_t i = 0; i < sys->n_local; ++i) {
     const int ec = h->sp_map[sys->type[i]];
@@ -392,12 +488,18 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
     nwarn += extrapolation(h, ctx, i, ec, h->g);
     double *rd = h->record ? h->rec_d + i * msf : NULL;
     if (rd) memcpy(h->rec_g + i * msf, h->g, (size_t)h->model->n_sf[ec] * sizeof(double));
-    double ei = atom_network(h, ec, h->g, h->c, rd);
+    if (qnode) nwarn += charge_extrapolation(h, ctx, i, ec, qin);
+    double dedq_i;
+    double ei = atom_network(h, ec, h->g, qin, h->c, rd, &dedq_i);
+    dedq_sum += dedq_i;
     energy += ei;
     if (ctx->eatom) ctx->eatom[i] += ei / h->cfe;
     nnmd_desc_gradient(h->plan, h->work, ec, h->c);
     scatter(h, sys, i, w);
   }
+  /* charge node: W_ab += delta_ab Q sum_i dE_i/dQ (see the file comment) */
+  for (int k = 0; k < 9; k += 4) w[k] += qin * dedq_sum;
+  h->dedq = dedq_sum * dqdq / h->cfe;
   ctx->energy += energy / h->cfe;
   for (int k = 0; k < 9; ++k) ctx->virial[k] += w[k] / h->cfe;
   if (h->warn_shown == N_WARN_SHOWN && shown_before < N_WARN_SHOWN && nwarn > h->warn_shown - shown_before)

@@ -14,10 +14,16 @@
  * Conversion (n2p2 LAMMPS interface semantics): model length = engine length x cflength
  * (1.8897261328 for bohr), engine energy = model energy / cfenergy (0.0367493254 for
  * hartree), engine force = model force x cflength / cfenergy.
+ *
+ * Charge-state node (model file keyword `nnmd_charge_node c`, docs/nnp.md): the term needs
+ * the system charge q (in e; [system] charge_state, given to create() through
+ * nnmd_term_info); Q = c q / V with c in the model's length unit^3 and V the cell volume
+ * converted to it (V_engine cflength^3).
  */
 #ifndef NNMD_HDNNP_H
 #define NNMD_HDNNP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -30,6 +36,14 @@ extern const struct nnmd_potential_ops nnmd_pot_hdnnp;
 int nnmd_hdnnp_create_dir(const char *model_dir, const struct nnmd_species_table *species,
                           double cflength, double cfenergy, int64_t max_warnings, struct nnmd_log *log,
                           void **state, struct nnmd_error *err);
+/* Set (given) or declare absent (!given) the system charge q_sys (e). Errors: given but the
+ * model has no charge node (reported at loc, the input line; `what` names the setting, e.g.
+ * "[system] charge_state"), or not given for a model with one (reported at the model's
+ * nnmd_charge_node line). */
+int nnmd_hdnnp_set_charge_state(void *state, bool given, double q_sys, struct nnmd_loc loc, const char *what,
+                                struct nnmd_error *err);
+/* dE/dq_sys of the last compute, summed over this rank's owned atoms (engine energy / e). */
+double nnmd_hdnnp_dedq(const void *state);
 /* Switch an existing term to the model's own units (no conversion rounding). */
 void nnmd_hdnnp_set_native_units(void *state);
 /* Extrapolation warnings counted since creation (ops->warnings gives the last compute). */

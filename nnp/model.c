@@ -1,7 +1,9 @@
 /* model.c — loading an n2p2 model folder in n2p2's setup order (n2p2-format.md section 1):
  * settings, normalisation, elements (sorted by atomic number), atom_energy offsets, cutoff
  * type, symmetry functions (model_sf.c), scaling mode, network topology, scaling.data and
- * weights (model_files.c). See model.h for the resulting tables.
+ * weights (model_files.c). See model.h for the resulting tables. The nnmd extension
+ * `nnmd_charge_node` (charge-state input, methods.md section 5) adds input N_G+1 to every
+ * network: one more scaling.data row per element and N_G+1 inputs in the weight files.
  *
  * Unsupported features are refused with file:line errors, never ignored: nnp_type other
  * than 2G (4G / Q-HDNNP charge networks), per-element network overrides
@@ -180,6 +182,31 @@ static void read_scaling_mode(struct loader *L) {
   if (k2) one_double(L, k2, &m->smax);
 }
 
+/* `nnmd_charge_node c [qmin qmax]` (nnmd extension, docs/nnp.md): c > 0 in the model's length
+ * unit cubed; qmin <= qmax the training range of q_sys in e (optional, for warnings). */
+static void read_charge_node(struct loader *L) {
+  struct nnmd_nnp_charge_node *q = &L->m->charge;
+  memset(q, 0, sizeof *q);
+  const struct nnmd_nnp_kwline *kl = nnmd_nnp_settings_find(L->s, "nnmd_charge_node");
+  if (!kl) return;
+  double v[3] = {0, 0, 0};
+  bool ok = kl->ntok == 1 || kl->ntok == 3;
+  for (int k = 0; ok && k < kl->ntok; ++k) ok = to_double(kl->tok[k], &v[k]);
+  if (!ok)
+    return fail(L, kl, NNMD_ERR_FORMAT, "%s",
+                "'nnmd_charge_node' needs the constant c (length unit^3) and optionally the training range "
+                "qmin qmax of the system charge (e): nnmd_charge_node c [qmin qmax]");
+  if (!(v[0] > 0.0)) return fail(L, kl, NNMD_ERR_FORMAT, "%s", "'nnmd_charge_node': c must be positive");
+  if (kl->ntok == 3 && v[1] > v[2])
+    return fail(L, kl, NNMD_ERR_FORMAT, "%s", "'nnmd_charge_node': qmin is larger than qmax");
+  q->on = true;
+  q->c = v[0];
+  q->has_qrange = kl->ntok == 3;
+  q->qmin = v[1];
+  q->qmax = v[2];
+  q->line = kl->line;
+}
+
 static void refuse(struct loader *L, const char *key, const char *why) {
   const struct nnmd_nnp_kwline *kl = nnmd_nnp_settings_find(L->s, key);
   if (kl) fail(L, kl, NNMD_ERR_UNSUPPORTED, "'%s' is not supported by nnmd", why);
@@ -213,7 +240,8 @@ static void read_network(struct loader *L) {
     acts[l] = a[0];
   }
   bool norm = nnmd_nnp_settings_find(L->s, "normalize_nodes") != NULL;
-  for (int e = 0; e < m->n_elem; ++e) nnmd_ann_setup(&m->ann[e], m->n_sf[e], h, nodes, acts, norm);
+  const int extra = m->charge.on ? 1 : 0; /* the charge-state input N_G+1 */
+  for (int e = 0; e < m->n_elem; ++e) nnmd_ann_setup(&m->ann[e], m->n_sf[e] + extra, h, nodes, acts, norm);
 }
 
 void nnmd_nnp_model_free(struct nnmd_nnp_model *m) {
@@ -259,6 +287,7 @@ int nnmd_nnp_model_load_with(struct nnmd_files *files, const char *dir, struct n
     int s2 = nnmd_nnp_parse_sfs(&s, m, err);
     if (s2 && !L.st) L.st = s2;
     read_scaling_mode(&L);
+    read_charge_node(&L);
     if (L.st == NNMD_OK) read_network(&L);
   }
   nnmd_nnp_settings_free(&s);

@@ -59,6 +59,20 @@ struct nnmd_nnp_sf {
   int scaling_line; /* line in scaling.data */
 };
 
+/* nnmd extension: the charge-state input node (methods.md section 5, docs/nnp.md).
+ * Q_sys = c q_sys / V with c and V in the model's length unit cubed; Q_sys is scaled like a
+ * symmetry function (model-wide scaling mode, the statistics of scaling.data row N_G+1 of
+ * each element) and is input N_G+1 of every element network. */
+struct nnmd_nnp_charge_node {
+  bool on;           /* input.nn has `nnmd_charge_node c [qmin qmax]` */
+  double c;          /* model length unit^3 */
+  bool has_qrange;   /* the optional training range of q_sys was given */
+  double qmin, qmax; /* e */
+  int line;          /* input.nn line of the keyword */
+  struct nnmd_nnp_sf scal[NNMD_NNP_MAX_ELEM]; /* per element: Q statistics and scaling map
+                                                  (gmin..gsigma, scale, gref, smin, scaling_line) */
+};
+
 struct nnmd_nnp_model {
   char dir[NNMD_NNP_PATH];
   int n_elem;
@@ -77,7 +91,8 @@ struct nnmd_nnp_model {
   struct nnmd_nnp_sf *sf;
   double rc_elem[NNMD_NNP_MAX_ELEM]; /* largest SF cutoff of each central element */
   double rc_max;                     /* largest over all elements (model length unit) */
-  struct nnmd_ann ann[NNMD_NNP_MAX_ELEM];
+  struct nnmd_ann ann[NNMD_NNP_MAX_ELEM]; /* n_sf[e] inputs, + 1 with the charge node */
+  struct nnmd_nnp_charge_node charge;
 };
 
 /* Read the model in folder `dir`. */

@@ -5,6 +5,8 @@
  * order, rows in each element's sorted SF order. The line order is authoritative; both
  * indices must match it (n2p2 fails only if both mismatch — we are stricter). An empty line
  * is an error, as in n2p2. The scaling map G~ = smin + s (G - gref) is derived per SF.
+ * With `nnmd_charge_node` every element block has one more row, index N_G+1, the statistics
+ * of the charge-state input Q_sys (same columns, same scaling mode).
  *
  * weights.NNN.data (NNN = atomic number, %03d): the first column of every non-comment,
  * non-empty line, in the order of ann.h. The count must match the topology exactly, and
@@ -50,9 +52,13 @@ static void scaling_map(struct nnmd_nnp_model *m, struct nnmd_nnp_sf *sf) {
   }
 }
 
-/* Parse one scaling row into sf; returns status. */
+/* Rows of element e in scaling.data: its SFs, plus the charge-state row. */
+static int scaling_rows(const struct nnmd_nnp_model *m, int e) { return m->n_sf[e] + (m->charge.on ? 1 : 0); }
+
+/* Parse one scaling row (SF k of element e, or the charge-state input when k == n_sf[e]). */
 static int scaling_row(struct nnmd_nnp_model *m, char *line, struct nnmd_loc loc, int e, int k,
                        struct nnmd_error *err) {
+  const bool qrow = k == m->n_sf[e];
   double v[6];
   int n = 0;
   char *p = line, *end;
@@ -70,10 +76,13 @@ static int scaling_row(struct nnmd_nnp_model *m, char *line, struct nnmd_loc loc
   if (n < 5) return nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "expected 'e_index sf_index Gmin Gmax Gmean [Gsigma]'");
   if (v[0] != e + 1 || v[1] != k + 1)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, loc,
-                        "row is labelled element %g, SF %g but element %d (%s), SF %d was expected here "
-                        "(scaling.data does not match input.nn)",
-                        v[0], v[1], e + 1, m->sym[e], k + 1);
-  struct nnmd_nnp_sf *sf = &m->sf[m->sf_off[e] + k];
+                        "row is labelled element %g, SF %g but element %d (%s), %s %d was expected here "
+                        "(scaling.data does not match input.nn%s)",
+                        v[0], v[1], e + 1, m->sym[e], qrow ? "input" : "SF", k + 1,
+                        qrow ? ": nnmd_charge_node needs the row of the charge-state input N_G+1 after each "
+                               "element's symmetry functions"
+                             : "");
+  struct nnmd_nnp_sf *sf = qrow ? &m->charge.scal[e] : &m->sf[m->sf_off[e] + k];
   sf->gmin = v[2];
   sf->gmax = v[3];
   sf->gmean = v[4];
@@ -104,13 +113,15 @@ int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnm
       st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "empty line (n2p2 rejects these too)");
       break;
     }
-    while (e < m->n_elem && k >= m->n_sf[e]) {
+    while (e < m->n_elem && k >= scaling_rows(m, e)) {
       ++e;
       k = 0;
     }
     if (e >= m->n_elem) {
       st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc,
-                        "more rows than symmetry functions in input.nn (%d in all)", m->n_sf_total);
+                        "more rows than symmetry functions in input.nn (%d in all%s)",
+                        m->n_sf_total + (m->charge.on ? m->n_elem : 0),
+                        m->charge.on ? ", with one charge-state row per element" : "");
       break;
     }
     st = scaling_row(m, line, loc, e, k, err);
@@ -119,15 +130,16 @@ int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnm
   free(line);
   fclose(f);
   if (st) return st;
-  while (e < m->n_elem && k >= m->n_sf[e]) {
+  while (e < m->n_elem && k >= scaling_rows(m, e)) {
     ++e;
     k = 0;
   }
   if (e < m->n_elem)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, lineno, 0}),
-                        "too few rows: element %s has %d symmetry functions in input.nn but scaling.data "
+                        "too few rows: element %s has %d symmetry functions in input.nn%s but scaling.data "
                         "ends at its row %d",
-                        m->sym[e], m->n_sf[e], k);
+                        m->sym[e], m->n_sf[e],
+                        m->charge.on ? " plus the charge-state row N_G+1 (nnmd_charge_node)" : "", k);
   return NNMD_OK;
 }
 

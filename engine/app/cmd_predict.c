@@ -7,7 +7,8 @@
  * units are given with --length-unit angstrom|bohr and --energy-unit eV|hartree (as the
  * [[potential]] keys). With --units model the structure is read in the model's own units
  * and the results are printed in them too, with no conversion at all (for comparisons with
- * n2p2's own numbers). */
+ * n2p2's own numbers). --charge-state Q gives the system charge (e) for a model with a
+ * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ struct predict_opts {
   const char *model, *structure, *out, *format;
   double cflength, cfenergy;
   int native;
+  bool has_q;
+  double q;
 };
 
 static int parse(int argc, char **argv, struct predict_opts *o) {
@@ -32,13 +35,22 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
     const char *a = argv[i];
     const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
     if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--units") || !strcmp(a, "--length-unit") ||
-        !strcmp(a, "--energy-unit") || !strcmp(a, "--format")) {
+        !strcmp(a, "--energy-unit") || !strcmp(a, "--format") || !strcmp(a, "--charge-state")) {
       if (!val) {
         fprintf(stderr, "error: option %s needs a value\n", a);
         return 1;
       }
       ++i;
       if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->out = val;
+      else if (!strcmp(a, "--charge-state")) {
+        char *end;
+        o->q = strtod(val, &end);
+        o->has_q = true;
+        if (end == val || *end || !isfinite(o->q)) {
+          fprintf(stderr, "error: --charge-state takes a number (system charge in e), got '%s'\n", val);
+          return 1;
+        }
+      }
       else if (!strcmp(a, "--format")) o->format = val;
       else if (!strcmp(a, "--units")) {
         if (strcmp(val, "model") && strcmp(val, "metal")) {
@@ -71,7 +83,8 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
   }
   if (!o->model || !o->structure) {
     fprintf(stderr, "usage: nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model]\n"
-                    "                    [--length-unit angstrom|bohr] [--energy-unit eV|hartree] [--format F]\n");
+                    "                    [--length-unit angstrom|bohr] [--energy-unit eV|hartree] [--format F]\n"
+                    "                    [--charge-state Q]\n");
     return 1;
   }
   if (o->native) o->cflength = o->cfenergy = 1.0;
@@ -87,6 +100,10 @@ static int compute(const struct predict_opts *o, struct nnmd_comm *comm, struct 
   if ((st = nnmd_hdnnp_create_dir(o->model, &sys->species, o->cflength, o->cfenergy, -1, log, &state, err)))
     return st;
   if (o->native) nnmd_hdnnp_set_native_units(state);
+  if ((st = nnmd_hdnnp_set_charge_state(state, o->has_q, o->q, NNMD_NOLOC, "--charge-state", err))) {
+    nnmd_pot_hdnnp.destroy(state);
+    return st;
+  }
   if ((st = nnmd_ff_create(&md->ff, err))) {
     nnmd_pot_hdnnp.destroy(state);
     return st;

@@ -103,7 +103,8 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   if (s->in.potentials && s->sys->n_global > 0) {
     struct nnmd_term_info info = {.base_dir = s->in.base_dir[0] ? s->in.base_dir : ".",
                                   .species = &s->sys->species, .units = s->units, .log = &s->log,
-                                  .files = s->files, .comm = comm};
+                                  .files = s->files, .comm = comm, .has_charge_state = s->in.has_charge_state,
+                                  .charge_state = s->in.charge_state, .charge_state_loc = s->in.charge_state_loc};
     r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
     st = st ? st : r;
   }
