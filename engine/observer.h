@@ -28,6 +28,10 @@ struct nnmd_thermo {
   double atom_steps_per_s, ns_per_day;
   int64_t warnings; /* e.g. NNP extrapolation warnings in the last force call */
   int64_t neigh_builds;
+  /* extra columns from force terms (e.g. W_field: work done by an external field, eV) */
+  int n_extra;
+  const char *extra_name[8];
+  double extra[8];
 };
 
 struct nnmd_step_view {

@@ -115,6 +115,29 @@ int64_t nnmd_ff_warnings(const struct nnmd_forcefield *ff) {
   return w;
 }
 
+double nnmd_ff_conserved_extra(const struct nnmd_forcefield *ff, const struct nnmd_system *sys,
+                               const struct nnmd_comm *comm) {
+  double e = 0.0;
+  for (int i = 0; ff && i < ff->n; ++i)
+    if (ff->terms[i].ops->conserved_extra) e += ff->terms[i].ops->conserved_extra(ff->terms[i].state, sys, comm);
+  return e;
+}
+
+int nnmd_ff_thermo_extra(const struct nnmd_forcefield *ff, const struct nnmd_system *sys,
+                         const struct nnmd_comm *comm, const char **names, double *values, int max) {
+  int k = 0;
+  for (int i = 0; ff && i < ff->n && k < max; ++i)
+    if (ff->terms[i].ops->thermo_extra)
+      k += ff->terms[i].ops->thermo_extra(ff->terms[i].state, sys, comm, names + k, values + k, max - k);
+  return k;
+}
+
+const struct nnmd_potential_ops *nnmd_ff_term(const struct nnmd_forcefield *ff, int k, void **state) {
+  if (!ff || k < 0 || k >= ff->n) return NULL;
+  if (state) *state = ff->terms[k].state;
+  return ff->terms[k].ops;
+}
+
 void nnmd_ff_print(const struct nnmd_forcefield *ff, struct nnmd_log *log) {
   for (int i = 0; i < ff->n; ++i) {
     const struct term *t = &ff->terms[i];

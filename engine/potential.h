@@ -84,6 +84,10 @@ struct nnmd_potential_ops {
   /* Optional: energy to add to the conserved quantity (eV, global: collective, every rank
    * calls it), e.g. minus the work done by an external field. NULL if none. */
   double (*conserved_extra)(void *state, const struct nnmd_system *sys, const struct nnmd_comm *comm);
+  /* Optional: extra thermo columns (global values; collective). Fills up to max names
+   * (static strings) and values; returns how many. NULL if none. */
+  int (*thermo_extra)(void *state, const struct nnmd_system *sys, const struct nnmd_comm *comm,
+                      const char **names, double *values, int max);
   void (*destroy)(void *state);
 };
 
@@ -110,6 +114,14 @@ double nnmd_ff_max_displacement(const struct nnmd_forcefield *ff, const struct n
 int nnmd_ff_compute(struct nnmd_forcefield *ff, struct nnmd_system *sys, const struct nnmd_box *box,
                     struct nnmd_force_ctx *ctx, bool *ghost_forces, struct nnmd_error *err);
 int64_t nnmd_ff_warnings(const struct nnmd_forcefield *ff);
+/* Sum of the terms' conserved_extra (collective). */
+double nnmd_ff_conserved_extra(const struct nnmd_forcefield *ff, const struct nnmd_system *sys,
+                               const struct nnmd_comm *comm);
+/* The terms' extra thermo columns, in term order (collective); returns the count. */
+int nnmd_ff_thermo_extra(const struct nnmd_forcefield *ff, const struct nnmd_system *sys,
+                         const struct nnmd_comm *comm, const char **names, double *values, int max);
+/* Term k: its ops and state (NULL if k is out of range). */
+const struct nnmd_potential_ops *nnmd_ff_term(const struct nnmd_forcefield *ff, int k, void **state);
 void nnmd_ff_print(const struct nnmd_forcefield *ff, struct nnmd_log *log);
 /* Neighbour statistics of list k (for the log). */
 const struct nnmd_nlist *nnmd_ff_list(const struct nnmd_forcefield *ff, int k);

@@ -184,7 +184,9 @@ void nnmd_md_thermo(struct nnmd_md *md) {
   md->thermo.step = md->step;
   md->thermo.time = (double)md->step * md->dt;
   double extra = md->integ && md->integ->conserved_extra ? md->integ->conserved_extra(md->integ_state) : 0.0;
+  extra += nnmd_ff_conserved_extra(md->ff, md->sys, md->comm);
   md->thermo.conserved = md->thermo.etot + extra;
+  md->thermo.n_extra = nnmd_ff_thermo_extra(md->ff, md->sys, md->comm, md->thermo.extra_name, md->thermo.extra, 8);
   int64_t w = nnmd_ff_warnings(md->ff);
   nnmd_comm_sum_int64(md->comm, &w, 1);
   md->thermo.warnings = w;

@@ -31,12 +31,16 @@ static int th_start(void *state, const struct nnmd_step_view *v, struct nnmd_err
     if (!o->csv)
       return nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s': %s", o->path, strerror(errno));
     fputs("step,time_ps,temp_K,epot_eV,ekin_eV,etot_eV,conserved_eV,press_bar,volume_A3,warnings,"
-          "atom_steps_per_s,ns_per_day\n", o->csv);
+          "atom_steps_per_s,ns_per_day", o->csv);
+    for (int k = 0; k < v->thermo->n_extra; ++k) fprintf(o->csv, ",%s", v->thermo->extra_name[k]);
+    fputc('\n', o->csv);
     fflush(o->csv);
   }
   if (o->to_stdout) {
-    printf("%10s %10s %10s %16s %14s %16s %16s %12s %12s %5s %11s %9s\n", "Step", "Time", "Temp", "E_pot",
+    printf("%10s %10s %10s %16s %14s %16s %16s %12s %12s %5s %11s %9s", "Step", "Time", "Temp", "E_pot",
            "E_kin", "E_tot", "Conserved", "Press", "Volume", "Warn", "atom-st/s", "ns/day");
+    for (int k = 0; k < v->thermo->n_extra; ++k) printf(" %14s", v->thermo->extra_name[k]);
+    putchar('\n');
     fflush(stdout);
   }
   return NNMD_OK;
@@ -48,16 +52,20 @@ static int th_sample(void *state, const struct nnmd_step_view *v, struct nnmd_er
   if (nnmd_comm_rank(v->comm) != 0) return NNMD_OK;
   const struct nnmd_thermo *t = v->thermo;
   if (o->to_stdout) {
-    printf("%10lld %10.4f %10.3f %16.8f %14.6f %16.8f %16.8f %12.3f %12.3f %5lld %11.4g %9.4g\n",
+    printf("%10lld %10.4f %10.3f %16.8f %14.6f %16.8f %16.8f %12.3f %12.3f %5lld %11.4g %9.4g",
            (long long)t->step, t->time, t->temp, t->epot, t->ekin, t->etot, t->conserved, t->press,
            t->volume, (long long)t->warnings, t->atom_steps_per_s, t->ns_per_day);
+    for (int k = 0; k < t->n_extra; ++k) printf(" %14.8g", t->extra[k]);
+    putchar('\n');
     fflush(stdout);
   }
   if (o->csv) {
-    char line[512];
-    int n = snprintf(line, sizeof line, "%lld,%.10g,%.10g,%.15g,%.15g,%.15g,%.15g,%.10g,%.12g,%lld,%.6g,%.6g\n",
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%lld,%.10g,%.10g,%.15g,%.15g,%.15g,%.15g,%.10g,%.12g,%lld,%.6g,%.6g",
                      (long long)t->step, t->time, t->temp, t->epot, t->ekin, t->etot, t->conserved, t->press,
                      t->volume, (long long)t->warnings, t->atom_steps_per_s, t->ns_per_day);
+    for (int k = 0; k < t->n_extra; ++k) n += snprintf(line + n, sizeof line - (size_t)n, ",%.15g", t->extra[k]);
+    n += snprintf(line + n, sizeof line - (size_t)n, "\n");
     if (fwrite(line, 1, (size_t)n, o->csv) != (size_t)n || fflush(o->csv) != 0)
       return nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s': %s", o->path, strerror(errno));
   }

@@ -1,6 +1,9 @@
 /* lattice.c — `[system] lattice = { type, a, repeat, species }`: a crystal made in place
  * (LAMMPS lattice + create_atoms). Types: sc, bcc, fcc, diamond; `a` in A; orthogonal
- * cell of repeat[0] x repeat[1] x repeat[2] cubic unit cells, atoms numbered cell by cell. */
+ * cell of repeat[0] x repeat[1] x repeat[2] cubic unit cells, atoms numbered cell by cell.
+ * `species` is one element, or a list with one element per basis site in the order
+ * sc: (0,0,0); bcc: corner, centre (["Cs", "Cl"] = CsCl); fcc: (0,0,0), (1/2,1/2,0),
+ * (1/2,0,1/2), (0,1/2,1/2); diamond: the fcc sites, then the (1/4,1/4,1/4)-shifted ones. */
 #include "setup.h"
 
 #include <math.h>
@@ -21,14 +24,17 @@ int nnmd_lattice_build(const struct nnmd_cfg *t, struct nnmd_system *sys, struct
   int st = nnmd_cfg_check_keys(t, k_keys, "'lattice'", err), r, type = 2;
   double a = 0, rep[3] = {1, 1, 1};
   const char *sp = NULL;
+  const struct nnmd_cfg *spv = nnmd_cfg_get(t, "species");
   r = nnmd_cfg_choice(t, "type", true, k_types, &type, err);
   st = st ? st : r;
   r = nnmd_cfg_positive(t, "a", true, &a, err);
   st = st ? st : r;
   r = nnmd_cfg_vec(t, "repeat", true, 3, rep, err);
   st = st ? st : r;
-  r = nnmd_cfg_string(t, "species", true, &sp, err);
-  st = st ? st : r;
+  if (!spv || spv->kind != NNMD_CFG_ARRAY) {
+    r = nnmd_cfg_string(t, "species", true, &sp, err);
+    st = st ? st : r;
+  }
   if (st) return st;
   int64_t n[3];
   for (int d = 0; d < 3; ++d) {
@@ -37,11 +43,25 @@ int nnmd_lattice_build(const struct nnmd_cfg *t, struct nnmd_system *sys, struct
       return nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(t, "repeat")->loc,
                           "'repeat' must be three positive integers");
   }
-  int z = nnmd_species_intern(&sys->species, sp);
-  if (z < 0)
-    return nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(t, "species")->loc, "unknown element '%s'", sp);
   const double(*basis)[3] = type == 0 ? k_sc : type == 1 ? k_bcc : type == 2 ? k_fcc : k_dia;
   int nb = type == 0 ? 1 : type == 1 ? 2 : type == 2 ? 4 : 8;
+  int zb[8];
+  if (sp) {
+    int z = nnmd_species_intern(&sys->species, sp);
+    if (z < 0) return nnmd_fail_at(err, NNMD_ERR_INPUT, spv->loc, "unknown element '%s'", sp);
+    for (int b = 0; b < nb; ++b) zb[b] = z;
+  } else {
+    if (spv->n != (size_t)nb)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, spv->loc,
+                          "'species' lists %zu elements; a %s lattice has %d basis sites (or give one element)",
+                          spv->n, k_types[type], nb);
+    for (int b = 0; b < nb; ++b) {
+      const struct nnmd_cfg *e = spv->items[b];
+      zb[b] = e->kind == NNMD_CFG_STRING ? nnmd_species_intern(&sys->species, e->u.s) : -1;
+      if (zb[b] < 0)
+        return nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "'species' must list element symbols");
+    }
+  }
   int64_t total = n[0] * n[1] * n[2] * nb;
   if ((st = nnmd_system_reserve(sys, total, err))) return st;
   int64_t c = sys->capacity, k = 0;
@@ -53,7 +73,7 @@ int nnmd_lattice_build(const struct nnmd_cfg *t, struct nnmd_system *sys, struct
           sys->x[c + k] = a * ((double)iy + basis[b][1]);
           sys->x[2 * c + k] = a * ((double)iz + basis[b][2]);
           sys->id[k] = k + 1;
-          sys->type[k] = z;
+          sys->type[k] = zb[b];
           for (int d = 0; d < 3; ++d) {
             sys->v[d * c + k] = 0;
             sys->image[d * c + k] = 0;

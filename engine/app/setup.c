@@ -11,6 +11,7 @@
 #include "integrators.h"
 #include "observers.h"
 #include "registry.h"
+#include "setup_field.h"
 #include "structure.h"
 #include "thermo.h"
 
@@ -107,6 +108,10 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
                                   .charge_state = s->in.charge_state, .charge_state_loc = s->in.charge_state_loc};
     r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
     st = st ? st : r;
+    if (!r) {
+      r = nnmd_sim_add_field(s, &info, err);
+      st = st ? st : r;
+    }
   }
   if (st) return st;
   struct nnmd_md *md = &s->md;
