@@ -1,5 +1,8 @@
 /* descriptor_math.h — the scalar formulas of n2p2 symmetry functions, shared by the CPU
- * loops (descriptor.c) and future CUDA kernels (static inline NNMD_HD, no state).
+ * loops (descriptor.c) and the CUDA kernels (hdnnp_gpu.cu): static inline NNMD_HD, no state.
+ * The primitives (exp, sqrt, acos, selects) are here in double; the formulas built on them
+ * live once in descriptor_math_t.h, instantiated below in double (nnmd_nnp_*) and, in CUDA
+ * translation units, in float (nnmd_nnpf_*, with CUDA's float primitives).
  *
  * Contents (n2p2-format.md section 5):
  *  - nnmd_nnp_exp: exp(x) by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-13
@@ -41,7 +44,7 @@ enum {
 enum { NNMD_CORE_P1 = 1, NNMD_CORE_P2 = 2, NNMD_CORE_P3 = 3, NNMD_CORE_P4 = 4, NNMD_CORE_EXP = 5 };
 
 static inline NNMD_HD double nnmd_nnp_bits_to_double(uint64_t u) {
-#ifdef __CUDACC__
+#ifdef __CUDA_ARCH__
   return __longlong_as_double((long long)u);
 #else
   double d;
@@ -51,7 +54,7 @@ static inline NNMD_HD double nnmd_nnp_bits_to_double(uint64_t u) {
 }
 
 static inline NNMD_HD uint64_t nnmd_nnp_double_to_bits(double d) {
-#ifdef __CUDACC__
+#ifdef __CUDA_ARCH__
   return (uint64_t)__double_as_longlong(d);
 #else
   uint64_t u;
@@ -165,139 +168,30 @@ static inline NNMD_HD double nnmd_nnp_acos(double x) {
   return nnmd_nnp_pick(big, large, small);
 }
 
-/* x^n for integer n >= 0 by repeated squaring (n2p2 utility.cpp pow_int semantics). */
-static inline NNMD_HD double nnmd_nnp_pow_int(double x, int n) {
-  double r = 1.0;
-  while (n > 0) {
-    if (n & 1) r *= x;
-    n >>= 1;
-    if (n) x *= x;
-  }
-  return r;
-}
-
-/* ---- cutoff functions -------------------------------------------------------------- */
-
-/* POLY1..POLY4 and EXP cores k(x) and dk/dx for x in [0, 1) (also the cutoff shapes of
- * cutoff types 4..8). */
-static inline NNMD_HD void nnmd_nnp_core(int core, double x, double *f, double *df) {
-  switch (core) {
-    case NNMD_CORE_P1:
-      *f = (2.0 * x - 3.0) * x * x + 1.0;
-      *df = x * (6.0 * x - 6.0);
-      break;
-    case NNMD_CORE_P2:
-      *f = ((15.0 - 6.0 * x) * x - 10.0) * x * x * x + 1.0;
-      *df = x * x * ((60.0 - 30.0 * x) * x - 30.0);
-      break;
-    case NNMD_CORE_P3:
-      *f = (x * (x * (20.0 * x - 70.0) + 84.0) - 35.0) * x * x * x * x + 1.0;
-      *df = x * x * x * (x * (x * (140.0 * x - 420.0) + 420.0) - 140.0);
-      break;
-    case NNMD_CORE_P4:
-      *f = (x * (x * ((315.0 - 70.0 * x) * x - 540.0) + 420.0) - 126.0) * x * x * x * x * x + 1.0;
-      *df = x * x * x * x * (x * (x * ((2520.0 - 630.0 * x) * x - 3780.0) + 2520.0) - 630.0);
-      break;
-    default: { /* NNMD_CORE_EXP: exp(1 - 1/(1 - x^2)) */
-      double q = 1.0 - x * x;
-      double iq = 1.0 / q;
-      double v = nnmd_nnp_exp(1.0 - iq);
-      *f = v;
-      *df = -2.0 * x * iq * iq * v;
-      break;
-    }
-  }
-}
-
 /* coth(1)^3: normalises TANH so that f_c(0) = 1. */
 #define NNMD_NNP_TANH_NORM 2.2637537952253508 /* ((e + 1/e) / (e - 1/e))^3 = coth(1)^3 */
 
-/* f_c(r) and df_c/dr for cutoff type `type`, cutoff rc, inner radius ri = alpha rc
- * (ri is ignored by HARD, TANHU and TANH). r must be >= 0. Written without early returns
- * (selects only) so that loops over many r vectorise; `type` is loop-invariant. */
-static inline NNMD_HD void nnmd_nnp_cutoff(int type, double r, double rc, double ri, double *f,
-                                           double *df) {
-  double fv, dv;
-  int inner = 0; /* types with an inner radius: 1 and 4..8 */
-  switch (type) {
-    case NNMD_CUT_HARD:
-      fv = 1.0;
-      dv = 0.0;
-      break;
-    case NNMD_CUT_TANHU:
-    case NNMD_CUT_TANH: {
-      const double irc = 1.0 / rc; /* loop-invariant: hoisted out of vector loops */
-      double t = nnmd_nnp_tanh_pos(1.0 - r * irc);
-      double c = type == NNMD_CUT_TANH ? NNMD_NNP_TANH_NORM : 1.0;
-      fv = c * t * t * t;
-      dv = c * 3.0 * t * t * (t * t - 1.0) * irc;
-      break;
-    }
-    case NNMD_CUT_COS: {
-      const double iw = 1.0 / (rc - ri);
-      double x = (r - ri) * iw;
-      fv = 0.5 * (cos(NNMD_PI * x) + 1.0);
-      dv = -0.5 * NNMD_PI * sin(NNMD_PI * x) * iw;
-      inner = 1;
-      break;
-    }
-    default: {
-      const double iw = 1.0 / (rc - ri);
-      double x = (r - ri) * iw;
-      double xc = nnmd_nnp_pick((x > 0.0) & (x < 1.0), x, 0.0);
-      nnmd_nnp_core(type == NNMD_CUT_EXP ? NNMD_CORE_EXP : type - NNMD_CUT_POLY1 + NNMD_CORE_P1, xc, &fv,
-                    &dv);
-      dv *= iw;
-      inner = 1;
-      break;
-    }
-  }
-  int below = inner & (r < ri);
-  fv = nnmd_nnp_pick(below, 1.0, fv);
-  dv = nnmd_nnp_pick(below, 0.0, dv);
-  *f = nnmd_nnp_pick(r < rc, fv, 0.0);
-  *df = nnmd_nnp_pick(r < rc, dv, 0.0);
-}
+/* ---- the formulas (descriptor_math_t.h), in double: nnmd_nnp_pow_int, _core, _cutoff,
+ * _compact, _angular_exp, _radial_exp, _polar ---------------------------------------- */
+#define NNMD_NNP_R double
+#define NNMD_NNP_N(x) nnmd_nnp_##x
+#include "descriptor_math_t.h"
+#undef NNMD_NNP_R
+#undef NNMD_NNP_N
 
-/* ---- compact functions (polynomial SFs) ----------------------------------------------- */
-
-/* C(v; l, r) and dC/dv given the window centre m and 1/halfwidth iw = 2/(r - l); zero
- * outside the open window. asym: apply the core to (2 - x) x, x = |v - m| / w.
- * Branch-free apart from the loop-invariant core/asym switches. */
-static inline NNMD_HD void nnmd_nnp_compact(int core, int asym, double v, double m, double iw,
-                                            double *c, double *dc) {
-  double a = (v - m) * iw;
-  double x = fabs(a);
-  int in = x < 1.0;
-  double xc = nnmd_nnp_pick(in, x, 0.0);
-  double f, df;
-  if (asym) {
-    nnmd_nnp_core(core, (2.0 - xc) * xc, &f, &df);
-    df *= 2.0 - 2.0 * xc;
-  } else {
-    nnmd_nnp_core(core, xc, &f, &df);
-  }
-  double d = nnmd_nnp_pick(a < 0.0, -df, df) * iw;
-  *c = nnmd_nnp_pick(in, f, 0.0);
-  *dc = nnmd_nnp_pick(in, d, 0.0);
-}
-
-/* ---- exponential SF terms ------------------------------------------------------------- */
-
-/* Angular factor of types 3/9/13: A = pref (1 + lambda c)^zeta, with pref = 2^(1-zeta);
- * izeta >= 0 means zeta is that integer (repeated squaring), else pow. Returns A and
- * dA/dc; both are 0 when 1 + lambda c <= 0. */
-static inline NNMD_HD void nnmd_nnp_angular_exp(double c, double lambda, double zeta, int izeta,
-                                                double pref, double *a, double *da) {
-  double base = 1.0 + lambda * c;
-  if (base <= 0.0) {
-    *a = 0.0;
-    *da = 0.0;
-    return;
-  }
-  double q = izeta >= 1 ? nnmd_nnp_pow_int(base, izeta - 1) : pow(base, zeta - 1.0);
-  *a = pref * q * base;
-  *da = pref * zeta * lambda * q;
-}
+#ifdef __CUDACC__
+/* ---- float primitives and the float instantiation (nnmd_nnpf_*) for the GPU "mixed"
+ * precision: CUDA's correctly-rounded-within-ulps float functions. ---------------------- */
+static inline NNMD_HD float nnmd_nnpf_pick(int cond, float a, float b) { return cond ? a : b; }
+static inline NNMD_HD float nnmd_nnpf_exp(float x) { return expf(x); }
+static inline NNMD_HD float nnmd_nnpf_tanh_pos(float y) { return tanhf(y); }
+static inline NNMD_HD float nnmd_nnpf_acos(float x) { return acosf(x); }
+static inline NNMD_HD float nnmd_nnpf_sqrt(float x) { return sqrtf(x); }
+#define NNMD_NNP_R float
+#define NNMD_NNP_N(x) nnmd_nnpf_##x
+#include "descriptor_math_t.h"
+#undef NNMD_NNP_R
+#undef NNMD_NNP_N
+#endif
 
 #endif
