@@ -214,7 +214,7 @@ int nnmd_hdnnp_set_charge_state(void *state, bool given, double q_sys, struct nn
     snprintf(path, sizeof path, "%s/input.nn", m->dir);
     return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){path, m->charge.line, 1}),
                         "the HDNNP model '%s' has a charge-state input node (nnmd_charge_node), so the system "
-                        "charge must be given: %s = q (in e, +n = n electrons removed)",
+                        "charge q must be given (%s, in e, +n = n electrons removed)",
                         m->dir, what);
   }
   if (given && !isfinite(q_sys))
