@@ -19,6 +19,7 @@ struct traj_obs {
   char path[4096];
   FILE *f;
   int64_t frames;
+  char names[8][32];
 };
 
 static int tr_start(void *state, const struct nnmd_step_view *v, struct nnmd_error *err) {
@@ -49,6 +50,20 @@ static int tr_sample(void *state, const struct nnmd_step_view *v, struct nnmd_er
                                  .time = v->time, .unwrapped = t->o.unwrapped, .wrap = true, .ids = true,
                                  .velocities = t->o.velocities, .forces = t->o.forces};
   memcpy(fr.virial, v->thermo->virial, sizeof fr.virial);
+  const struct nnmd_system *src = full ? full : v->sys;
+  struct nnmd_extxyz_column cols[8];
+  for (int k = 0; k < t->o.n_fields; ++k) {
+    const struct nnmd_field *fi = nnmd_system_field_info((struct nnmd_system *)src, t->o.fields[k]);
+    if (!fi) {
+      nnmd_system_destroy(full);
+      return nnmd_fail(err, NNMD_ERR_INPUT,
+                       "trajectory: the run has no per-atom field '%s' (e.g. \"bec\" needs born_charges in [field], "
+                       "\"charge\" charges in the structure)", t->o.fields[k]);
+    }
+    cols[k] = (struct nnmd_extxyz_column){.name = fi->name, .ncomp = fi->ncomp, .data = fi->data, .stride = 0};
+  }
+  fr.n_extra = t->o.n_fields;
+  fr.extra = cols;
   char *buf = NULL;
   size_t len = 0;
   FILE *m = open_memstream(&buf, &len);
@@ -89,6 +104,11 @@ int nnmd_obs_traj_create(const struct nnmd_traj_opts *o, struct nnmd_observer *o
   t->o = *o;
   snprintf(t->path, sizeof t->path, "%s", o->path);
   t->o.path = t->path;
+  if (t->o.n_fields > 8) t->o.n_fields = 8;
+  for (int k = 0; k < t->o.n_fields; ++k) {
+    snprintf(t->names[k], sizeof t->names[k], "%s", o->fields[k]);
+    t->o.fields[k] = t->names[k];
+  }
   *out = (struct nnmd_observer){.ops = &k_traj_ops, .state = t, .every = o->every, .at_last = true};
   return NNMD_OK;
 }

@@ -16,6 +16,8 @@ struct nnmd_traj_opts {
   const char *path;
   int64_t every;
   bool unwrapped, velocities, forces;
+  int n_fields;                 /* named per-atom fields written as extra columns */
+  const char *fields[8];
 };
 /* extxyz trajectory (ASE-readable): one frame every `every` steps, step 0 included. */
 int nnmd_obs_traj_create(const struct nnmd_traj_opts *o, struct nnmd_observer *out, struct nnmd_error *err);

@@ -22,7 +22,7 @@ static const char *const k_neigh[] = {"skin", "every", "check", NULL};
 static const char *const k_par[] = {"grid", "device", "precision", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
                                     "directory", NULL};
-static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", NULL};
+static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", "fields", NULL};
 static const char *const k_ckpt[] = {"file", "every", NULL};
 static const char *const k_formats[] = {"auto", "extxyz", "lammps-data", "n2p2", NULL};
 static const char *const k_ens[] = {"nve", "nvt", "npt", "minimize", NULL};
@@ -196,7 +196,20 @@ static int read_traj(struct nnmd_input *in, const struct nnmd_cfg *tr, struct nn
   r = nnmd_cfg_bool(tr, "velocities", false, &in->traj_velocities, err);
   st = st ? st : r;
   r = nnmd_cfg_bool(tr, "forces", false, &in->traj_forces, err);
-  return st ? st : r;
+  st = st ? st : r;
+  const struct nnmd_cfg *fl = nnmd_cfg_get(tr, "fields"); /* per-atom fields, e.g. ["bec", "charge"] */
+  if (fl && (fl->kind != NNMD_CFG_ARRAY || fl->n > NNMD_TRAJ_MAX_FIELDS))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, fl->loc, "'fields' must be a list of at most %d per-atom field names",
+                        NNMD_TRAJ_MAX_FIELDS);
+  for (size_t k = 0; fl && k < fl->n; ++k) {
+    const struct nnmd_cfg *e = fl->items[k];
+    if (e->kind != NNMD_CFG_STRING || !e->u.s[0] || strlen(e->u.s) >= sizeof in->traj_fields[0] ||
+        strspn(e->u.s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(e->u.s))
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "'fields' entries must be field names like \"bec\"");
+    snprintf(in->traj_fields[k], sizeof in->traj_fields[k], "%s", e->u.s);
+    in->n_traj_fields = (int)k + 1;
+  }
+  return st;
 }
 
 static int read_output(struct nnmd_input *in, struct nnmd_error *err) {

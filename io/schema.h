@@ -16,6 +16,7 @@
 #include "error.h"
 
 #define NNMD_PATH_MAX 4096
+#define NNMD_TRAJ_MAX_FIELDS 8
 
 enum nnmd_ensemble { NNMD_ENS_NVE, NNMD_ENS_NVT, NNMD_ENS_NPT, NNMD_ENS_MINIMIZE };
 enum nnmd_device { NNMD_DEV_AUTO, NNMD_DEV_CPU, NNMD_DEV_GPU };
@@ -58,6 +59,8 @@ struct nnmd_input {
   char traj_file[NNMD_PATH_MAX];   /* "" = none */
   int64_t traj_every;
   bool traj_unwrapped, traj_velocities, traj_forces;
+  int n_traj_fields; /* trajectory fields = ["bec", ...]: named per-atom fields as extra columns */
+  char traj_fields[NNMD_TRAJ_MAX_FIELDS][32];
   char checkpoint_file[NNMD_PATH_MAX]; /* "" = none */
   int64_t checkpoint_every;
   /* [field] and [analysis]: the tables (or NULL), validated by the field term and the

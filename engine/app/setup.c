@@ -78,7 +78,9 @@ static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
   md->n_obs++;
   if (in->traj_file[0]) {
     struct nnmd_traj_opts o = {.path = in->traj_file, .every = in->traj_every, .unwrapped = in->traj_unwrapped,
-                               .velocities = in->traj_velocities, .forces = in->traj_forces};
+                               .velocities = in->traj_velocities, .forces = in->traj_forces,
+                               .n_fields = in->n_traj_fields};
+    for (int k = 0; k < in->n_traj_fields; ++k) o.fields[k] = in->traj_fields[k];
     if ((st = nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err))) return st;
     md->n_obs++;
   }
