@@ -25,6 +25,7 @@
  * 3. E(q) changes with q, and dE/dq (nnmd_hdnnp_dedq) equals the central difference in q
  *    (step 1e-4 e) to 1e-7 relative: truncation h^2 |E'''/E'| / 6 ~ 1e-9 (|E'''/E'| ~ 0.5
  *    measured: 6e-8 at h = 1e-3), rounding eps |E| / (h |E'|) ~ 1e-16 1e2 / (1e-4 0.03) ~ 1e-8.
+ * 4. Unit conversion of V (cflength^3): see unit_conversion below.
  */
 #include <check.h>
 #include <math.h>
@@ -315,6 +316,57 @@ START_TEST(random_weights_fd) {
 }
 END_TEST
 
+/* 4. Units: the bohr/hartree H2O copy run in A/eV (cflength, cfenergy) gives the native
+ * results converted (energy 1e-12 relative, forces and virial 1e-11 of their max: conversion
+ * rounding only, as in test_hdnnp_fd.c). Q uses V_model = V_engine cflength^3: a wrong
+ * conversion would shift Q by a factor ~6 and change E far beyond these bounds. */
+START_TEST(unit_conversion) {
+  char p[1024], dq[1400];
+  if (!nt_model_path(p, sizeof p, "H2O_RPBE-D3", "input.nn")) return;
+  const struct fd_case *c = &k_fd[0];
+  struct nt_struct s;
+  nt_random_struct(&s, c->natoms, c->lat, 2.0, c->syms, 2, 99);
+  struct cm_opts o = {.c = 0.8 * cell_volume(c->lat), .random = 1, .amp = 1.0, .seed = 3};
+  memcpy(o.qstat, c->qstat, sizeof o.qstat);
+  cm_write("H2O_RPBE-D3", "units", &o, dq, sizeof dq);
+  const double q = 1.5;
+  struct nt_engine e;
+  struct result r0, r1;
+  open_term(&e, dq, &s, q);
+  e.log.rank = 1;
+  eval(&e, &r0);
+  double d0 = nnmd_hdnnp_dedq(e.pot);
+  nt_engine_free(&e);
+  const double cfl = NNMD_BOHR_PER_ANGSTROM, cfe = NNMD_HARTREE_PER_EV;
+  ck_assert_int_eq(nt_engine_init(&e, &s, 1.0 / cfl, 0.3), 0);
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  e.ops = &nnmd_pot_hdnnp;
+  ck_assert_int_eq(nnmd_hdnnp_create_dir(dq, &e.sys->species, cfl, cfe, -1, NULL, &e.pot, &err), 0);
+  ck_assert_int_eq(nnmd_hdnnp_set_charge_state(e.pot, true, q, NNMD_NOLOC, "q", &err), 0);
+  e.log.rank = 1;
+  eval(&e, &r1);
+  double d1 = nnmd_hdnnp_dedq(e.pot);
+  double fm = 0, wm = 0, df = 0, dw = 0;
+  for (int k = 0; k < 3 * s.n; ++k) fm = fmax(fm, fabs(r1.f[k]));
+  for (int k = 0; k < 9; ++k) wm = fmax(wm, fabs(r1.w[k]));
+  for (int k = 0; k < 3 * s.n; ++k) df = fmax(df, fabs(r1.f[k] - r0.f[k] * cfl / cfe) / fm);
+  for (int k = 0; k < 9; ++k) dw = fmax(dw, fabs(r1.w[k] - r0.w[k] / cfe) / wm);
+  double de = fabs(r1.e - r0.e / cfe) / fabs(r1.e), dd = fabs(d1 - d0 / cfe) / fabs(d1);
+  printf("  H2O_RPBE-D3  charge node in A/eV vs bohr/hartree: energy %.1e, forces %.1e, virial %.1e, dE/dq %.1e\n",
+         de, df, dw, dd);
+  ck_assert_double_le(de, 1e-12);
+  ck_assert_double_le(df, 1e-11);
+  ck_assert_double_le(dw, 1e-11);
+  ck_assert_double_le(dd, 1e-11);
+  result_free(&r0);
+  result_free(&r1);
+  nt_engine_free(&e);
+  nnmd_error_clear(&err);
+  nt_struct_free(&s);
+}
+END_TEST
+
 int main(void) {
   char p[1024];
   nt_shared_path(p, sizeof p, "models/H2O_RPBE-D3/input.nn");
@@ -329,6 +381,7 @@ int main(void) {
   tcase_add_loop_test(tc, zero_weights_exact, 0, 2);
   tcase_add_loop_test(tc, zero_weights_normalize, 0, 2);
   tcase_add_loop_test(tc, random_weights_fd, 0, 2);
+  tcase_add_test(tc, unit_conversion);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
