@@ -203,6 +203,30 @@ int nnmd_ana_species_csv(const char *list, const struct nnmd_species_table *sp, 
   return st;
 }
 
+int nnmd_ana_window(const struct nnmd_cfg *tbl, const char *where, int64_t run_steps, int64_t *every, int64_t *window,
+                    struct nnmd_error *err) {
+  int r_every = nnmd_cfg_int(tbl, "every", false, 1, INT64_MAX / 4, every, err), st = r_every, r;
+  const struct nnmd_cfg *w = nnmd_cfg_get(tbl, "window");
+  if (w) {
+    r = nnmd_cfg_int(tbl, "window", false, 1, INT64_MAX / 4, window, err);
+    if (!r && !r_every && (*window % *every != 0 || *window < 2 * *every))
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, w->loc,
+                       "'window' (%lld steps) must be a multiple of 'every' (%lld) and at least twice it",
+                       (long long)*window, (long long)*every);
+    else if (!r && run_steps > 0 && *window > run_steps)
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, w->loc, "'window' (%lld steps) is longer than the run (steps = %lld)",
+                       (long long)*window, (long long)run_steps);
+    st = st ? st : r;
+  } else if (!r_every) { /* default: at least 5 blocks (methods §6.4) */
+    *window = run_steps / 5 / *every * *every;
+    if (*window < 2 * *every)
+      st = nnmd_fail_at(err, NNMD_ERR_INPUT, tbl->loc,
+                        "%s: the run (%lld steps) is too short for 5 windows of at least 2 samples every %lld steps; "
+                        "set 'window' (steps)", where, (long long)run_steps, (long long)*every);
+  }
+  return st;
+}
+
 /* ---- statistics ------------------------------------------------------------------------- */
 
 double nnmd_ana_line(const double *x, const double *y, int64_t k0, int64_t k1, double *intercept, double *se) {

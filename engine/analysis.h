@@ -63,6 +63,11 @@ int nnmd_ana_species(const struct nnmd_cfg *tbl, const char *key, const struct n
 /* Index of species `name` in *idx; unknown: error at loc with "did you mean" and the list. */
 int nnmd_ana_species_index(const char *name, struct nnmd_loc loc, const struct nnmd_species_table *sp, int *idx,
                            struct nnmd_error *err);
+/* 'every' (>= 1; *every holds the default on entry) and 'window' (steps; a multiple of every,
+ * at least 2 every, at most run_steps when run_steps > 0; default: the largest multiple of
+ * every giving 5 windows in run_steps). `where` names the table in messages. */
+int nnmd_ana_window(const struct nnmd_cfg *tbl, const char *where, int64_t run_steps, int64_t *every, int64_t *window,
+                    struct nnmd_error *err);
 /* "Li,O" (command line) -> sel[]; unknown names are errors. */
 int nnmd_ana_species_csv(const char *list, const struct nnmd_species_table *sp, bool sel[NNMD_MAX_SPECIES],
                          struct nnmd_error *err);

@@ -48,31 +48,13 @@ int nnmd_msd_opts_read(const struct nnmd_cfg *tbl, const struct nnmd_species_tab
   int st = nnmd_cfg_check_keys(tbl, k_msd_keys, "[analysis.msd]", err), r;
   r = nnmd_ana_species(tbl, "species", sp, o->species, err);
   st = st ? st : r;
-  int r_every = nnmd_cfg_int(tbl, "every", false, 1, INT64_MAX / 4, &o->every, err);
-  st = st ? st : r_every;
+  r = nnmd_ana_window(tbl, "[analysis.msd]", run_steps, &o->every, &o->window, err);
+  st = st ? st : r;
   r = nnmd_cfg_bool(tbl, "com", false, &o->com, err);
   st = st ? st : r;
   r = read_charges(tbl, sp, o, err);
   st = st ? st : r;
-  const struct nnmd_cfg *w = nnmd_cfg_get(tbl, "window"), *f = nnmd_cfg_get(tbl, "fit");
-  if (w) {
-    r = nnmd_cfg_int(tbl, "window", false, 1, INT64_MAX / 4, &o->window, err);
-    st = st ? st : r;
-    if (!r && !r_every && (o->window % o->every != 0 || o->window < 2 * o->every))
-      r = nnmd_fail_at(err, NNMD_ERR_INPUT, w->loc,
-                       "'window' (%lld steps) must be a multiple of 'every' (%lld) and at least twice it",
-                       (long long)o->window, (long long)o->every);
-    else if (!r && run_steps > 0 && o->window > run_steps)
-      r = nnmd_fail_at(err, NNMD_ERR_INPUT, w->loc, "'window' (%lld steps) is longer than the run (steps = %lld)",
-                       (long long)o->window, (long long)run_steps);
-    st = st ? st : r;
-  } else { /* default: at least 5 blocks (methods §6.4) */
-    o->window = run_steps / 5 / o->every * o->every;
-    if (o->window < 2 * o->every && !r_every)
-      st = nnmd_fail_at(err, NNMD_ERR_INPUT, tbl->loc,
-                        "[analysis.msd]: the run (%lld steps) is too short for 5 windows of at least 2 samples "
-                        "every %lld steps; set 'window' (steps)", (long long)run_steps, (long long)o->every);
-  }
+  const struct nnmd_cfg *f = nnmd_cfg_get(tbl, "fit");
   if (f) {
     r = nnmd_cfg_vec(tbl, "fit", false, 2, o->fit, err);
     if (!r && !(o->fit[0] >= 0.0 && o->fit[0] < o->fit[1] && o->fit[1] <= 1.0))
