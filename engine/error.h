@@ -15,6 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus /* CUDA translation units are C++ */
+extern "C" {
+#endif
+
 enum nnmd_status {
   NNMD_OK = 0,
   NNMD_ERR_INPUT,       /* bad user input (value, key, type)              */
@@ -71,5 +75,9 @@ int nnmd_error_set_(struct nnmd_error *e, int status, struct nnmd_loc loc, const
 void nnmd_error_print(const struct nnmd_error *e, void *stream /* FILE* */, bool verbose);
 
 const char *nnmd_status_name(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
