@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hdnnp.h"
 #include "integrators.h"
 #include "observers.h"
 #include "registry.h"
@@ -114,6 +115,12 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
       r = nnmd_sim_add_field(s, &info, err);
       st = st ? st : r;
     }
+    bool nnp = false; /* charge_state is an input of HDNNPs with a charge node (their create checks it) */
+    for (int k = 0; !r && k < nnmd_ff_n_terms(s->ff); ++k) nnp = nnp || nnmd_ff_term(s->ff, k, NULL) == &nnmd_pot_hdnnp;
+    if (!r && s->in.has_charge_state && !nnp)
+      st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, s->in.charge_state_loc,
+                                  "'charge_state' is given but no [[potential]] uses it (only an hdnnp model with a "
+                                  "charge-state node, keyword nnmd_charge_node, does)");
   }
   if (st) return st;
   struct nnmd_md *md = &s->md;
