@@ -13,7 +13,8 @@ Langevin on 4 ranks (the noise depends on atom id and step);
 a triclinic cell on a 2x2x1 grid; HDNNP H2O (cells thinner than the ghost cutoff per rank:
 multi-hop halos on 8 ranks) and Cu2S; a hot dilute gas for 10,000 steps on 4 ranks (atom
 count, ids and total momentum conserved); a checkpoint written on 4 ranks continued on 2
-and on 1 rank.
+and on 1 rank; a constant-charge field under NPT on 2 and 4 ranks (positions and the field
+work, 1e-9 relative).
 """
 import math, os, random, re, shutil, subprocess, sys, tempfile
 
@@ -247,6 +248,55 @@ trajectory = {{ file = "traj.extxyz", every = {steps}, unwrapped = true }}
     case(work, "hdnnp_" + model, text, nps)
 
 
+def field_case(work):
+    """Constant-charge field under MTK NPT: forces, unwrapped positions and the field work
+    (a per-atom sum that migrates with the atoms) equal the serial run."""
+    pairs = ", ".join(f'{{ species = ["{a}", "{b}"], epsilon = 0.0104, sigma = 3.405 }}'
+                      for a, b in (("Na", "Na"), ("Na", "Cl"), ("Cl", "Cl")))
+    text = f"""[system]
+lattice = {{ type = "bcc", a = 5.09, repeat = [6, 6, 6], species = ["Na", "Cl"] }}
+[velocities]
+temperature = 200.0
+seed = 3
+[[potential]]
+type = "lj"
+cutoff = 8.5
+shift = true
+pairs = [ {pairs} ]
+[field]
+E = [0.05, -0.02, 0.03]
+charges = {{ Na = 1.0, Cl = -1.0 }}
+[run]
+ensemble = "npt"
+barostat = "mtk"
+temperature = 200.0
+pressure = 500.0
+pdamp = 0.5
+timestep = 0.004
+steps = 200
+[neighbor]
+skin = 1.0
+[output]
+thermo_every = 200
+trajectory = {{ file = "traj.extxyz", every = 200, unwrapped = true }}
+"""
+    d = os.path.join(work, "field")
+    case(work, "field", text, [])
+    shutil.copy(os.path.join(d, "thermo.csv"), os.path.join(d, "serial.csv"))
+    def last_w(path):
+        with open(path) as f:
+            rows = [l.strip().split(",") for l in f if l.strip()]
+        return float(rows[-1][rows[0].index("W_field")])
+    w1 = last_w(os.path.join(d, "serial.csv"))
+    for np in (2, 4):
+        if run(d, "in.toml", np) != 0:
+            check(False, f"field: {np} ranks failed")
+            continue
+        compare(os.path.join(d, "serial.extxyz"), os.path.join(d, "traj.extxyz"), f"field (NPT) np={np}")
+        wn = last_w(os.path.join(d, "thermo.csv"))
+        check(abs(w1) > 0.1 and rel(w1, wn) < 1e-9, f"field work np={np}: {wn:.12g} vs serial {w1:.12g} eV")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="nnmd-mpi-")
     try:
@@ -269,6 +319,7 @@ def main():
         hdnnp(work, "Cu2S_PBE", "cu2s_144.data", [2, 3, 4, 8], steps=200, dt=0.001)
         hot_gas(work)
         restart_case(work)
+        field_case(work)
     finally:
         if results["failed"] == 0:
             shutil.rmtree(work, ignore_errors=True)
