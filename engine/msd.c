@@ -332,6 +332,8 @@ static void species_stats(struct nnmd_msd *m, int s, double kT, double Emag, con
     r->alpha = nnmd_ana_line(lx, ly, a, m->lag_b, NULL, NULL);
   }
   r->D_sigma = blk_mean(m, REC * s + 7, &r->D_sigma_err);
+  if (m->o.com && m->n_in[s] == m->natoms) /* the species is the whole system: its COM was removed */
+    r->D_sigma = r->D_sigma_err = NAN;
   r->haven = r->D / r->D_sigma;
   r->haven_err = fabs(r->haven) * sqrt(pow(r->D_err / r->D, 2) + pow(r->D_sigma_err / r->D_sigma, 2));
   r->has_z = m->zk[t];

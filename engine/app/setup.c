@@ -12,6 +12,7 @@
 #include "integrators.h"
 #include "observers.h"
 #include "registry.h"
+#include "setup_analysis.h"
 #include "setup_field.h"
 #include "structure.h"
 #include "thermo.h"
@@ -85,7 +86,7 @@ static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
     if ((st = nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err))) return st;
     md->n_obs++;
   }
-  return NNMD_OK;
+  return nnmd_sim_add_analysis(s, true, err); /* [analysis.*] observers */
 }
 
 int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm *comm, int verbosity,
@@ -157,6 +158,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
                            ndof > 0 ? ndof : 1);
   }
   if (with_outputs && (st = add_observers(s, err))) return st;
+  if (!with_outputs && (st = nnmd_sim_add_analysis(s, false, err))) return st; /* nnmd check validates it */
   return NNMD_OK;
 }
 
