@@ -18,5 +18,6 @@ struct nnmd_cli {
 int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv);
 int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv);
 int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv);
+int nnmd_cmd_analyze(const struct nnmd_cli *cli, int argc, char **argv);
 
 #endif

@@ -21,6 +21,10 @@ static void usage(FILE *f) {
           "                             forces; exit 0 only if the run would start\n"
           "  nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model]\n"
           "                             single-point energy, forces and stress with an n2p2 model\n"
+          "  nnmd analyze TRAJ.extxyz [--msd] [--vacf] [--rdf] [--species Li,O] [--dt PS] [--every N]\n"
+          "               [--window N] [--fit a,b] [--charges Li=1,O=-2] [--field Ex,Ey,Ez] [--temperature K]\n"
+          "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [-o DIR]\n"
+          "                             MSD / diffusion, VACF / VDOS and RDF products from a trajectory\n"
           "  nnmd --version | --help\n\n"
           "options: -v/--verbose (more output, our source locations in errors), -q/--quiet\n"
           "exit codes: 0 ok, 1 invalid input, 2 failure during the run, 3 interrupted (SIGINT/SIGTERM)\n",
@@ -64,8 +68,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) code = nnmd_cmd_run(&cli, nargs - 1, args + 1);
   else if (!strcmp(cmd, "check")) code = nnmd_cmd_check(&cli, nargs - 1, args + 1);
   else if (!strcmp(cmd, "predict")) code = nnmd_cmd_predict(&cli, nargs - 1, args + 1);
+  else if (!strcmp(cmd, "analyze")) code = nnmd_cmd_analyze(&cli, nargs - 1, args + 1);
   else {
-    fprintf(stderr, "error: unknown command '%s' (commands: run, check, predict; see nnmd --help)\n", cmd);
+    fprintf(stderr, "error: unknown command '%s' (commands: run, check, predict, analyze; see nnmd --help)\n", cmd);
     code = NNMD_EXIT_INPUT;
   }
   nnmd_comm_destroy(cli.comm);
