@@ -138,7 +138,8 @@ int nnmd_plot_svg(const char *path, const struct nnmd_plot *p, const struct nnmd
     m.yhi = p->ymax;
   } else {
     data_range(s, ns, true, &m.ylo, &m.yhi);
-    if (p->y_from_zero) {
+    if (p->y_from_zero) { /* small excursions below 0 (noise, rounding) do not move the axis */
+      if (m.ylo < 0.0 && -m.ylo < 0.02 * m.yhi) m.ylo = 0.0;
       m.ylo = fmin(m.ylo, 0.0);
       m.yhi = fmax(m.yhi, 0.0);
     }
