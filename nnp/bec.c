@@ -1,0 +1,368 @@
+/* bec.c — evaluation of the tensor-basis BEC model and the force term "bec" (see bec.h for
+ * the model, the output order, the index convention and units).
+ *
+ * Per owned atom i of element e (full neighbour list incl. periodic-image ghosts; entries
+ * beyond the cutoff are skipped, so a list with a skin is fine):
+ *   d_j = (r_j - r_i) cflength (model units);
+ *   G_i: descriptor.c (gather within the element's SF cutoff, prepare, values); SFs outside
+ *        their bec-scaling.data range are counted and the first ones logged;
+ *   c = network_e(G~_i), G~ = smin + s (G - gref)   (ann.c nnmd_ann_forward, n_out outputs);
+ *   channels, for every entry with 0 < r < rc_a: w = exp(-eta_a (r - rs_a)^2) f_c(r; rc_a),
+ *        p = elem_j K + a, v^p += w rhat, T^p += w (rhat rhat^T - I/3);
+ *   M = nnmd_bec_assemble(c, v, T); Z = M (field_first) or M^T (force_first).
+ * The term writes Z (engine order z[3 alpha + beta]) into the field "bec" of owned atoms;
+ * nothing else. Memory: O(neighbours + P^2) scratch, nothing per atom.
+ */
+#include "bec.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ann.h"
+#include "descriptor.h"
+#include "descriptor_math.h"
+#include "mem.h"
+
+#define N_WARN_SHOWN 10
+
+struct bec {
+  struct nnmd_bec_model *model;
+  struct nnmd_desc_plan *plan;
+  struct nnmd_desc_work *work;
+  double rc; /* engine units */
+  int nsp;
+  char sp_sym[NNMD_MAX_SPECIES][NNMD_SYMBOL_LEN];
+  int sp_map[NNMD_MAX_SPECIES];
+  int64_t warn_total, warn_last;
+  int warn_shown;
+  double *g, *gs, *c, *v, *T, *ann_scratch; /* per-atom scratch */
+  double *nb; /* dx, dy, dz blocks of nb_cap (model units) */
+  int *nb_e, *nb_idx;
+  int nb_cap;
+  struct nnmd_log *log; /* for warnings of nnmd_bec_eval_atom (may be NULL) */
+};
+
+void nnmd_bec_assemble(int P, const double *c, const double *v, const double *T, double M[9]) {
+  for (int k = 0; k < 9; ++k) M[k] = 0.0;
+  M[0] = M[4] = M[8] = c[0];
+  const double *cT = c + 1, *cS = c + 1 + P, *cA = c + 1 + P + P * (P + 1) / 2;
+  for (int p = 0; p < P; ++p)
+    for (int k = 0; k < 9; ++k) M[k] += cT[p] * T[9 * p + k];
+  /* sum_{p<=q} cS_pq sym(v^p v^qT) = sum_p sym(v^p u_p^T), u_p = sum_{q>=p} cS_pq v^q;
+   * sum_{p<q} cA_pq asym(v^p v^qT) = sum_p asym(v^p a_p^T), a_p = sum_{q>p} cA_pq v^q. */
+  int is = 0, ia = 0;
+  for (int p = 0; p < P; ++p) {
+    double u[3] = {0, 0, 0}, a[3] = {0, 0, 0};
+    for (int q = p; q < P; ++q, ++is)
+      for (int d = 0; d < 3; ++d) u[d] += cS[is] * v[3 * q + d];
+    for (int q = p + 1; q < P; ++q, ++ia)
+      for (int d = 0; d < 3; ++d) a[d] += cA[ia] * v[3 * q + d];
+    const double *vp = v + 3 * p;
+    for (int r = 0; r < 3; ++r)
+      for (int s = 0; s < 3; ++s)
+        M[3 * r + s] += 0.5 * (vp[r] * u[s] + u[r] * vp[s]) + 0.5 * (vp[r] * a[s] - a[r] * vp[s]);
+  }
+}
+
+static void bec_destroy(void *state) {
+  struct bec *b = state;
+  if (!b) return;
+  nnmd_bec_model_free(b->model);
+  nnmd_desc_plan_free(b->plan);
+  nnmd_desc_work_free(b->work);
+  free(b->g);
+  free(b->ann_scratch);
+  free(b->nb);
+  free(b->nb_e);
+  free(b->nb_idx);
+  free(b);
+}
+
+static int map_species(struct bec *b, const struct nnmd_species_table *sp, struct nnmd_error *err) {
+  const struct nnmd_nnp_model *m = b->model->nnp;
+  int st = NNMD_OK;
+  for (int s = 0; s < sp->n; ++s) {
+    int e = nnmd_nnp_model_element(m, sp->s[s].symbol);
+    if (e < 0) {
+      char list[128] = "";
+      for (int k = 0; k < m->n_elem; ++k) {
+        strncat(list, k ? " " : "", sizeof list - strlen(list) - 1);
+        strncat(list, m->sym[k], sizeof list - strlen(list) - 1);
+      }
+      st = nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){b->model->path, 0, 0}),
+                        "element '%s' of the structure is not in the BEC model (its elements: %s)",
+                        sp->s[s].symbol, list);
+      continue;
+    }
+    b->sp_map[s] = e;
+    snprintf(b->sp_sym[s], NNMD_SYMBOL_LEN, "%s", sp->s[s].symbol);
+  }
+  b->nsp = st ? 0 : sp->n;
+  return st;
+}
+
+static bool species_unchanged(const struct bec *b, const struct nnmd_species_table *sp) {
+  if (sp->n != b->nsp) return false;
+  for (int s = 0; s < sp->n; ++s)
+    if (strcmp(sp->s[s].symbol, b->sp_sym[s]) != 0) return false;
+  return true;
+}
+
+static int alloc_scratch(struct bec *b, struct nnmd_error *err) {
+  const struct nnmd_bec_model *bm = b->model;
+  const struct nnmd_nnp_model *m = bm->nnp;
+  size_t nsf = (size_t)(b->plan->max_sf > 0 ? b->plan->max_sf : 1), na = 0;
+  for (int e = 0; e < m->n_elem; ++e) {
+    size_t s = nnmd_ann_scratch_size(&m->ann[e]);
+    if (s > na) na = s;
+  }
+  size_t P = (size_t)bm->P;
+  b->g = nnmd_calloc(2 * nsf + (size_t)bm->n_out + 12 * P, sizeof(double), err);
+  b->ann_scratch = nnmd_calloc(na, sizeof(double), err);
+  if (!b->g || !b->ann_scratch) return NNMD_ERR_NOMEM;
+  b->gs = b->g + nsf;
+  b->c = b->g + 2 * nsf;
+  b->v = b->c + bm->n_out;
+  b->T = b->v + 3 * P;
+  return nnmd_desc_work_create(b->plan, 64, &b->work, err);
+}
+
+static int reserve(struct bec *b, int cap, struct nnmd_error *err) {
+  if (cap > b->nb_cap) {
+    free(b->nb);
+    free(b->nb_e);
+    free(b->nb_idx);
+    b->nb = nnmd_calloc(3 * (size_t)cap, sizeof(double), err);
+    b->nb_e = nnmd_calloc((size_t)cap, sizeof(int), err);
+    b->nb_idx = nnmd_calloc((size_t)cap, sizeof(int), err);
+    b->nb_cap = b->nb && b->nb_e && b->nb_idx ? cap : 0;
+    if (!b->nb_cap) return NNMD_ERR_NOMEM;
+  }
+  return nnmd_desc_work_reserve(b->plan, b->work, cap, err);
+}
+
+int nnmd_bec_term_create(const char *dir, const struct nnmd_term_info *info, void **state,
+                         struct nnmd_error *err) {
+  *state = NULL;
+  struct bec *b = nnmd_calloc(1, sizeof *b, err);
+  if (!b) return NNMD_ERR_NOMEM;
+  int st = nnmd_bec_model_load(info ? info->files : NULL, dir, &b->model, err);
+  if (!st) st = nnmd_desc_plan_build(b->model->nnp, &b->plan, err);
+  if (!st) st = alloc_scratch(b, err);
+  if (!st) st = reserve(b, 64, err);
+  if (!st && info && info->species) st = map_species(b, info->species, err);
+  if (st) {
+    bec_destroy(b);
+    return st;
+  }
+  b->rc = b->model->rc_max / b->model->cflength;
+  b->log = info ? info->log : NULL;
+  if (b->log)
+    nnmd_log_verbose(b->log, "bec: model '%s': %d elements, %d symmetry functions, %d radial functions, "
+                     "%d network outputs, cutoff %.6g (model units)",
+                     dir, b->model->nnp->n_elem, b->model->nnp->n_sf_total, b->model->K, b->model->n_out,
+                     b->model->rc_max);
+  *state = b;
+  return NNMD_OK;
+}
+
+const struct nnmd_nnp_model *nnmd_bec_term_model(const void *state) {
+  return ((const struct bec *)state)->model->nnp;
+}
+const struct nnmd_bec_model *nnmd_bec_term_bec_model(const void *state) {
+  return ((const struct bec *)state)->model;
+}
+int64_t nnmd_bec_total_warnings(const void *state) { return ((const struct bec *)state)->warn_total; }
+
+/* SFs of the gathered atom outside their training range (counted; the first few logged). */
+static int64_t extrapolation(struct bec *b, struct nnmd_log *log, int64_t id, int ec, const double *g) {
+  const struct nnmd_nnp_model *m = b->model->nnp;
+  const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+  int64_t n = 0;
+  for (int s = 0; s < m->n_sf[ec]; ++s) {
+    /* the HDNNP term's allowance: 1000 eps scaled by the magnitude of the bounds */
+    const double tol = 1000.0 * DBL_EPSILON * fmax(1.0, fmax(fabs(sf[s].gmin), fabs(sf[s].gmax)));
+    if (!(g[s] + tol < sf[s].gmin || g[s] - tol > sf[s].gmax)) continue;
+    ++n;
+    if (log && b->warn_shown < N_WARN_SHOWN) {
+      ++b->warn_shown;
+      nnmd_log_warn(log,
+                    "bec extrapolation: atom %lld (%s), symmetry function %d (bec.nn line %d) = %.10g outside "
+                    "the training range [%.10g, %.10g]",
+                    (long long)id, m->sym[ec], s + 1, sf[s].line, g[s], sf[s].gmin, sf[s].gmax);
+    }
+  }
+  return n;
+}
+
+/* Z of one atom from the neighbour data already in b->nb (model units), b->nb_e, b->nb_idx. */
+static int atom_z(struct bec *b, int ec, int n, struct nnmd_log *log, int64_t id, double z[9], int64_t *nwarn,
+                  struct nnmd_error *err) {
+  const struct nnmd_bec_model *bm = b->model;
+  const struct nnmd_nnp_model *m = bm->nnp;
+  const double *dx = b->nb, *dy = b->nb + b->nb_cap, *dz = b->nb + 2 * b->nb_cap;
+  /* invariant coefficients */
+  nnmd_desc_gather(b->plan, b->work, ec, n, dx, dy, dz, b->nb_e, b->nb_idx);
+  int st = nnmd_desc_prepare(b->plan, b->work, ec, err);
+  if (st) return st;
+  nnmd_desc_values(b->plan, b->work, ec, b->g);
+  *nwarn += extrapolation(b, log, id, ec, b->g);
+  const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+  for (int s = 0; s < m->n_sf[ec]; ++s) b->gs[s] = sf[s].smin + sf[s].scale * (b->g[s] - sf[s].gref);
+  nnmd_ann_forward(&m->ann[ec], b->gs, b->c, b->ann_scratch);
+  /* covariant channels */
+  const int K = bm->K, P = bm->P;
+  double *v = b->v, *T = b->T;
+  memset(v, 0, 3 * (size_t)P * sizeof *v);
+  memset(T, 0, 9 * (size_t)P * sizeof *T);
+  const double rcr = bm->rc_radial, alpha = m->cutoff_alpha;
+  for (int j = 0; j < n; ++j) {
+    double r2 = dx[j] * dx[j] + dy[j] * dy[j] + dz[j] * dz[j];
+    if (!(r2 < rcr * rcr) || r2 == 0.0) continue;
+    double r = sqrt(r2), u[3] = {dx[j] / r, dy[j] / r, dz[j] / r};
+    double uu[9];
+    for (int a = 0; a < 3; ++a)
+      for (int c = 0; c < 3; ++c) uu[3 * a + c] = u[a] * u[c] - (a == c ? 1.0 / 3.0 : 0.0);
+    for (int a = 0; a < K; ++a) {
+      if (!(r < bm->rc[a])) continue;
+      double fc, dfc;
+      nnmd_nnp_cutoff(m->cutoff_type, r, bm->rc[a], alpha * bm->rc[a], &fc, &dfc);
+      double w = exp(-bm->eta[a] * (r - bm->rs[a]) * (r - bm->rs[a])) * fc;
+      int p = b->nb_e[j] * K + a;
+      for (int d = 0; d < 3; ++d) v[3 * p + d] += w * u[d];
+      for (int k = 0; k < 9; ++k) T[9 * p + k] += w * uu[k];
+    }
+  }
+  double M[9];
+  nnmd_bec_assemble(P, b->c, v, T, M);
+  for (int a = 0; a < 3; ++a)
+    for (int c = 0; c < 3; ++c) z[3 * a + c] = bm->order == NNMD_BEC_FIELD_FIRST ? M[3 * a + c] : M[3 * c + a];
+  return NNMD_OK;
+}
+
+int nnmd_bec_eval_atom(void *state, int ec, int n, const double *dx, const double *dy, const double *dz,
+                       const int *elem, double z[9], int64_t *n_extrap, struct nnmd_error *err) {
+  struct bec *b = state;
+  const int ne = b->model->nnp->n_elem;
+  if (ec < 0 || ec >= ne) return nnmd_fail(err, NNMD_ERR_INPUT, "bec: central element index %d out of range", ec);
+  int st = reserve(b, n, err);
+  if (st) return st;
+  const double cf = b->model->cflength;
+  for (int j = 0; j < n; ++j) {
+    if (elem[j] < 0 || elem[j] >= ne)
+      return nnmd_fail(err, NNMD_ERR_INPUT, "bec: neighbour element index %d out of range", elem[j]);
+    b->nb[j] = dx[j] * cf;
+    b->nb[b->nb_cap + j] = dy[j] * cf;
+    b->nb[2 * b->nb_cap + j] = dz[j] * cf;
+    b->nb_e[j] = elem[j];
+    b->nb_idx[j] = j;
+  }
+  int64_t nw = 0;
+  st = atom_z(b, ec, n, b->log, 0, z, &nw, err);
+  if (n_extrap) *n_extrap = nw;
+  b->warn_total += nw;
+  return st;
+}
+
+static const char *const k_keys[] = {"type", "model", NULL};
+
+static int bec_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info *info, void **state,
+                      struct nnmd_error *err) {
+  *state = NULL;
+  int st = nnmd_cfg_check_keys(cfg, k_keys, "[[potential]] type = \"bec\"", err);
+  const char *model = NULL;
+  int s1 = nnmd_cfg_string(cfg, "model", true, &model, err);
+  if (st || s1) return st ? st : s1;
+  char dir[NNMD_NNP_PATH];
+  if (model[0] == '/' || !info->base_dir || !info->base_dir[0]) snprintf(dir, sizeof dir, "%s", model);
+  else snprintf(dir, sizeof dir, "%s/%s", info->base_dir, model);
+  return nnmd_bec_term_create(dir, info, state, err);
+}
+
+static double bec_cutoff(const void *state) { return ((const struct bec *)state)->rc; }
+static int64_t bec_warnings(const void *state) { return ((const struct bec *)state)->warn_last; }
+
+static void bec_print(const void *state, struct nnmd_log *log) {
+  const struct bec *b = state;
+  const struct nnmd_bec_model *bm = b->model;
+  const struct nnmd_nnp_model *m = bm->nnp;
+  char els[128] = "";
+  for (int e = 0; e < m->n_elem; ++e) {
+    char t[48];
+    snprintf(t, sizeof t, "%s%s(%d SF)", e ? " " : "", m->sym[e], m->n_sf[e]);
+    strncat(els, t, sizeof els - strlen(els) - 1);
+  }
+  nnmd_log_info(log,
+                "bec model '%s': elements %s, %d radial functions, %d outputs, %s, lengths in %s, cutoff %.4f A",
+                m->dir, els, bm->K, bm->n_out, bm->order == NNMD_BEC_FIELD_FIRST ? "field_first" : "force_first",
+                bm->length_unit == NNMD_BEC_BOHR ? "bohr" : "angstrom", b->rc);
+}
+
+static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  struct bec *b = state;
+  struct nnmd_system *sys = ctx->sys;
+  const struct nnmd_nlist *nl = ctx->list;
+  if (!nl || !nl->full) return nnmd_fail(err, NNMD_ERR_INTERNAL, "bec needs a full neighbour list");
+  if (nl->cutoff + nl->skin < b->rc * (1.0 - 1e-12))
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "bec: neighbour list radius %g is below the model cutoff %g",
+                     nl->cutoff + nl->skin, b->rc);
+  if (nl->n < sys->n_local)
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "bec: the neighbour list is out of date (%lld of %lld atoms)",
+                     (long long)nl->n, (long long)sys->n_local);
+  int st = NNMD_OK;
+  if (!species_unchanged(b, &sys->species) && (st = map_species(b, &sys->species, err))) return st;
+  if ((st = reserve(b, nl->max_neigh, err))) return st;
+  double *zf = nnmd_system_field(sys, "bec");
+  if (!zf) {
+    if ((st = nnmd_system_field_add(sys, "bec", 9, true, NULL, err))) return st;
+    zf = nnmd_system_field(sys, "bec");
+  }
+  const int64_t cap = sys->capacity;
+  const double *x = sys->x, *y = sys->x + cap, *zz = sys->x + 2 * cap;
+  const double cf = b->model->cflength;
+  double *ndx = b->nb, *ndy = b->nb + b->nb_cap, *ndz = b->nb + 2 * b->nb_cap;
+  int64_t nwarn = 0;
+  const int shown_before = b->warn_shown;
+  for (int64_t i = 0; i < sys->n_local; ++i) {
+    const int ec = b->sp_map[sys->type[i]];
+    const int *row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
+    const int cnt = nl->count[i];
+    for (int k = 0; k < cnt; ++k) {
+      int j = row[k];
+      ndx[k] = (x[j] - x[i]) * cf;
+      ndy[k] = (y[j] - y[i]) * cf;
+      ndz[k] = (zz[j] - zz[i]) * cf;
+      b->nb_e[k] = b->sp_map[sys->type[j]];
+      b->nb_idx[k] = j;
+    }
+    double z[9];
+    if ((st = atom_z(b, ec, cnt, ctx->log, sys->id[i], z, &nwarn, err))) return st;
+    for (int k = 0; k < 9; ++k) zf[k * cap + i] = z[k];
+  }
+  if (b->warn_shown == N_WARN_SHOWN && shown_before < N_WARN_SHOWN && nwarn > b->warn_shown - shown_before)
+    nnmd_log_warn(ctx->log, "bec: %lld more extrapolation warnings in this evaluation not shown",
+                  (long long)(nwarn - (b->warn_shown - shown_before)));
+  b->warn_last = nwarn;
+  b->warn_total += nwarn;
+  return NNMD_OK;
+}
+
+static const char *const k_provides[] = {"bec", NULL};
+
+const struct nnmd_potential_ops nnmd_pot_bec = {
+    .name = "bec",
+    .flags = NNMD_POT_NEEDS_FULL_LIST | NNMD_POT_NO_ENERGY,
+    .provides = k_provides,
+    .requires = NULL,
+    .create = bec_create,
+    .cutoff = bec_cutoff,
+    .print = bec_print,
+    .compute_cpu = bec_compute,
+    .compute_cuda = NULL,
+    .warnings = bec_warnings,
+    .conserved_extra = NULL,
+    .destroy = bec_destroy,
+};

@@ -1,0 +1,93 @@
+/* bec.h — the nnmd-native Born-effective-charge model (methods.md §4.4 (C), docs/bec.md):
+ * a covariant tensor-basis network that predicts each atom's 3x3 Z*, and the force term
+ * "bec" that publishes Z* of the owned atoms as the per-atom field "bec".
+ *
+ * Model. Per element an n2p2-style network on the atom's invariant symmetry functions G_i
+ * (same SF types, cutoff functions and scaling as an HDNNP) outputs coefficients c; with
+ * K radial functions phi_a(r) = exp(-eta_a (r - rs_a)^2) f_c(r; rc_a) (f_c = the model's
+ * cutoff_type) and channels p = s*K + a (s = neighbour element index in model order, i.e.
+ * sorted by atomic number; a = order of the nnmd_bec_radial lines), P = n_elem*K:
+ *   v^p = sum_{j: elem j = s} phi_a(r_ij) rhat_ij           (rhat_ij = (r_j - r_i)/r_ij)
+ *   T^p = sum_{j: elem j = s} phi_a(r_ij) (rhat rhat^T - I/3)
+ *   M   = c0 I + sum_p cT_p T^p + sum_{p<=q} cS_pq (v^p v^qT + v^q v^pT)/2
+ *              + sum_{p<q}  cA_pq (v^p v^qT - v^q v^pT)/2.
+ * Output order of the network (n_out = 1 + P + P(P+1)/2 + P(P-1)/2 = 1 + P + P^2):
+ *   [0] c0;  [1 + p] cT_p;  then cS_pq for p = 0..P-1, q = p..P-1 (row by row);
+ *   then cA_pq for p = 0..P-1, q = p+1..P-1 (row by row).
+ * Neighbours are all entries within the cutoff, periodic images (and images of i) included.
+ *
+ * Index convention (methods §4.1, fixed): engine Z[alpha][beta], alpha = field, beta =
+ * force, stored row-major z[3*alpha + beta]; F^E_i,beta = sum_alpha E_alpha Z[alpha][beta].
+ * A model declared `nnmd_bec_index_order field_first` gives Z = M; `force_first` Z = M^T.
+ * Units: Z* in e; lengths of the model in its declared unit (nnmd_length_unit), model
+ * length = engine length (A) x cflength. The term writes RAW Z* (no acoustic sum rule).
+ *
+ * Files in the model folder: bec.nn (input.nn syntax + nnmd keywords), bec-scaling.data
+ * (scaling.data syntax), bec-weights.NNN.data (NNN = atomic number; weights.NNN.data syntax,
+ * every line placed by its explicit layer/neuron columns).
+ */
+#ifndef NNMD_BEC_H
+#define NNMD_BEC_H
+
+#include <stdint.h>
+
+#include "files.h"
+#include "model.h"
+#include "potential.h"
+
+#define NNMD_BEC_MAX_RADIAL 16
+
+enum nnmd_bec_order { NNMD_BEC_FIELD_FIRST = 0, NNMD_BEC_FORCE_FIRST = 1 };
+enum nnmd_bec_length { NNMD_BEC_ANGSTROM = 0, NNMD_BEC_BOHR = 1 };
+
+struct nnmd_bec_model {
+  struct nnmd_nnp_model *nnp; /* elements, SFs + scaling, networks with n_out outputs */
+  char path[NNMD_NNP_PATH + 16]; /* the bec.nn file, for messages */
+  int K;                         /* radial functions */
+  double eta[NNMD_BEC_MAX_RADIAL], rs[NNMD_BEC_MAX_RADIAL], rc[NNMD_BEC_MAX_RADIAL]; /* model units */
+  int radial_line[NNMD_BEC_MAX_RADIAL];
+  int order;       /* enum nnmd_bec_order */
+  int length_unit; /* enum nnmd_bec_length */
+  double cflength; /* model length per engine length (1 or NNMD_BOHR_PER_ANGSTROM) */
+  int P, n_out;
+  double rc_radial; /* largest rc_a (model units) */
+  double rc_max;    /* max(SF cutoffs, rc_radial) (model units) */
+};
+
+/* Read the model folder `dir` (files == NULL: plain fopen). */
+int nnmd_bec_model_load(struct nnmd_files *files, const char *dir, struct nnmd_bec_model **out,
+                        struct nnmd_error *err);
+void nnmd_bec_model_free(struct nnmd_bec_model *m);
+
+/* M from the network outputs c[n_out] and the channels v[3P] (v[3p + d]) and T[9P]
+ * (T[9p + 3a + b]); M row-major (the model's own index order). */
+void nnmd_bec_assemble(int P, const double *c, const double *v, const double *T, double M[9]);
+
+/* ---- the force term ----
+ * Flags NO_ENERGY | NEEDS_FULL_LIST; provides {"bec"}; no forces, energy or virial. compute
+ * writes z[(3 alpha + beta) * capacity + i] of every owned atom i into the field "bec"
+ * (created with 9 components, halo = true, at the first compute if absent). Extrapolation
+ * (an SF outside its bec-scaling.data range) is counted (ops->warnings) and the first 10 are
+ * logged, as for the HDNNP. [[potential]] keys when made from a table: type = "bec",
+ * model = "dir" (relative to the input file's folder). */
+extern const struct nnmd_potential_ops nnmd_pot_bec;
+
+/* Create the term from the model folder `dir` (already resolved by the caller). Files are
+ * read through info->files; every species in info->species (if not NULL) must be a model
+ * element (else an error naming bec.nn). info->log (may be NULL) gets a summary line. */
+int nnmd_bec_term_create(const char *dir, const struct nnmd_term_info *info, void **state,
+                         struct nnmd_error *err);
+/* The model's elements, SFs and networks (element symbols: ->sym[0 .. n_elem)). */
+const struct nnmd_nnp_model *nnmd_bec_term_model(const void *state);
+const struct nnmd_bec_model *nnmd_bec_term_bec_model(const void *state);
+/* Extrapolation warnings counted since creation. */
+int64_t nnmd_bec_total_warnings(const void *state);
+
+/* Plain evaluation (tests, tools): Z* of one atom of model element ec, engine convention
+ * z[3 alpha + beta], from its n neighbour entries d_j = r_j - r_i (engine length, A) of model
+ * elements elem[j]; entries beyond the cutoff are ignored. *n_extrap (may be NULL) gets the
+ * number of SFs outside their training range. Not thread-safe (uses the term's scratch). */
+int nnmd_bec_eval_atom(void *state, int ec, int n, const double *dx, const double *dy, const double *dz,
+                       const int *elem, double z[9], int64_t *n_extrap, struct nnmd_error *err);
+
+#endif
