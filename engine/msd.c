@@ -41,6 +41,7 @@ struct nnmd_msd {
   int64_t n_samples;
   double temp_sum, vol_sum;
   double *msd_b, *du_b, *msd_sum, *du_sum, *msd_avg, *du_avg;
+  double *tmp2; /* [Nt] mean displacement of one collective series */
   struct nnmd_corr *corr;
   double *work, *tmp, *times, *prefix;
   double *blk, *scr; /* block records; scratch of one value per block */
@@ -89,6 +90,7 @@ void nnmd_msd_destroy(struct nnmd_msd *m) {
   free(m->qser);
   free(m->msd_b);
   free(m->du_b);
+  free(m->tmp2);
   free(m->msd_sum);
   free(m->du_sum);
   free(m->msd_avg);
@@ -125,10 +127,11 @@ static int alloc_arrays(struct nnmd_msd *m, struct nnmd_error *err) {
   m->du_avg = nnmd_calloc(ns * 3 * Nt, sizeof(double), err);
   m->work = nnmd_malloc(2 * Nt * sizeof(double), err);
   m->tmp = nnmd_malloc(Nt * sizeof(double), err);
+  m->tmp2 = nnmd_malloc(Nt * sizeof(double), err);
   m->times = nnmd_malloc(Nt * sizeof(double), err);
   m->prefix = nnmd_malloc((Nt + 1) * sizeof(double), err);
   if (!m->buf || !m->coll || !m->qser || !m->msd_b || !m->du_b || !m->msd_sum || !m->du_sum || !m->msd_avg ||
-      !m->du_avg || !m->work || !m->tmp || !m->times || !m->prefix)
+      !m->du_avg || !m->work || !m->tmp || !m->tmp2 || !m->times || !m->prefix)
     return NNMD_ERR_NOMEM;
   for (int64_t k = 0; k < m->Nt; ++k) m->times[k] = (double)k * m->tau;
   return nnmd_corr_create(m->Nt, &m->corr, err);
@@ -216,6 +219,12 @@ static void mean_disp_add(struct nnmd_msd *m, const double *x, double *du) {
   for (int64_t l = 0; l < n; ++l) du[l] += ((p[n] - p[l]) - p[n - l]) / (double)(n - l);
 }
 
+/* MSD of one collective series component added to out. (In field runs it is dominated by
+ * the drift; the collective quantities then come from the drift velocities instead.) */
+static void collective_add(struct nnmd_msd *m, const double *x, double *out) {
+  nnmd_msd_series_add(m->corr, x, m->Nt, m->work, out);
+}
+
 static int process_block(struct nnmd_msd *m, struct nnmd_error *err) {
   int64_t Nt = m->Nt, ns = m->nslot;
   memset(m->msd_b, 0, (size_t)(ns * 4 * Nt) * sizeof(double));
@@ -238,6 +247,9 @@ static int process_block(struct nnmd_msd *m, struct nnmd_error *err) {
       for (int d = 0; d < 3; ++d) {
         mb[d * Nt + l] *= inv;
         m->du_b[(3 * s + d) * Nt + l] *= inv;
+        /* field runs: the variance about the species' mean displacement (methods §6.2), so
+         * the drift (v tau)^2 does not leak into D */
+        if (m->o.field_on) mb[d * Nt + l] -= m->du_b[(3 * s + d) * Nt + l] * m->du_b[(3 * s + d) * Nt + l];
       }
       mb[3 * Nt + l] = mb[l] + mb[Nt + l] + mb[2 * Nt + l];
     }
@@ -248,13 +260,13 @@ static int process_block(struct nnmd_msd *m, struct nnmd_error *err) {
       r[4 + d] = m->du_b[(3 * s + d) * Nt + m->M] / ((double)m->M * m->tau);
     }
     memset(m->tmp, 0, (size_t)Nt * sizeof(double));
-    for (int d = 0; d < 3; ++d) nnmd_msd_series_add(m->corr, m->coll + (3 * s + d) * Nt, Nt, m->work, m->tmp);
+    for (int d = 0; d < 3; ++d) collective_add(m, m->coll + (3 * s + d) * Nt, m->tmp);
     r[7] = fit_slope(m, m->tmp) / (6.0 * (double)m->n_in[s]);
   }
   rec[REC * ns] = NAN;
   if (m->have_q) {
     memset(m->tmp, 0, (size_t)Nt * sizeof(double));
-    for (int d = 0; d < 3; ++d) nnmd_msd_series_add(m->corr, m->qser + d * Nt, Nt, m->work, m->tmp);
+    for (int d = 0; d < 3; ++d) collective_add(m, m->qser + d * Nt, m->tmp);
     rec[REC * ns] = fit_slope(m, m->tmp) / 6.0;
   }
   for (int64_t j = 0; j < ns * 4 * Nt; ++j) m->msd_sum[j] += m->msd_b[j];
@@ -332,7 +344,8 @@ static void species_stats(struct nnmd_msd *m, int s, double kT, double Emag, con
     r->alpha = nnmd_ana_line(lx, ly, a, m->lag_b, NULL, NULL);
   }
   r->D_sigma = blk_mean(m, REC * s + 7, &r->D_sigma_err);
-  if (m->o.com && m->n_in[s] == m->natoms) /* the species is the whole system: its COM was removed */
+  if ((m->o.com && m->n_in[s] == m->natoms) /* the species is the whole system: its COM was removed */
+      || m->o.field_on)                     /* the collective displacement is dominated by the drift */
     r->D_sigma = r->D_sigma_err = NAN;
   r->haven = r->D / r->D_sigma;
   r->haven_err = fabs(r->haven) * sqrt(pow(r->D_err / r->D, 2) + pow(r->D_sigma_err / r->D_sigma, 2));
@@ -389,8 +402,22 @@ const struct nnmd_msd_stats *nnmd_msd_compute(struct nnmd_msd *m) {
       sb[b] = f * sum;
     }
     st->sigma_ne = nnmd_ana_mean_se(sb, nb, 1, &st->sigma_ne_err);
-    st->sigma_coll = f * blk_mean(m, REC * ns, &st->sigma_coll_err);
-    st->sigma_coll_err *= f;
+    if (Emag > 0) { /* sigma_E = sum_s N_s z_s e v_d,s / (V E) (methods §6.5), per block */
+      for (int64_t b = 0; b < nb; ++b) {
+        double sum = 0.0;
+        for (int s = 0; s < ns; ++s) {
+          int t = m->slot_sp[s];
+          const double *v = m->blk + b * m->rec + REC * s + 4;
+          if (m->zk[t]) sum += (double)m->n_in[s] * m->zz[t] * (v[0] * Ehat[0] + v[1] * Ehat[1] + v[2] * Ehat[2]) / Emag;
+        }
+        sb[b] = NNMD_SIGMA_S_PER_CM * sum / st->volume;
+      }
+      st->sigma_coll = nnmd_ana_mean_se(sb, nb, 1, &st->sigma_coll_err);
+      st->sigma_from_field = true;
+    } else {
+      st->sigma_coll = f * blk_mean(m, REC * ns, &st->sigma_coll_err);
+      st->sigma_coll_err *= f;
+    }
     st->haven = st->sigma_ne / st->sigma_coll;
     st->haven_err = fabs(st->haven) * sqrt(pow(st->sigma_ne_err / st->sigma_ne, 2) +
                                            pow(st->sigma_coll_err / st->sigma_coll, 2));

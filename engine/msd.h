@@ -92,7 +92,9 @@ struct nnmd_msd_stats {
   double temp, volume;                 /* mean over samples */
   bool have_sigma;                     /* some analysed species has a charge */
   double sigma_ne, sigma_ne_err;       /* S/cm */
-  double sigma_coll, sigma_coll_err;   /* S/cm, from the charge displacement */
+  double sigma_coll, sigma_coll_err;   /* S/cm, from the charge displacement (zero field) or
+                                          from the drift velocities (field runs) */
+  bool sigma_from_field;               /* sigma_coll = sum N z v_d / (V E) */
   double haven, haven_err;             /* sigma_ne / sigma_coll */
   struct nnmd_msd_species_stats sp[NNMD_MAX_SPECIES];
 };

@@ -116,7 +116,9 @@ static int write_json(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const
     key_num(f, I, "sigma_collective_err", st->sigma_coll_err, true);
     key_num(f, I, "haven_ratio", st->haven, true);
     key_num(f, I, "haven_ratio_err", st->haven_err, true);
-    fputs("    \"note\": \"sums over the analysed species with known charges; sigma in S/cm\"\n  },\n", f);
+    fprintf(f, "    \"note\": \"sums over the analysed species with known charges; sigma in S/cm; %s\"\n  },\n",
+            st->sigma_from_field ? "sigma_collective from the drift velocities, sum N z v_d / (V E)"
+                                 : "sigma_collective from the MSD of the charge displacement");
   }
   const char *I = "    ";
   fputs("  \"meta\": {\n    \"source\": ", f);
@@ -196,8 +198,9 @@ static void log_summary(struct nnmd_msd *m, const struct nnmd_msd_stats *st) {
                     sp->s[s].symbol, r->mobility, r->mobility_err, r->mobility_ne, r->mobility_ne_err);
   }
   if (st->have_sigma)
-    nnmd_log_info(o->log, "MSD: sigma_NE = %.6g +- %.3g S/cm, collective sigma = %.6g +- %.3g S/cm, Haven ratio %.4g",
-                  st->sigma_ne, st->sigma_ne_err, st->sigma_coll, st->sigma_coll_err, st->haven);
+    nnmd_log_info(o->log, "MSD: sigma_NE = %.6g +- %.3g S/cm, %s sigma = %.6g +- %.3g S/cm, Haven ratio %.4g",
+                  st->sigma_ne, st->sigma_ne_err, st->sigma_from_field ? "field (drift)" : "collective", st->sigma_coll,
+                  st->sigma_coll_err, st->haven);
   if (st->n_blocks == 1)
     nnmd_log_warn(o->log, "MSD: only one block of %g ps: D_err is null; use a window of at most 1/5 of the run for "
                   "a block error", st->tau * (double)(st->n_lags - 1));
