@@ -218,7 +218,7 @@ static int read_weights(struct nnmd_files *files, const char *path, struct nnmd_
       snprintf(t, sizeof t, "%s%d", l > 1 ? "-" : "", a->nodes[l]);
       strncat(hid, t, sizeof hid - strlen(hid) - 1);
     }
-    st = nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, lineno, 0}),
+    st = nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, 0, 0}),
                       "%zu values, but the network in bec.nn (%d inputs, hidden %s, %d outputs) has %zu "
                       "parameters (the first missing one is number %zu in n2p2 order)",
                       count, a->nodes[0], hid[0] ? hid : "none", a->nodes[a->n_layers], a->n_params, miss + 1);
