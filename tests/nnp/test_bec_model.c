@@ -230,6 +230,12 @@ START_TEST(plain_api_and_order) {
   ck_assert_int_eq(bt_read_extxyz(bt_data(xyz, sizeof xyz, "h2o_molecule.extxyz"), &s), 0);
   double ze[27], zf[27];
   ck_assert_int_eq(bt_eval(bt_data(dir, sizeof dir, "tiny"), &s, 1.0, ze, NULL), 0);
+  printf("  worked example of docs/bec.md (tiny model, water molecule), Z[alpha][beta] row-major:\n");
+  for (int i = 0; i < 3; ++i) {
+    printf("  %d %-2s", i, s.el[i]);
+    for (int k = 0; k < 9; ++k) printf(" %13.10f", ze[9 * i + k]);
+    printf("\n");
+  }
   /* plain API: neighbours in reverse order */
   struct nnmd_error err;
   nnmd_error_init(&err);
