@@ -8,6 +8,10 @@
  *      of ~2,000 additions of numbers of that size: ~1e-13).
  *  E4  the field work W equals sum_i q_i E . (u_i(t) - u_i(0)) (same tolerance), and
  *      K + U - W is constant to 1e-10 relative to K (it is exact for this system).
+ *  E2  Born charges from the sample Li3PO4 BEC model (tests/data/bec/LiPO): after the sum
+ *      rule |sum_i Z*_i| < 1e-12 (the raw sum is O(1)); the field forces sum to zero
+ *      (LJ forces do by Newton's third law): |sum F| < 1e-12 sum |F^E|; the total momentum
+ *      stays constant over 200 NVE steps (1e-10 relative to sum |p|).
  *  Table  E(t) from a table with knots on time steps: velocity Verlet integrates a
  *      piecewise-linear force exactly, so v(t) = v0 + (ftm2v q / m) int_0^t E; also the
  *      interpolation and the time average reported to the analysis.
@@ -176,12 +180,84 @@ START_TEST(test_field_table) {
 }
 END_TEST
 
+START_TEST(test_bec_sum_rule) {
+  struct nnmd_comm *comm;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  ck_assert_int_eq(nnmd_comm_create(&comm, NULL, NULL, &err), 0);
+  char toml[1024], text[4096];
+  snprintf(toml, sizeof toml, "%s/efield_bec.toml", NNMD_TEST_TMP);
+  snprintf(text, sizeof text,
+           "[system]\nstructure = \"%s/tests/data/bec/li3po4_64.extxyz\"\n[velocities]\ntemperature = 600.0\nseed = 4\n"
+           "[[potential]]\ntype = \"lj\"\ncutoff = 5.0\nshift = true\npairs = [\n"
+           "  { species = [\"Li\", \"Li\"], epsilon = 0.01, sigma = 1.8 }, { species = [\"Li\", \"P\"], epsilon = 0.01, sigma = 2.0 },\n"
+           "  { species = [\"Li\", \"O\"], epsilon = 0.01, sigma = 1.8 }, { species = [\"P\", \"P\"], epsilon = 0.01, sigma = 2.5 },\n"
+           "  { species = [\"P\", \"O\"], epsilon = 0.01, sigma = 1.4 }, { species = [\"O\", \"O\"], epsilon = 0.01, sigma = 2.3 } ]\n"
+           "[field]\nE = [0.05, -0.1, 0.2]\nborn_charges = \"%s/tests/data/bec/LiPO\"\n"
+           "[run]\nensemble = \"nve\"\ntimestep = 0.0005\nsteps = 200\n",
+           NNMD_SOURCE_DIR, NNMD_SOURCE_DIR);
+  write_file(toml, text);
+  struct nnmd_sim s;
+  ck_assert_msg(nnmd_sim_setup(&s, toml, comm, 0, false, &err) == 0, "%s", err.msg);
+  ck_assert_msg(nnmd_md_init(&s.md, &err) == 0, "%s", err.msg);
+  const struct nnmd_system *sys = s.sys;
+  int64_t c = sys->capacity, n = sys->n_local;
+  const double *Z = nnmd_system_field(sys, "bec");
+  ck_assert_ptr_nonnull(Z);
+  double zs[9] = {0}, fs[3] = {0}, fe_abs = 0, zmax = 0, E[3] = {0.05, -0.1, 0.2};
+  for (int64_t i = 0; i < n; ++i) {
+    for (int k = 0; k < 9; ++k) {
+      zs[k] += Z[k * c + i];
+      zmax = fmax(zmax, fabs(Z[k * c + i]));
+    }
+    for (int b = 0; b < 3; ++b) {
+      fs[b] += sys->f[b * c + i];
+      fe_abs += fabs(E[0] * Z[b * c + i] + E[1] * Z[(3 + b) * c + i] + E[2] * Z[(6 + b) * c + i]);
+    }
+  }
+  double zn = 0, fn = 0;
+  for (int k = 0; k < 9; ++k) zn += zs[k] * zs[k];
+  for (int b = 0; b < 3; ++b) fn += fs[b] * fs[b];
+  zn = sqrt(zn);
+  fn = sqrt(fn);
+  const char *names[8];
+  double vals[8], asr = NAN;
+  int nx = nnmd_ff_thermo_extra(s.ff, s.sys, s.comm, names, vals, 8);
+  for (int k = 0; k < nx; ++k)
+    if (strcmp(names[k], "ASR") == 0) asr = vals[k];
+  double p0[3] = {0}, pabs = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int b = 0; b < 3; ++b) {
+      double p = nnmd_system_mass(sys, i) * sys->v[b * c + i];
+      p0[b] += p;
+      pabs += fabs(p);
+    }
+  ck_assert_msg(nnmd_md_run(&s.md, &err) == 0, "%s", err.msg);
+  sys = s.sys;
+  c = sys->capacity;
+  double p1[3] = {0}, dp = 0;
+  for (int64_t i = 0; i < sys->n_local; ++i)
+    for (int b = 0; b < 3; ++b) p1[b] += nnmd_system_mass(sys, i) * sys->v[b * c + i];
+  for (int b = 0; b < 3; ++b) dp = fmax(dp, fabs(p1[b] - p0[b]));
+  printf("E2: raw |sum Z*|/N = %.4f e (max |Z*| %.3f e); after the sum rule |sum Z*| = %.2e e; |sum F| = %.2e eV/A "
+         "(sum |F^E| = %.3f); momentum change over 200 steps %.2e (sum |p| %.3g)\n",
+         asr, zmax, zn, fn, fe_abs, dp, pabs);
+  ck_assert_msg(asr > 1e-3, "the sample model should violate the sum rule before correction (raw %.3g)", asr);
+  ck_assert_msg(zn < 1e-12, "sum of Z* after the sum rule: %.3g", zn);
+  ck_assert_msg(fn < 1e-12 * fe_abs, "forces do not sum to zero: %.3g", fn);
+  ck_assert_msg(dp < 1e-10 * pabs, "momentum changed by %.3g", dp);
+  nnmd_sim_destroy(&s);
+  nnmd_comm_destroy(comm);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("efield");
   TCase *tc = tcase_create("efield");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_constant_field_analytic);
   tcase_add_test(tc, test_field_table);
+  tcase_add_test(tc, test_bec_sum_rule);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
