@@ -168,6 +168,15 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
     st = nnmd_halo_reverse_array(md->halo, sys, sys->f, 3, err);
     if (!st && ctx.eatom) st = nnmd_halo_reverse_array(md->halo, sys, ctx.eatom, 1, err);
   }
+  /* per-atom fields made in this force call (e.g. Born charges "bec") reach the ghosts now,
+   * after every term (the field term applies the sum rule in place) */
+  for (int k = 0; !st && k < nnmd_ff_n_terms(md->ff); ++k) {
+    const struct nnmd_potential_ops *ops = nnmd_ff_term(md->ff, k, NULL);
+    for (int q = 0; !st && ops->provides && ops->provides[q]; ++q) {
+      struct nnmd_field *fi = nnmd_system_field_info(sys, ops->provides[q]);
+      if (fi && fi->halo) st = nnmd_halo_forward_array(md->halo, sys, fi->data, fi->ncomp, err);
+    }
+  }
   nnmd_timer_stop(&md->timers, NNMD_T_FORCE);
   if (st) return st;
   double ev[10];
