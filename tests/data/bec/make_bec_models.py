@@ -9,11 +9,13 @@ are random but smooth (tanh hidden layers, weights ~ U(-1,1)/sqrt(fan_in)); the 
 c0 is a nominal charge per element (Li +1, P +5, O -2 in LiPO; H +0.41, O -0.82 in HO and tiny)
 and the other outputs are small, so Z* = q I + O(0.1) covariant corrections. The SF scaling
 statistics are the ranges seen in sample structures (a random Li3PO4 cell; the liquid-water
-reference h2o_192 of shared/models/H2O_RPBE-D3; a water molecule), widened by 25 % on each side.
+reference h2o_192 of shared/models/H2O_RPBE-D3 and inputs/water_1536.extxyz; a water molecule),
+widened by 25 % on each side (50 % for HO).
   LiPO: Li/P/O, angstrom, cutoff_type 6 (POLY2), 10 SFs per element, K = 3, P = 9, 91 outputs,
         hidden 10-10 tanh, field_first.
   HO:   H/O, BOHR (to run beside the H2O_RPBE-D3 water NNP), cutoff_type 2, 8 SFs per element,
-        K = 2, P = 4, 21 outputs, hidden 8-8 tanh, force_first.
+        K = 2, P = 4, 21 outputs, hidden 8-8 tanh, force_first; scaling from h2o_192 and every
+        8th atom of inputs/water_1536.extxyz, widened by 50 %.
   tiny: H/O, angstrom, cutoff_type 1 (cos), 2 SFs per element, K = 2, P = 4, 21 outputs,
         hidden 4 tanh, field_first (the worked example of docs/bec.md).
 Deterministic (random.Random with fixed seeds); pure Python, uses tests/nnp/bec_reference.py for
@@ -68,22 +70,24 @@ def write_bec_nn(folder, title, elements, cutoff, scaling, sfs, radial, hidden, 
             f.write("symfunction_short " + line + "\n")
 
 
-def sf_values(m, species, pos, lattice):
-    """raw SFs of every atom (model units in, as evaluate() but without scaling/networks)"""
-    nb = ref.neighbours(pos, lattice, ref.model_cutoff(m))
+def sf_values(m, species, pos, lattice, atoms=None):
+    """raw SFs of the atoms (all, or the list `atoms`); model units in"""
+    atoms = list(range(len(pos))) if atoms is None else atoms
+    nb = ref.neighbours(pos, lattice, ref.model_cutoff(m), atoms)
     idx = {e: k for k, e in enumerate(m.elements)}
-    return [ref.symmetry_functions(m, species[i], [(idx[species[j]], d) for j, d in lst])
-            for i, lst in enumerate(nb)]
+    return [(species[i], ref.symmetry_functions(m, species[i], [(idx[species[j]], d) for j, d in lst]))
+            for i, lst in zip(atoms, nb)]
 
 
-def write_scaling(folder, m, structures):
-    """structures: list of (species, pos, lattice) in model units"""
+def write_scaling(folder, m, structures, widen=0.25):
+    """structures: list of (species, pos, lattice[, atoms]) in model units"""
     vals = {e: [] for e in m.elements}
-    for species, pos, lattice in structures:
-        for i, g in enumerate(sf_values(m, species, pos, lattice)):
-            vals[species[i]].append(g)
+    for st in structures:
+        for el, g in sf_values(m, *st):
+            vals[el].append(g)
     with open(os.path.join(folder, "bec-scaling.data"), "w") as f:
-        f.write("# e_index sf_index Gmin Gmax Gmean Gsigma (ranges seen in sample structures, widened 25%)\n")
+        f.write("# e_index sf_index Gmin Gmax Gmean Gsigma (ranges seen in sample structures, widened %d%%)\n"
+                % round(100 * widen))
         for ie, e in enumerate(m.elements):
             for k in range(len(m.sfs[e])):
                 col = [g[k] for g in vals[e]]
@@ -92,7 +96,7 @@ def write_scaling(folder, m, structures):
                 mean = sum(col) / len(col)
                 sig = math.sqrt(sum((x - mean) ** 2 for x in col) / len(col)) or 1.0
                 f.write("%4d %4d %24.16E %24.16E %24.16E %24.16E\n"
-                        % (ie + 1, k + 1, lo - 0.25 * w, hi + 0.25 * w, mean, sig))
+                        % (ie + 1, k + 1, lo - widen * w, hi + widen * w, mean, sig))
 
 
 def write_weights(folder, m, hidden, charges, seed, out_scale=0.2):
@@ -238,7 +242,10 @@ def main():
     data = os.path.join(HERE, "..", "..", "..", "..", "shared", "models", "H2O_RPBE-D3", "reference",
                         "h2o_192.data")
     water = read_n2p2_data(data)
-    write_scaling(folder, m, [water])
+    sp, pos, lat = ref.read_extxyz(os.path.join(HERE, "..", "..", "..", "inputs", "water_1536.extxyz"))
+    b = ref.BOHR_PER_ANGSTROM
+    grid = (sp, [[x * b for x in p] for p in pos], [[x * b for x in v] for v in lat], list(range(0, 1536, 8)))
+    write_scaling(folder, m, [water, grid], widen=0.5)
     write_weights(folder, m, [8, 8], {"H": 0.41, "O": -0.82}, seed=202)
     # ---- tiny (worked example)
     folder = os.path.join(out, "tiny")
