@@ -111,8 +111,8 @@ static int make_grid(struct nnmd_nlist *nl, const struct nnmd_system *sys, const
     g->smin[d] = smin[d];
     double bw = span / (double)nb;
     g->inv_bw[d] = 1.0 / bw * (1.0 - 1e-12);
-    g->reach[d] = (int)ceil(rl_d / bw);
-    if (g->reach[d] > g->nb[d]) g->reach[d] = g->nb[d];
+    double r = ceil(rl_d / bw); /* may be huge for a flat non-periodic extent: clamp before int */
+    g->reach[d] = r > (double)g->nb[d] ? g->nb[d] : (int)r;
     total *= g->nb[d];
   }
   /* Keep the grid at most ~ 2 bins per atom (very dilute systems). */
@@ -124,8 +124,8 @@ static int make_grid(struct nnmd_nlist *nl, const struct nnmd_system *sys, const
     total *= g->nb[d];
     double bw = span / g->nb[d];
     g->inv_bw[d] = 1.0 / bw * (1.0 - 1e-12);
-    g->reach[d] = (int)ceil(rl / box->width[d] / bw);
-    if (g->reach[d] > g->nb[d]) g->reach[d] = g->nb[d];
+    double r = ceil(rl / box->width[d] / bw);
+    g->reach[d] = r > (double)g->nb[d] ? g->nb[d] : (int)r;
   }
   return NNMD_OK;
 }

@@ -44,14 +44,10 @@ static int brute(const struct nnmd_system *sys, const struct nnmd_box *box, int6
   return n;
 }
 
-static void check_case(const double L[3], const double tilt[3], int64_t n, double rc, double skin, uint64_t seed) {
-  struct nnmd_system *sys;
-  struct nnmd_box box;
+static void check_system(struct nnmd_system *sys, const struct nnmd_box *pbox, double rc, double skin) {
+  struct nnmd_box box = *pbox;
   struct nnmd_error err;
   nnmd_error_init(&err);
-  ck_assert_int_eq(nnmd_system_create(&sys, &err), 0);
-  const char *sp[] = {"Ar", "Kr", NULL};
-  ck_assert_int_eq(tsup_random_system(sys, &box, n, sp, L, tilt, 0.5, seed), 0);
   char toml[512];
   snprintf(toml, sizeof toml,
            "[[potential]]\ntype='lj'\ncutoff=%.17g\npairs=[{species=['Ar','Ar'],epsilon=0.01,sigma=3.0},"
@@ -92,8 +88,19 @@ static void check_case(const double L[3], const double tilt[3], int64_t n, doubl
   free(b);
   nnmd_nlist_destroy(full);
   tsup_md_free(&md, comm);
-  nnmd_system_destroy(sys);
   nnmd_error_clear(&err);
+}
+
+static void check_case(const double L[3], const double tilt[3], int64_t n, double rc, double skin, uint64_t seed) {
+  struct nnmd_system *sys;
+  struct nnmd_box box;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  ck_assert_int_eq(nnmd_system_create(&sys, &err), 0);
+  const char *sp[] = {"Ar", "Kr", NULL};
+  ck_assert_int_eq(tsup_random_system(sys, &box, n, sp, L, tilt, 0.5, seed), 0);
+  check_system(sys, &box, rc, skin);
+  nnmd_system_destroy(sys);
 }
 
 START_TEST(orthogonal_large) {
@@ -121,6 +128,28 @@ START_TEST(very_thin_one_direction) {
 }
 END_TEST
 
+/* Every atom in one plane of a non-periodic direction (a flat molecule or layer): the
+ * bins along that direction have zero extent (regression: the bin reach overflowed int
+ * and the list came out empty). */
+START_TEST(flat_nonperiodic) {
+  struct nnmd_system *sys;
+  struct nnmd_box box;
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  ck_assert_int_eq(nnmd_system_create(&sys, &err), 0);
+  const char *sp[] = {"Ar", "Kr", NULL};
+  double L[3] = {20, 22, 30}, t[3] = {0, 0, 0};
+  ck_assert_int_eq(tsup_random_system(sys, &box, 40, sp, L, t, 1.5, 9), 0);
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i) sys->x[2 * c + i] = 5.0;
+  int per[3] = {1, 1, 0};
+  double lo[3] = {0, 0, 0};
+  ck_assert_int_eq(nnmd_box_set_h(&box, box.h, lo, per, &err), 0);
+  check_system(sys, &box, 6.0, 1.0);
+  nnmd_system_destroy(sys);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("neighbor");
   TCase *tc = tcase_create("vs brute force");
@@ -128,6 +157,7 @@ int main(void) {
   tcase_add_test(tc, orthogonal_large);
   tcase_add_test(tc, triclinic_large);
   tcase_add_test(tc, triclinic_thin);
+  tcase_add_test(tc, flat_nonperiodic);
   tcase_add_test(tc, very_thin_one_direction);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
