@@ -14,7 +14,8 @@ a triclinic cell on a 2x2x1 grid; HDNNP H2O (cells thinner than the ghost cutoff
 multi-hop halos on 8 ranks) and Cu2S; a hot dilute gas for 10,000 steps on 4 ranks (atom
 count, ids and total momentum conserved); a checkpoint written on 4 ranks continued on 2
 and on 1 rank; a constant-charge field under NPT on 2 and 4 ranks (positions and the field
-work, 1e-9 relative).
+work, 1e-9 relative); Born charges from a BEC model on the water HDNNP (sum rule over
+ranks, field work) on 2 and 4 ranks.
 """
 import math, os, random, re, shutil, subprocess, sys, tempfile
 
@@ -297,6 +298,67 @@ trajectory = {{ file = "traj.extxyz", every = 200, unwrapped = true }}
         check(abs(w1) > 0.1 and rel(w1, wn) < 1e-9, f"field work np={np}: {wn:.12g} vs serial {w1:.12g} eV")
 
 
+def bec_case(work):
+    """Born charges from the sample BEC model on the water HDNNP: the sum rule (an allreduce
+    over ranks), the field forces and the field work equal the serial run."""
+    src = os.path.join(SHARED, "models", "H2O_RPBE-D3")
+    ref = os.path.join(src, "reference", "h2o_192.data")
+    bec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "bec", "HO")
+    if not os.path.exists(ref):
+        print(f"skip bec: {ref} not found")
+        return
+    d = os.path.join(work, "bec")
+    os.makedirs(d)
+    B = 1.8897261328
+    lines = open(ref).read().split("\n")
+    lat = [[float(x) / B for x in l.split()[1:4]] for l in lines if l.startswith("lattice")]
+    at = [l.split() for l in lines if l.startswith("atom")]
+    with open(os.path.join(d, "w.extxyz"), "w") as f:
+        f.write(f"{len(at)}\nLattice=\"{' '.join('%.10f' % x for v in lat for x in v)}\" "
+                "Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n")
+        for a in at:
+            f.write("%s %.10f %.10f %.10f\n" % (a[4], *[float(a[1 + q]) / B for q in range(3)]))
+    text = f"""[system]
+structure = "w.extxyz"
+[velocities]
+temperature = 300.0
+seed = 5
+[[potential]]
+type = "hdnnp"
+model = "{src}"
+length_unit = "bohr"
+energy_unit = "hartree"
+[field]
+E = [0.1, 0.05, -0.08]
+born_charges = "{bec}"
+[run]
+timestep = 0.0005
+steps = 100
+[output]
+thermo_every = 100
+trajectory = {{ file = "traj.extxyz", every = 100, unwrapped = true }}
+"""
+    with open(os.path.join(d, "in.toml"), "w") as f:
+        f.write(text)
+    if run(d, "in.toml") != 0:
+        check(False, "bec: serial run failed")
+        return
+    shutil.copy(os.path.join(d, "traj.extxyz"), os.path.join(d, "serial.extxyz"))
+    shutil.copy(os.path.join(d, "thermo.csv"), os.path.join(d, "serial.csv"))
+    def last(path, name):
+        with open(path) as f:
+            rows = [l.strip().split(",") for l in f if l.strip()]
+        return float(rows[-1][rows[0].index(name)])
+    for np in (2, 4):
+        if run(d, "in.toml", np) != 0:
+            check(False, f"bec: {np} ranks failed")
+            continue
+        compare(os.path.join(d, "serial.extxyz"), os.path.join(d, "traj.extxyz"), f"BEC field np={np}")
+        for name in ("W_field", "ASR"):
+            a, b = last(os.path.join(d, "serial.csv"), name), last(os.path.join(d, "thermo.csv"), name)
+            check(abs(a) > 0 and rel(a, b) < 1e-9, f"BEC {name} np={np}: {b:.12g} vs serial {a:.12g}")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="nnmd-mpi-")
     try:
@@ -320,6 +382,7 @@ def main():
         hot_gas(work)
         restart_case(work)
         field_case(work)
+        bec_case(work)
     finally:
         if results["failed"] == 0:
             shutil.rmtree(work, ignore_errors=True)
