@@ -23,6 +23,7 @@ struct nnmd_frame_reader {
   struct id_index *order;
   double *scratch;
   double *uw, *vel; /* buffers behind f.unwrapped / f.vel */
+  bool pos_unwrapped; /* the comment says unwrapped=T: "pos" holds unwrapped positions */
   char *kv; /* comment copy */
   size_t kv_cap;
 };
@@ -248,6 +249,8 @@ static int header(struct nnmd_frame_reader *r, int off[C_COUNT], int *ncol, bool
   }
   f->has_time = tm != NULL;
   if (tm && (st = numbers(r, tm, 1, &f->time, err))) return st;
+  const struct kvpair *uwk = find(kv, nkv, "unwrapped");
+  r->pos_unwrapped = uwk && strchr("Tt1", uwk->val[0]);
   f->has_step = false;
   if (sp) {
     char *end;
@@ -292,6 +295,7 @@ int nnmd_frames_next(struct nnmd_frame_reader *r, bool skip_atoms, const struct 
   f->unwrapped = (!skip_atoms && off[C_UNWRAPPED] >= 0) ? r->uw : NULL;
   f->vel = (!skip_atoms && off[C_VEL] >= 0) ? r->vel : NULL;
   if (!skip_atoms) st = sort_by_id(r, err);
+  if (!skip_atoms && !f->unwrapped && r->pos_unwrapped) f->unwrapped = f->pos; /* nnmd's unwrapped = true */
   *frame = f;
   return st;
 }

@@ -25,7 +25,8 @@ struct nnmd_frame {
   int *type;          /* species index in the reader's table */
   int64_t *id;        /* ids (1..n in file order when the file has none) */
   double *pos;        /* 3n, component blocks: pos[d * n + i] */
-  double *unwrapped;  /* 3n or NULL when the frame has no "unwrapped" column */
+  double *unwrapped;  /* 3n or NULL when the frame has no "unwrapped" column; = pos when the
+                         comment says unwrapped=T (nnmd trajectories with unwrapped = true) */
   double *vel;        /* 3n or NULL */
   bool has_cell;
   double h[9], lo[3]; /* h row-major, columns = lattice vectors */

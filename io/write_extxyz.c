@@ -79,6 +79,7 @@ static void put_comment(FILE *f, const struct nnmd_box *box, const struct nnmd_e
   if (fr->has_virial && fr->write_stress) put_tensor(f, "stress", fr->virial, -1.0 / box->volume);
   if (fr->has_step) fprintf(f, " step=%lld", (long long)fr->step);
   if (fr->has_time) fprintf(f, " time=%.17g", fr->time);
+  if (fr->unwrapped) fputs(" unwrapped=T", f); /* pos holds unwrapped positions (nnmd analyze uses them as they are) */
   if (box->lo[0] != 0 || box->lo[1] != 0 || box->lo[2] != 0)
     fprintf(f, " Origin=\"%.17g %.17g %.17g\"", box->lo[0], box->lo[1], box->lo[2]);
   fprintf(f, " pbc=\"%c %c %c\"\n", box->periodic[0] ? 'T' : 'F', box->periodic[1] ? 'T' : 'F',

@@ -3,7 +3,8 @@
  * exactly the code the in-run observers use (engine/msd.h, vacf.h, rdf.h).
  *
  * Positions: the "unwrapped" column when the frames have one (a trajectory written with
- * fields = ["unwrapped"]: the run's displacement-tracked positions, exact under NPT); else
+ * fields = ["unwrapped"]: the run's displacement-tracked positions, exact under NPT), or
+ * "pos" itself when the comment line says unwrapped=T (unwrapped = true); else
  * "pos" unwrapped frame to frame by the minimum image in the current cell (von Buelow et al.
  * 2020), which needs every atom to move less than half a cell width between frames.
  * Time: step= and time= of the frames give the time step (ps per step); without them frames
