@@ -12,7 +12,8 @@
  * Contents (n2p2-format.md sections 5, 6): integer powers, compact-function cores, cutoff
  * functions f_c and f_c', compact functions C(v; l, r), the exponential angular factor, the
  * exponential radial channel exp(-eta (r - rs)^2) f_c(r) with its derivative, and the polar
- * angle of the polynomial angular types. Lengths in the model's unit.
+ * angle of the polynomial angular types (from cos, and from sin and cos). Lengths in the
+ * model's unit.
  */
 #define R_ NNMD_NNP_R
 
@@ -159,6 +160,14 @@ static inline NNMD_HD void NNMD_NNP_N(polar)(R_ c, R_ *theta, R_ *isn) {
   int ok = s2 > (R_)0;
   *theta = NNMD_NNP_N(acos)(cc);
   *isn = NNMD_NNP_N(pick)(ok, (R_)-1 / NNMD_NNP_N(sqrt)(NNMD_NNP_N(pick)(ok, s2, (R_)1)), (R_)0);
+}
+
+/* The same polar angle from sin(theta) = |u_j x u_k| >= 0 and cos(theta) = u_j . u_k:
+ * theta = atan2(sin, cos), isn = -1/sin (0 for collinear pairs). Well conditioned at every
+ * angle (acos of a rounded cosine is not near 0 and pi), which the float GPU path needs. */
+static inline NNMD_HD void NNMD_NNP_N(polar_sc)(R_ sn, R_ c, R_ *theta, R_ *isn) {
+  *theta = atan2(sn, c);
+  *isn = NNMD_NNP_N(pick)(sn > (R_)0, (R_)-1 / NNMD_NNP_N(pick)(sn > (R_)0, sn, (R_)1), (R_)0);
 }
 
 #undef R_
