@@ -19,7 +19,7 @@ static void usage(FILE *f) {
           "  nnmd run INPUT.toml        run the simulation described by INPUT.toml\n"
           "  nnmd check INPUT.toml      validate input, structure and models; compute the initial\n"
           "                             forces; exit 0 only if the run would start\n"
-          "  nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model]\n"
+          "  nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model] [--charge-state Q]\n"
           "                             single-point energy, forces and stress with an n2p2 model\n"
           "  nnmd analyze TRAJ.extxyz [--msd] [--vacf] [--rdf] [--species Li,O] [--dt PS] [--every N]\n"
           "               [--window N] [--fit a,b] [--charges Li=1,O=-2] [--field Ex,Ey,Ez] [--temperature K]\n"
