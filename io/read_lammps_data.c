@@ -1,4 +1,5 @@
-/* read_lammps_data.c — a LAMMPS data file (read_data format), atom_style atomic or charge.
+/* read_lammps_data.c — a LAMMPS data file (read_data format), atom_style atomic, charge or
+ * full (bonds and other topology sections of full files are skipped).
  *
  * Format: line 1 is a title. Header lines follow ('#' starts a comment):
  *   N atoms / T atom types / xlo xhi / ylo yhi / zlo zhi / [xy xz yz]
@@ -7,7 +8,8 @@
  * Then sections, each a keyword line followed by its entries (blank lines are ignored):
  *   Masses              "type mass [# Symbol]"
  *   Atom Type Labels    "type label"
- *   Atoms [# style]     atomic: "id type x y z [ix iy iz]"; charge: "id type q x y z [ix iy iz]".
+ *   Atoms [# style]     atomic: "id type x y z [ix iy iz]"; charge: "id type q x y z [ix iy iz]";
+ *                       full: "id mol type q x y z [ix iy iz]" (needs the '# full' comment).
  *                       Without a style comment the style follows from the column count
  *                       (5/8 atomic, 6/9 charge). Other styles are refused.
  *   Velocities          "id vx vy vz" (metal units: A/ps)
@@ -344,15 +346,16 @@ static int resolve_types(const char *path, struct lmp_state *s, struct nnmd_sbui
 
 /* ---- Atoms ------------------------------------------------------------------------------------ */
 
-enum { STYLE_UNKNOWN, STYLE_ATOMIC, STYLE_CHARGE };
+enum { STYLE_UNKNOWN, STYLE_ATOMIC, STYLE_CHARGE, STYLE_FULL };
 
 static int atoms_style(const struct nnmd_text *t, const struct lmp_state *s, int *style,
                        struct nnmd_error *err) {
   if (strcmp(s->style, "atomic") == 0) *style = STYLE_ATOMIC;
   else if (strcmp(s->style, "charge") == 0) *style = STYLE_CHARGE;
+  else if (strcmp(s->style, "full") == 0) *style = STYLE_FULL;
   else if (s->style[0])
     return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, ((struct nnmd_loc){t->path, s->section_line, 0}),
-                        "atom_style '%s' is not supported (use atomic or charge)", s->style);
+                        "atom_style '%s' is not supported (use atomic, charge or full)", s->style);
   else if (t->ntok == 5 || t->ntok == 8) *style = STYLE_ATOMIC;
   else if (t->ntok == 6 || t->ntok == 9) *style = STYLE_CHARGE;
   else
@@ -379,11 +382,14 @@ static int atom_images(struct nnmd_text *t, int first, int32_t im[3], struct nnm
 
 static int atom_entry(struct nnmd_text *t, struct lmp_state *s, struct nnmd_sbuild *b, int style,
                       int charge_field, struct nnmd_error *err) {
-  int base = style == STYLE_CHARGE ? 6 : 5, xo = style == STYLE_CHARGE ? 3 : 2, type = 0;
+  /* full: id mol type q x y z [ix iy iz] (the molecule id is not used) */
+  int full = style == STYLE_FULL, tcol = full ? 2 : 1, qcol = full ? 3 : 2;
+  int base = full ? 7 : style == STYLE_CHARGE ? 6 : 5, xo = full ? 4 : style == STYLE_CHARGE ? 3 : 2, type = 0;
   if (t->ntok != base && t->ntok != base + 3)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 1), "atom line has %d columns, expected %d or %d (%s)",
                         t->ntok, base, base + 3,
-                        style == STYLE_CHARGE ? "id type q x y z [ix iy iz]" : "id type x y z [ix iy iz]");
+                        full ? "id mol type q x y z [ix iy iz]"
+                             : style == STYLE_CHARGE ? "id type q x y z [ix iy iz]" : "id type x y z [ix iy iz]");
   int64_t id = 0, idx = 0;
   double x[3], q = 0;
   int32_t im[3] = {0, 0, 0};
@@ -391,8 +397,8 @@ static int atom_entry(struct nnmd_text *t, struct lmp_state *s, struct nnmd_sbui
   int st = nnmd_parse_int64(t, &t->tok[0], "atom id", &id, err);
   if (!st && id < 1)
     st = nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->tok[0].col), "atom id must be positive");
-  if (!st) st = entry_type(t, s, &t->tok[1], &type, err);
-  if (!st && style == STYLE_CHARGE) st = nnmd_parse_finite(t, &t->tok[2], "charge", &q, err);
+  if (!st) st = entry_type(t, s, &t->tok[tcol], &type, err);
+  if (!st && style != STYLE_ATOMIC) st = nnmd_parse_finite(t, &t->tok[qcol], "charge", &q, err);
   for (int d = 0; d < 3 && !st; ++d) st = nnmd_parse_finite(t, &t->tok[xo + d], what[d], &x[d], err);
   if (!st && t->ntok == base + 3) st = atom_images(t, base, im, err);
   if (!st) st = nnmd_sbuild_add(b, id, type - 1, x, t->lineno, &idx, err);
@@ -454,7 +460,7 @@ static int section_atoms(struct nnmd_text *t, struct lmp_state *s, struct nnmd_s
                           "more atom lines than the %lld atoms of the header (line %d)",
                           (long long)s->natoms, s->atoms_line);
     if (style == STYLE_UNKNOWN && (st = atoms_style(t, s, &style, err))) return st;
-    if (style == STYLE_CHARGE && charge_field < 0 &&
+    if ((style == STYLE_CHARGE || style == STYLE_FULL) && charge_field < 0 &&
         (st = nnmd_system_field_add(b->sys, "charge", 1, false, &charge_field, err)))
       return st;
     if ((st = atom_entry(t, s, b, style, charge_field, err))) return st;

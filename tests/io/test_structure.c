@@ -226,6 +226,24 @@ START_TEST(lammps_charge_triclinic_mass_match) {
 }
 END_TEST
 
+/* atom_style full (id mol type q x y z [ix iy iz]) with a Bonds section, as LAMMPS writes it */
+START_TEST(lammps_full_style) {
+  char p[600];
+  struct loaded L;
+  load_ok(&L, data_path(p, sizeof p, "full_style.lmp"), NULL, 1.0);
+  const struct nnmd_system *s = L.sys;
+  ck_assert_int_eq(s->n_local, 4);
+  ck_assert(L.info.has_charges);
+  const double *q = nnmd_system_field(s, "charge");
+  ck_assert(q && q[0] == 0.8 && q[1] == -0.8 && q[3] == -0.8);
+  ck_assert_str_eq(SYM(s, 0), "Na");
+  ck_assert_str_eq(SYM(s, 1), "Cl");
+  ck_assert(X(s, 1, 0) == 3.0 && X(s, 3, 0) == 8.0 && X(s, 3, 1) == 6.0);
+  ck_assert(IMG(s, 3, 1) == 1 && IMG(s, 2, 1) == 0);
+  unload(&L);
+}
+END_TEST
+
 /* ---- n2p2 ----------------------------------------------------------------------------------------- */
 
 START_TEST(n2p2_periodic) {
@@ -582,8 +600,8 @@ START_TEST(error_format_details) {
               NULL, NNMD_ERR_FORMAT, "atom type 2 is out of range 1..1", 15);
   expect_fail("full.lmp",
               "t\n\n1 atoms\n1 atom types\n0 9 xlo xhi\n0 9 ylo yhi\n0 9 zlo zhi\n\nMasses\n\n1 "
-              "39.948\n\nAtoms # full\n\n1 1 1 0 1 1 1\n",
-              NULL, NNMD_ERR_UNSUPPORTED, "atom_style 'full' is not supported", 13);
+              "39.948\n\nAtoms # molecular\n\n1 1 1 1 1 1\n",
+              NULL, NNMD_ERR_UNSUPPORTED, "atom_style 'molecular' is not supported", 13);
   expect_fail("style.lmp",
               "t\n\n1 atoms\n1 atom types\n0 9 xlo xhi\n0 9 ylo yhi\n0 9 zlo zhi\n\nMasses\n\n1 "
               "39.948\n\nAtoms\n\n1 1 1 0 1 1 1\n",
@@ -1041,6 +1059,7 @@ static Suite *structure_suite(void) {
   Suite *s = suite_create("io_structure");
   TCase *r = tcase_create("readers");
   tcase_add_test(r, extxyz_orthogonal_velocities_charges);
+  tcase_add_test(r, lammps_full_style);
   tcase_add_test(r, extxyz_triclinic_properties);
   tcase_add_test(r, xyz_plain_molecule);
   tcase_add_test(r, extxyz_z_column_origin_no_pbc);
