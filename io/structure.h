@@ -5,7 +5,7 @@
  *   "extxyz"       ASE-flavoured extended XYZ (also plain XYZ): line 1 the atom count,
  *                  line 2 key=value pairs (Lattice, Properties, pbc, Origin), then one line
  *                  per atom. Only the first frame is read.
- *   "lammps-data"  LAMMPS data file, atom_style atomic or charge (header, Masses, Atoms,
+ *   "lammps-data"  LAMMPS data file, atom_style atomic, charge or full (header, Masses, Atoms,
  *                  Velocities, optional Atom Type Labels). Periodic in all three dims.
  *   "n2p2"         n2p2 input.data (begin/comment/lattice/atom/energy/charge/end). Only the
  *                  first structure is read; its reference charges, energies and forces are
