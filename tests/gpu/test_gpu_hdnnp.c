@@ -7,7 +7,7 @@
  *   double: energy, virial, atom energies 1e-10 relative, forces 1e-10 rms(F) per component,
  *           extrapolation counts equal;
  *   mixed:  energy per atom 1e-6 relative; rms force deviation 1e-5 rms(F), or twice the
- *           structure's float resolution where larger, 1e-4 for the periodic SCAN models.
+ *           structure's float resolution where larger, 2e-4 for the periodic SCAN models.
  * Skipped (exit 77) when nnmd is built without CUDA or no GPU is present.
  */
 #include <check.h>

@@ -208,11 +208,11 @@ static void hg_print(const char *label, const char *prec, const struct hg_result
  * cannot resolve forces better than float coordinates do; Cu2S: f_floor 1.4e-5, measured
  * 1.6e-5). Exception, measured and documented in docs/gpu.md: the periodic SCAN models
  * (Ethylbenzene, Anisole: 300+ polynomial SFs per atom over 15 bohr, ~10^4 pair terms per
- * SF whose force contributions cancel to ~1e-3 of their magnitude) reach 2e-5..6e-5 with
- * float pair terms while their energies agree to 1e-8: bound 1e-4 there (double precision
- * is the mode for such models). */
+ * SF whose force contributions cancel to ~1e-3 of their magnitude) reach 2e-5..8e-5 with
+ * float pair terms while their energies agree to 1e-8: bound 2e-4 there, room for the
+ * device's float functions (double precision is the mode for such models). */
 static double hg_mixed_force_bound(const char *model, const struct hg_result *r) {
-  if (strstr(model, "Ethylbenzene_SCAN") || strstr(model, "Anisole_SCAN")) return 1e-4;
+  if (strstr(model, "Ethylbenzene_SCAN") || strstr(model, "Anisole_SCAN")) return 2e-4;
   return fmax(1e-5, 2.0 * r->f_floor);
 }
 
