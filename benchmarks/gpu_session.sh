@@ -13,6 +13,8 @@
 #   SHARED      the shared/ folder with models/ (default: ../shared or ./shared)
 #   BENCH_ARGS  bench_gpu arguments (default: --sizes 10000,100000,1000000 --reps 3)
 #   JOBS        build parallelism (default: nproc)
+#   COMMIT      the commit being measured (default: git rev-parse HEAD; copies without .git
+#               should pass it, e.g. COMMIT=$(git rev-parse HEAD) from the session's checkout)
 # Files in $OUT: session.log (everything), device.txt (nvidia-smi, nvcc, commit), build.log,
 # ctest_gpu.log, memcheck.log, racecheck.log, bench_gpu.txt.
 set -u
@@ -39,7 +41,7 @@ fi
 device_info() {
   note "device and toolchain"
   {
-    echo "commit: $(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown) $(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo '(working tree has changes)')"
+    echo "commit: ${COMMIT:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}"
     echo "date: $(date -u)"; echo "host: $(hostname) cores: $(nproc)"
     nvidia-smi 2>&1 || echo "nvidia-smi not found"
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv 2>&1 || true
