@@ -14,6 +14,7 @@
 
 #include "device.h"
 #include "nnp_test_util.c"
+#include "charge_model_util.c"
 #include "hdnnp_gpu_check.c"
 
 #define MAX_CASES 64
@@ -97,6 +98,14 @@ START_TEST(unit_conversion) {
 }
 END_TEST
 
+START_TEST(charge_node) {
+  for (int p = 0; p < 2; ++p) {
+    hg_charge_node("H2O_RPBE-D3", "h2o_192", p, 0);
+    hg_charge_node("Cu2S_PBE", "cu2s_144", p, 0);
+  }
+}
+END_TEST
+
 START_TEST(reuse_buffers) {
   hg_reuse(NNMD_GPU_DOUBLE, 0);
   hg_reuse(NNMD_GPU_MIXED, 0);
@@ -163,6 +172,7 @@ int main(void) {
   tcase_add_loop_test(tc, random_triclinic, 0, (int)(sizeof k_rnd / sizeof k_rnd[0]));
   tcase_add_test(tc, unit_conversion);
   tcase_add_test(tc, reuse_buffers);
+  tcase_add_test(tc, charge_node);
   tcase_add_test(tc, out_of_memory);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -21,6 +21,7 @@
 
 #include "device.h"
 #include "nnp_test_util.c"
+#include "charge_model_util.c"
 #include "hdnnp_gpu_check.c"
 
 #define MAX_CASES 64
@@ -111,6 +112,14 @@ START_TEST(unit_conversion) {
 }
 END_TEST
 
+START_TEST(charge_node) {
+  for (int p = 0; p < 2; ++p) {
+    hg_charge_node("H2O_RPBE-D3", "h2o_192", p, NNMD_HDNNP_GPU_EMULATE);
+    hg_charge_node("Cu2S_PBE", "cu2s_144", p, NNMD_HDNNP_GPU_EMULATE);
+  }
+}
+END_TEST
+
 START_TEST(reuse_buffers) {
   hg_reuse(NNMD_GPU_DOUBLE, NNMD_HDNNP_GPU_EMULATE);
 }
@@ -154,6 +163,7 @@ int main(void) {
     tcase_add_loop_test(tc, random_triclinic, 0, (int)(sizeof k_rnd / sizeof k_rnd[0]));
     tcase_add_test(tc, unit_conversion);
     tcase_add_test(tc, reuse_buffers);
+    tcase_add_test(tc, charge_node);
   }
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
