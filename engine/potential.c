@@ -1,4 +1,6 @@
-/* potential.c — the force field: an ordered list of terms and their neighbour lists. */
+/* potential.c — the force field: an ordered list of terms and their neighbour lists. With
+ * the device on, each term that has compute_cuda is computed through it, the rest on the
+ * CPU, in term order within the same call. */
 #include "potential.h"
 
 #include <math.h>
@@ -22,6 +24,7 @@ struct nnmd_forcefield {
   int n;
   struct nnmd_nlist *lists[MAX_LISTS];
   int nlists;
+  bool device; /* terms with compute_cuda use it */
 };
 
 int nnmd_ff_create(struct nnmd_forcefield **out, struct nnmd_error *err) {
@@ -101,11 +104,18 @@ int nnmd_ff_compute(struct nnmd_forcefield *ff, struct nnmd_system *sys, const s
   for (int i = 0; i < ff->n; ++i) {
     struct term *t = &ff->terms[i];
     ctx->list = t->list >= 0 ? ff->lists[t->list] : NULL;
-    int st = t->ops->compute_cpu(t->state, ctx, err);
+    int st = nnmd_ff_term_on_device(ff, i) ? t->ops->compute_cuda(t->state, ctx, err)
+                                           : t->ops->compute_cpu(t->state, ctx, err);
     if (st) return st;
     if (t->ops->flags & NNMD_POT_GHOST_FORCES) *ghost_forces = true;
   }
   return NNMD_OK;
+}
+
+void nnmd_ff_set_device(struct nnmd_forcefield *ff, bool on) { ff->device = on; }
+
+bool nnmd_ff_term_on_device(const struct nnmd_forcefield *ff, int k) {
+  return ff && ff->device && k >= 0 && k < ff->n && ff->terms[k].ops->compute_cuda != NULL;
 }
 
 int64_t nnmd_ff_warnings(const struct nnmd_forcefield *ff) {

@@ -48,6 +48,13 @@ struct nnmd_term_info {
   bool has_charge_state;        /* [system] charge_state given */
   double charge_state;          /* system charge q_sys in e (+n = n electrons removed) */
   struct nnmd_loc charge_state_loc; /* its input location (for errors) */
+  /* The run's device, resolved once by the set-up ([parallel] device, "auto" decided): with
+   * use_device, a term that has compute_cuda prepares its device state in create() and the
+   * force field calls compute_cuda (nnmd_ff_set_device); other terms stay on the CPU. */
+  bool use_device;
+  bool device_mixed;          /* [parallel] precision = "mixed" (else "double") */
+  bool device_emulate;        /* NNMD_GPU_EMULATE=1: host emulation of the kernels (testing aid) */
+  struct nnmd_loc device_loc; /* the 'device' key (errors of the device set-up are reported there) */
 };
 
 struct nnmd_force_ctx {
@@ -78,6 +85,8 @@ struct nnmd_potential_ops {
   double (*cutoff)(const void *state); /* interaction cutoff in A */
   void (*print)(const void *state, struct nnmd_log *log);
   int (*compute_cpu)(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err);
+  /* Optional (NULL: the term always runs compute_cpu): the same outputs from the GPU path,
+   * used when the force field's device is on (nnmd_ff_set_device). */
   int (*compute_cuda)(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err);
   /* Optional: warnings (e.g. NNP extrapolation) counted in the last compute; NULL if none. */
   int64_t (*warnings)(const void *state);
@@ -113,6 +122,12 @@ double nnmd_ff_max_displacement(const struct nnmd_forcefield *ff, const struct n
  * the reverse halo exchange is needed. */
 int nnmd_ff_compute(struct nnmd_forcefield *ff, struct nnmd_system *sys, const struct nnmd_box *box,
                     struct nnmd_force_ctx *ctx, bool *ghost_forces, struct nnmd_error *err);
+/* Run terms that have compute_cuda through it (on = the run's device is the GPU; they must
+ * have been created with nnmd_term_info.use_device); the others keep compute_cpu. Call once
+ * at set-up. Off by default. */
+void nnmd_ff_set_device(struct nnmd_forcefield *ff, bool on);
+/* True if term k runs compute_cuda. */
+bool nnmd_ff_term_on_device(const struct nnmd_forcefield *ff, int k);
 int64_t nnmd_ff_warnings(const struct nnmd_forcefield *ff);
 /* Sum of the terms' conserved_extra (collective). */
 double nnmd_ff_conserved_extra(const struct nnmd_forcefield *ff, const struct nnmd_system *sys,

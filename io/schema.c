@@ -1,6 +1,6 @@
-/* schema.c — see schema.h. Each table has a list of known keys; keys that belong to
- * features of later versions (design §9) are recognised and refused with a clear message
- * rather than ignored. */
+/* schema.c — see schema.h. Each table has a list of known keys; unknown keys get a "did you
+ * mean" error. Whether a [parallel] device can be used (CUDA build, a GPU present) is
+ * decided by the set-up (engine/app/setup.c), which reports at the 'device' key. */
 #include "schema.h"
 
 #include <math.h>
@@ -27,6 +27,7 @@ static const char *const k_ckpt[] = {"file", "every", NULL};
 static const char *const k_formats[] = {"auto", "extxyz", "lammps-data", "n2p2", NULL};
 static const char *const k_ens[] = {"nve", "nvt", "npt", "minimize", NULL};
 static const char *const k_dev[] = {"auto", "cpu", "gpu", NULL};
+static const char *const k_prec[] = {"mixed", "double", NULL}; /* order of enum nnmd_precision */
 static const char *const k_units[] = {"lammps", "codata2018", NULL};
 
 void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, size_t n) {
@@ -51,11 +52,6 @@ static int sub_table(const struct nnmd_cfg *root, const char *key, const char *c
   int st = nnmd_cfg_table(root, key, false, out, err);
   if (st || !*out) return st;
   return nnmd_cfg_check_keys(*out, keys, where, err);
-}
-
-static int later(const struct nnmd_cfg *v, const char *what, int issue, struct nnmd_error *err) {
-  return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, v->loc,
-                      "%s is not available in this version of nnmd yet (planned: issue %d)", what, issue);
 }
 
 static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
@@ -153,11 +149,26 @@ static int read_neighbor(struct nnmd_input *in, struct nnmd_error *err) {
 
 static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
   const struct nnmd_cfg *t = NULL;
-  int st = sub_table(in->root, "parallel", k_par, "[parallel]", &t, err), r, d = 0;
+  int st = sub_table(in->root, "parallel", k_par, "[parallel]", &t, err), r, d = 0, p = 0;
+  in->device = NNMD_DEV_AUTO;
+  in->device_loc = NNMD_NOLOC;
+  in->precision = NNMD_PREC_MIXED;
+  in->has_precision = false;
+  in->precision_loc = NNMD_NOLOC;
   if (!t) return st;
   r = nnmd_cfg_choice(t, "device", false, k_dev, &d, err);
   st = st ? st : r;
   in->device = (enum nnmd_device)d;
+  const struct nnmd_cfg *dv = nnmd_cfg_get(t, "device");
+  if (dv) in->device_loc = dv->loc;
+  r = nnmd_cfg_choice(t, "precision", false, k_prec, &p, err);
+  st = st ? st : r;
+  in->precision = (enum nnmd_precision)p;
+  const struct nnmd_cfg *pv = nnmd_cfg_get(t, "precision");
+  if (pv) {
+    in->has_precision = true;
+    in->precision_loc = pv->loc;
+  }
   const struct nnmd_cfg *g = nnmd_cfg_get(t, "grid");
   if (g && !(g->kind == NNMD_CFG_STRING && strcmp(g->u.s, "auto") == 0)) {
     bool okg = g->kind == NNMD_CFG_ARRAY && g->n == 3;
@@ -169,10 +180,6 @@ static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
       r = nnmd_fail_at(err, NNMD_ERR_INPUT, g->loc, "'grid' must be \"auto\" or three positive integers [px, py, pz]");
       st = st ? st : r;
     }
-  }
-  if (!r && d == NNMD_DEV_GPU) {
-    r = later(nnmd_cfg_get(t, "device"), "device = \"gpu\"", 7, err);
-    st = st ? st : r;
   }
   return st;
 }

@@ -20,6 +20,7 @@
 
 enum nnmd_ensemble { NNMD_ENS_NVE, NNMD_ENS_NVT, NNMD_ENS_NPT, NNMD_ENS_MINIMIZE };
 enum nnmd_device { NNMD_DEV_AUTO, NNMD_DEV_CPU, NNMD_DEV_GPU };
+enum nnmd_precision { NNMD_PREC_MIXED, NNMD_PREC_DOUBLE }; /* GPU arithmetic (docs/gpu.md) */
 
 struct nnmd_input {
   struct nnmd_cfg *root; /* owned */
@@ -51,7 +52,11 @@ struct nnmd_input {
   int64_t neigh_every;
   bool neigh_check;
   /* [parallel] */
-  enum nnmd_device device;
+  enum nnmd_device device; /* "auto" (default) | "cpu" | "gpu"; the set-up resolves "auto" */
+  struct nnmd_loc device_loc; /* the 'device' key (for errors), NNMD_NOLOC when not given */
+  enum nnmd_precision precision; /* "mixed" (default) | "double": GPU only */
+  bool has_precision;
+  struct nnmd_loc precision_loc;
   int grid[3]; /* {0,0,0} = auto */
   /* [output] */
   int64_t thermo_every;

@@ -33,6 +33,7 @@
 
 #include "ann.h"
 #include "descriptor.h"
+#include "hdnnp_device.h"
 #include "mem.h"
 #include "units.h"
 
@@ -60,6 +61,7 @@ struct hdnnp {
   double dedq;                /* dE/dq_sys of the last compute (owned atoms, engine energy / e) */
   double *rec_g, *rec_d;
   int64_t rec_cap;
+  struct nnmd_hdnnp_gpu *gpu; /* compute_cuda's state (the run's device is the GPU), else NULL */
 };
 
 static void hdnnp_destroy(void *state) {
@@ -75,6 +77,7 @@ static void hdnnp_destroy(void *state) {
   free(h->nb_idx);
   free(h->rec_g);
   free(h->rec_d);
+  nnmd_hdnnp_gpu_destroy(h->gpu);
   free(h);
 }
 
@@ -193,6 +196,10 @@ static int hdnnp_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info 
   if (!st)
     st = nnmd_hdnnp_set_charge_state(*state, info->has_charge_state, info->charge_state, info->charge_state_loc,
                                      "[system] charge_state", err);
+  if (!st && info->use_device) {
+    struct hdnnp *h = *state;
+    st = nnmd_hdnnp_device_create(h->model, h->cfl, h->cfe, info, &h->gpu, err);
+  }
   if (st) {
     hdnnp_destroy(*state);
     *state = NULL;
@@ -288,6 +295,7 @@ static void hdnnp_print(const void *state, struct nnmd_log *log) {
              h->cfl, h->cfe);
   nnmd_log_info(log, "potential hdnnp: model '%s', elements %s, cutoff %.4f A, %s%s", m->dir, els, h->rc, units,
                 m->normalized ? ", normalised model" : "");
+  if (h->gpu) nnmd_log_info(log, "  on the GPU: %s", nnmd_hdnnp_gpu_describe(h->gpu));
   if (m->charge.on)
     nnmd_log_info(log, "  charge-state input: Q = c q / V with c = %.10g (model length^3), q = %g e", m->charge.c,
                   h->q_sys);
@@ -454,6 +462,9 @@ static void scatter(const struct hdnnp *h, struct nnmd_system *sys, int64_t i, d
   fz[i] += fiz * ff;
 }
 
+static int count_warnings(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int64_t nwarn, int shown_before,
+                          struct nnmd_error *err);
+
 static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
   struct hdnnp *h = state;
   int st = check_inputs(h, ctx, err);
@@ -502,6 +513,12 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   h->dedq = dedq_sum * dqdq / h->cfe;
   ctx->energy += energy / h->cfe;
   for (int k = 0; k < 9; ++k) ctx->virial[k] += w[k] / h->cfe;
+  return count_warnings(h, ctx, nwarn, shown_before, err);
+}
+
+/* After a compute: the "more not shown" line, the counters, the max_extrapolation_warnings stop. */
+static int count_warnings(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int64_t nwarn, int shown_before,
+                          struct nnmd_error *err) {
   if (h->warn_shown == N_WARN_SHOWN && shown_before < N_WARN_SHOWN && nwarn > h->warn_shown - shown_before)
     nnmd_log_warn(ctx->log, "hdnnp: %lld more extrapolation warnings in this evaluation not shown; further "
                   "warnings are counted silently (max_extrapolation_warnings stops the run)",
@@ -516,6 +533,24 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   return NNMD_OK;
 }
 
+/* The same outputs from the GPU evaluation (hdnnp_device.h) on the same full list. */
+static int hdnnp_compute_cuda(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  struct hdnnp *h = state;
+  if (!h->gpu)
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: compute_cuda without a device set-up (create without use_device)");
+  int st = check_inputs(h, ctx, err);
+  double qin = 0.0, dqdq = 0.0, dedq_sum = 0.0;
+  if (!st) st = charge_input(h, ctx, &qin, &dqdq, err);
+  if (st) return st;
+  const int shown_before = h->warn_shown;
+  int64_t nwarn = 0;
+  st = nnmd_hdnnp_device_compute(h->gpu, h->model, h->sp_map, ctx, qin, &h->warn_shown, N_WARN_SHOWN, &nwarn,
+                                 &dedq_sum, err);
+  if (st) return st;
+  h->dedq = dedq_sum * dqdq / h->cfe;
+  return count_warnings(h, ctx, nwarn, shown_before, err);
+}
+
 const struct nnmd_potential_ops nnmd_pot_hdnnp = {
     .name = "hdnnp",
     .flags = NNMD_POT_NEEDS_FULL_LIST | NNMD_POT_GHOST_FORCES,
@@ -523,7 +558,7 @@ const struct nnmd_potential_ops nnmd_pot_hdnnp = {
     .cutoff = hdnnp_cutoff,
     .print = hdnnp_print,
     .compute_cpu = hdnnp_compute,
-    .compute_cuda = NULL,
+    .compute_cuda = hdnnp_compute_cuda,
     .warnings = hdnnp_warnings,
     .destroy = hdnnp_destroy,
 };

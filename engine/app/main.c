@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "device.h"
 
 static volatile sig_atomic_t g_stop = 0; /* set by SIGINT/SIGTERM: stop at the next step */
 
@@ -40,7 +41,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) cli.verbosity = 2;
     else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) cli.verbosity = 0;
     else if (!strcmp(argv[i], "--version")) {
-      printf("nnmd %s\n", NNMD_VERSION);
+      printf("nnmd %s\nbuilt with CUDA: %s\n", NNMD_VERSION, nnmd_device_built() ? "yes" : "no");
       return 0;
     } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);

@@ -13,6 +13,7 @@
 #include "observers.h"
 #include "registry.h"
 #include "setup_analysis.h"
+#include "setup_device.h"
 #include "setup_field.h"
 #include "structure.h"
 #include "thermo.h"
@@ -110,12 +111,15 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
                                   .species = &s->sys->species, .units = s->units, .log = &s->log,
                                   .files = s->files, .comm = comm, .has_charge_state = s->in.has_charge_state,
                                   .charge_state = s->in.charge_state, .charge_state_loc = s->in.charge_state_loc};
+    r = nnmd_sim_choose_device(s, &info, err); /* [parallel] device, once: the terms set up their backend */
+    st = st ? st : r;
     r = nnmd_forcefield_build(s->in.potentials, &info, &s->ff, err);
     st = st ? st : r;
     if (!r) {
       r = nnmd_sim_add_field(s, &info, err);
       st = st ? st : r;
     }
+    if (!r) nnmd_sim_apply_device(s, &info);
     bool nnp = false; /* charge_state is an input of HDNNPs with a charge node (their create checks it) */
     for (int k = 0; !r && k < nnmd_ff_n_terms(s->ff); ++k) nnp = nnp || nnmd_ff_term(s->ff, k, NULL) == &nnmd_pot_hdnnp;
     if (!r && s->in.has_charge_state && !nnp)
