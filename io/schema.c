@@ -165,7 +165,7 @@ static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
   st = st ? st : r;
   in->precision = (enum nnmd_precision)p;
   const struct nnmd_cfg *pv = nnmd_cfg_get(t, "precision");
-  if (pv) {
+  if (pv && !r) {
     in->has_precision = true;
     in->precision_loc = pv->loc;
   }
