@@ -4,8 +4,10 @@
 # GPU tests (and compute-sanitizer memcheck + racecheck on them where the tool exists), run
 # bench_gpu. Everything it prints also goes to files under $OUT.
 #
-# Usage (from the repository root):  benchmarks/gpu_session.sh [all|build|test|sanitize|bench]
-#   all (default) = build, test, sanitize, bench. Each phase fits in a 10-minute command;
+# Usage (from the repository root):  benchmarks/gpu_session.sh [all|build|test|run|sanitize|bench]
+#   all (default) = build, test, run, sanitize, bench. run: `nnmd run` of 192 water atoms, 20
+#   NVE steps, device = "gpu" (double, mixed) on the real device vs device = "cpu"
+#   (tests/integration/gpu_emulated_run.sh with NNMD_GPU_EMULATE=0). Each phase fits in a 10-minute command;
 #   with a shorter limit run them one call each (the build folder is reused).
 # Environment:
 #   OUT         output folder (default ./gpu_session_out)
@@ -16,7 +18,7 @@
 #   COMMIT      the commit being measured (default: git rev-parse HEAD; copies without .git
 #               should pass it, e.g. COMMIT=$(git rev-parse HEAD) from the session's checkout)
 # Files in $OUT: session.log (everything), device.txt (nvidia-smi, nvcc, commit), build.log,
-# ctest_gpu.log, memcheck.log, racecheck.log, bench_gpu.txt.
+# ctest_gpu.log, run_gpu.log, memcheck.log, racecheck.log, bench_gpu.txt.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -105,6 +107,13 @@ sanitize() {
   return $rc
 }
 
+run_md() {
+  note "nnmd run: device = gpu (double, mixed) vs cpu, 192 water atoms, 20 NVE steps"
+  NNMD_BIN="$BUILD/nnmd" NNMD_SHARED_DIR="$SHARED" NNMD_GPU_EMULATE=0 \
+    bash "$ROOT/tests/integration/gpu_emulated_run.sh" 2>&1 | tee "$OUT/run_gpu.log"
+  return "${PIPESTATUS[0]}"
+}
+
 bench() {
   note "bench_gpu $BENCH_ARGS"
   # shellcheck disable=SC2086
@@ -117,9 +126,10 @@ case "$phase" in
   build) build || status=1 ;;
   test) run_tests || status=1 ;;
   sanitize) sanitize || status=1 ;;
+  run) run_md || status=1 ;;
   bench) bench || status=1 ;;
-  all) build && { run_tests || status=1; sanitize || status=1; bench || status=1; } || status=1 ;;
-  *) echo "usage: $0 [all|build|test|sanitize|bench]"; exit 2 ;;
+  all) build && { run_tests || status=1; run_md || status=1; sanitize || status=1; bench || status=1; } || status=1 ;;
+  *) echo "usage: $0 [all|build|test|run|sanitize|bench]"; exit 2 ;;
 esac
 note "done (status $status); files in $OUT"
 exit $status
