@@ -3,8 +3,11 @@
  *   device = "gpu"   terms with compute_cuda (hdnnp) run it, the others (lj, zbl, bec, field
  *                    terms) stay on the CPU in the same force call; needs a CUDA build and a
  *                    CUDA device (or NNMD_GPU_EMULATE=1, below), else an error at the key;
- *   device = "auto"  (default) the GPU when the build has CUDA, a device is present and some
- *                    [[potential]] type has compute_cuda, else the CPU; the log says which.
+ *   device = "auto"  (default) the CPU for now: the GPU path has been checked only in host
+ *                    emulation, never on a device, so it is used only when asked for
+ *                    explicitly (device = "gpu"); once validated on hardware "auto" will pick
+ *                    the GPU when the build has CUDA, a device is present and some
+ *                    [[potential]] type has compute_cuda. The log says which and why.
  * precision = "mixed" (default) | "double" (docs/gpu.md). The GPU of each MPI rank is picked
  * by its node-local rank (device.h).
  * NNMD_GPU_EMULATE=1 (environment; testing aid, docs/gpu.md): with a CUDA build, the GPU
@@ -49,11 +52,13 @@ int nnmd_sim_choose_device(struct nnmd_sim *s, struct nnmd_term_info *info, stru
   }
   const bool built = nnmd_device_built(), emulate = built && emulation_requested(), terms = any_term_on_gpu(in);
   const int count = built && !emulate ? nnmd_device_count() : 0;
-  if (in->device == NNMD_DEV_AUTO && !(built && terms && (count > 0 || emulate))) {
+  const bool validated = false; /* no GPU run has been checked against the CPU path yet (docs/gpu.md) */
+  if (in->device == NNMD_DEV_AUTO && !(built && terms && (emulate || (count > 0 && validated)))) {
     nnmd_log_info(&s->log, "device: cpu (device = \"auto\": %s)",
                   !built ? "this nnmd was built without CUDA"
                   : !terms ? "no [[potential]] has a GPU path"
-                           : "no CUDA device found");
+                  : count == 0 ? "no CUDA device found"
+                               : "the GPU path is not yet validated on a device; set device = \"gpu\" to use it");
     return NNMD_OK;
   }
   if (!built)
