@@ -91,7 +91,11 @@ START_TEST(against_python) {
   struct nt_struct s, t;
   double scale;
   int st = make_struct(_i, &s, &scale);
-  if (st == 77) return;
+  if (st == 77) { /* reported, not silently passed: the water case needs ../shared/models */
+    printf("SKIP: structure %d: ../shared/models/H2O_RPBE-D3/reference/h2o_192.data not found\n", (int)_i);
+    fflush(stdout);
+    return;
+  }
   ck_assert_int_eq(st, 0);
   /* the engine gets exactly the doubles the script reads: round-trip through the file */
   snprintf(xyz, sizeof xyz, "bec_ref_%s_%s.extxyz", rc->model, rc->what);

@@ -84,7 +84,11 @@ START_TEST(symmetries) {
   struct nt_struct s;
   double scale;
   int st = make_struct(_i, &s, &scale);
-  if (st == 77) return;
+  if (st == 77) { /* reported, not silently passed: the water case needs ../shared/models */
+    printf("SKIP: structure %d: ../shared/models/H2O_RPBE-D3/reference/h2o_192.data not found\n", (int)_i);
+    fflush(stdout);
+    return;
+  }
   ck_assert_int_eq(st, 0);
   const int n = s.n;
   double *z0 = malloc(9 * (size_t)n * sizeof(double)), *z1 = malloc(9 * 8 * (size_t)n * sizeof(double));
