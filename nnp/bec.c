@@ -33,9 +33,7 @@ struct bec {
   struct nnmd_desc_plan *plan;
   struct nnmd_desc_work *work;
   double rc; /* engine units */
-  int nsp;
-  char sp_sym[NNMD_MAX_SPECIES][NNMD_SYMBOL_LEN];
-  int sp_map[NNMD_MAX_SPECIES];
+  struct nnmd_nnp_species_map spm; /* structure species -> model element */
   int64_t warn_total, warn_last;
   int warn_shown;
   double *g, *gs, *c, *v, *T, *ann_scratch; /* per-atom scratch */
@@ -82,33 +80,8 @@ static void bec_destroy(void *state) {
 }
 
 static int map_species(struct bec *b, const struct nnmd_species_table *sp, struct nnmd_error *err) {
-  const struct nnmd_nnp_model *m = b->model->nnp;
-  int st = NNMD_OK;
-  for (int s = 0; s < sp->n; ++s) {
-    int e = nnmd_nnp_model_element(m, sp->s[s].symbol);
-    if (e < 0) {
-      char list[128] = "";
-      for (int k = 0; k < m->n_elem; ++k) {
-        strncat(list, k ? " " : "", sizeof list - strlen(list) - 1);
-        strncat(list, m->sym[k], sizeof list - strlen(list) - 1);
-      }
-      st = nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){b->model->path, 0, 0}),
-                        "element '%s' of the structure is not in the BEC model (its elements: %s)",
-                        sp->s[s].symbol, list);
-      continue;
-    }
-    b->sp_map[s] = e;
-    snprintf(b->sp_sym[s], NNMD_SYMBOL_LEN, "%s", sp->s[s].symbol);
-  }
-  b->nsp = st ? 0 : sp->n;
-  return st;
-}
-
-static bool species_unchanged(const struct bec *b, const struct nnmd_species_table *sp) {
-  if (sp->n != b->nsp) return false;
-  for (int s = 0; s < sp->n; ++s)
-    if (strcmp(sp->s[s].symbol, b->sp_sym[s]) != 0) return false;
-  return true;
+  return nnmd_nnp_species_map_build(&b->spm, b->model->nnp, sp, (struct nnmd_loc){b->model->path, 0, 0}, "BEC model",
+                                    err);
 }
 
 static int alloc_scratch(struct bec *b, struct nnmd_error *err) {
@@ -313,7 +286,7 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
     return nnmd_fail(err, NNMD_ERR_INTERNAL, "bec: the neighbour list is out of date (%lld of %lld atoms)",
                      (long long)nl->n, (long long)sys->n_local);
   int st = NNMD_OK;
-  if (!species_unchanged(b, &sys->species) && (st = map_species(b, &sys->species, err))) return st;
+  if (!nnmd_nnp_species_map_same(&b->spm, &sys->species) && (st = map_species(b, &sys->species, err))) return st;
   if ((st = reserve(b, nl->max_neigh, err))) return st;
   double *zf = nnmd_system_field(sys, "bec");
   if (!zf) {
@@ -327,7 +300,7 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
   int64_t nwarn = 0;
   const int shown_before = b->warn_shown;
   for (int64_t i = 0; i < sys->n_local; ++i) {
-    const int ec = b->sp_map[sys->type[i]];
+    const int ec = b->spm.elem[sys->type[i]];
     const int *row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
     const int cnt = nl->count[i];
     for (int k = 0; k < cnt; ++k) {
@@ -335,7 +308,7 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
       ndx[k] = (x[j] - x[i]) * cf;
       ndy[k] = (y[j] - y[i]) * cf;
       ndz[k] = (zz[j] - zz[i]) * cf;
-      b->nb_e[k] = b->sp_map[sys->type[j]];
+      b->nb_e[k] = b->spm.elem[sys->type[j]];
       b->nb_idx[k] = j;
     }
     double z[9];

@@ -45,9 +45,7 @@ struct hdnnp {
   struct nnmd_desc_work *work;
   double cfl, cfe;            /* model length per engine length, model energy per engine energy */
   double rc;                  /* cutoff in engine length units */
-  int nsp;                    /* species map: structure species -> model element */
-  char sp_sym[NNMD_MAX_SPECIES][NNMD_SYMBOL_LEN];
-  int sp_map[NNMD_MAX_SPECIES];
+  struct nnmd_nnp_species_map spm; /* structure species -> model element */
   int64_t max_warn, warn_total, warn_last;
   int warn_shown;
   double *g, *gs, *dy, *c, *ann_scratch; /* per-atom scratch */
@@ -84,33 +82,9 @@ static void hdnnp_destroy(void *state) {
 /* Map the structure's species to model elements; error naming the element and the model. */
 static int map_species(struct hdnnp *h, const struct nnmd_species_table *sp, struct nnmd_loc loc,
                        struct nnmd_error *err) {
-  const struct nnmd_nnp_model *m = h->model;
-  int st = NNMD_OK;
-  for (int s = 0; s < sp->n; ++s) {
-    int e = nnmd_nnp_model_element(m, sp->s[s].symbol);
-    if (e < 0) {
-      char list[128] = "";
-      for (int k = 0; k < m->n_elem; ++k) {
-        strncat(list, k ? " " : "", sizeof list - strlen(list) - 1);
-        strncat(list, m->sym[k], sizeof list - strlen(list) - 1);
-      }
-      st = nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
-                        "element '%s' of the structure is not in the HDNNP model '%s' (its elements: %s)",
-                        sp->s[s].symbol, m->dir, list);
-      continue;
-    }
-    h->sp_map[s] = e;
-    snprintf(h->sp_sym[s], NNMD_SYMBOL_LEN, "%s", sp->s[s].symbol);
-  }
-  h->nsp = st ? 0 : sp->n;
-  return st;
-}
-
-static bool species_unchanged(const struct hdnnp *h, const struct nnmd_species_table *sp) {
-  if (sp->n != h->nsp) return false;
-  for (int s = 0; s < sp->n; ++s)
-    if (strcmp(sp->s[s].symbol, h->sp_sym[s]) != 0) return false;
-  return true;
+  char what[NNMD_NNP_PATH + 32];
+  snprintf(what, sizeof what, "HDNNP model '%s'", h->model->dir);
+  return nnmd_nnp_species_map_build(&h->spm, h->model, sp, loc, what, err);
 }
 
 static int alloc_scratch(struct hdnnp *h, struct nnmd_error *err) {
@@ -335,7 +309,7 @@ static int check_inputs(struct hdnnp *h, const struct nnmd_force_ctx *ctx, struc
   if (nl->n < ctx->sys->n_local)
     return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: the neighbour list is out of date (%lld of %lld atoms)",
                      (long long)nl->n, (long long)ctx->sys->n_local);
-  if (!species_unchanged(h, &ctx->sys->species)) {
+  if (!nnmd_nnp_species_map_same(&h->spm, &ctx->sys->species)) {
     int st = map_species(h, &ctx->sys->species, NNMD_NOLOC, err);
     if (st) return st;
   }
@@ -482,7 +456,7 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   const bool qnode = h->model->charge.on;
   const int shown_before = h->warn_shown;
   for (int64_t i = 0; i < sys->n_local; ++i) {
-    const int ec = h->sp_map[sys->type[i]];
+    const int ec = h->spm.elem[sys->type[i]];
     const int *row = nl->idx + (size_t)i * (size_t)nl->max_neigh;
     const int cnt = nl->count[i];
     for (int k = 0; k < cnt; ++k) {
@@ -490,7 +464,7 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
       ndx[k] = (x[j] - x[i]) * h->cfl;
       ndy[k] = (y[j] - y[i]) * h->cfl;
       ndz[k] = (z[j] - z[i]) * h->cfl;
-      h->nb_e[k] = h->sp_map[sys->type[j]];
+      h->nb_e[k] = h->spm.elem[sys->type[j]];
       h->nb_idx[k] = j;
     }
     nnmd_desc_gather(h->plan, h->work, ec, cnt, ndx, ndy, ndz, h->nb_e, h->nb_idx);
@@ -544,7 +518,7 @@ static int hdnnp_compute_cuda(void *state, struct nnmd_force_ctx *ctx, struct nn
   if (st) return st;
   const int shown_before = h->warn_shown;
   int64_t nwarn = 0;
-  st = nnmd_hdnnp_device_compute(h->gpu, h->model, h->sp_map, ctx, qin, &h->warn_shown, N_WARN_SHOWN, &nwarn,
+  st = nnmd_hdnnp_device_compute(h->gpu, h->model, h->spm.elem, ctx, qin, &h->warn_shown, N_WARN_SHOWN, &nwarn,
                                  &dedq_sum, err);
   if (st) return st;
   h->dedq = dedq_sum * dqdq / h->cfe;

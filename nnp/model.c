@@ -257,6 +257,43 @@ int nnmd_nnp_model_element(const struct nnmd_nnp_model *m, const char *symbol) {
   return -1;
 }
 
+void nnmd_nnp_model_element_list(const struct nnmd_nnp_model *m, char *out, size_t n) {
+  size_t k = 0;
+  if (n) out[0] = 0;
+  for (int e = 0; e < m->n_elem && k < n; ++e) {
+    int w = snprintf(out + k, n - k, "%s%s", e ? " " : "", m->sym[e]);
+    if (w < 0) break;
+    k += (size_t)w;
+  }
+}
+
+int nnmd_nnp_species_map_build(struct nnmd_nnp_species_map *map, const struct nnmd_nnp_model *m,
+                               const struct nnmd_species_table *sp, struct nnmd_loc loc, const char *what,
+                               struct nnmd_error *err) {
+  int st = NNMD_OK;
+  for (int s = 0; s < sp->n; ++s) {
+    int e = nnmd_nnp_model_element(m, sp->s[s].symbol);
+    if (e < 0) {
+      char list[128];
+      nnmd_nnp_model_element_list(m, list, sizeof list);
+      st = nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "element '%s' of the structure is not in the %s (its elements: %s)",
+                        sp->s[s].symbol, what, list);
+      continue;
+    }
+    map->elem[s] = e;
+    snprintf(map->sym[s], NNMD_SYMBOL_LEN, "%s", sp->s[s].symbol);
+  }
+  map->nsp = st ? 0 : sp->n;
+  return st;
+}
+
+bool nnmd_nnp_species_map_same(const struct nnmd_nnp_species_map *map, const struct nnmd_species_table *sp) {
+  if (sp->n != map->nsp) return false;
+  for (int s = 0; s < sp->n; ++s)
+    if (strcmp(sp->s[s].symbol, map->sym[s]) != 0) return false;
+  return true;
+}
+
 double nnmd_nnp_model_cutoff(const struct nnmd_nnp_model *m) { return m->rc_max; }
 
 int nnmd_nnp_model_load(const char *dir, struct nnmd_nnp_model **out, struct nnmd_error *err) {

@@ -26,6 +26,7 @@
 #include "ann.h"
 #include "error.h"
 #include "files.h"
+#include "species.h"
 
 #define NNMD_NNP_MAX_ELEM 16
 #define NNMD_NNP_PATH 1024
@@ -104,6 +105,23 @@ int nnmd_nnp_model_load_with(struct nnmd_files *files, const char *dir, struct n
 void nnmd_nnp_model_free(struct nnmd_nnp_model *m);
 /* Element index of a symbol, -1 if the model has no such element. */
 int nnmd_nnp_model_element(const struct nnmd_nnp_model *m, const char *symbol);
+/* The model's element symbols as one space-separated string (for messages). */
+void nnmd_nnp_model_element_list(const struct nnmd_nnp_model *m, char *out, size_t n);
+
+/* Structure species -> model elements, by symbol (used by the HDNNP and BEC terms). */
+struct nnmd_nnp_species_map {
+  int nsp; /* species mapped (0: none yet, or the last build failed) */
+  int elem[NNMD_MAX_SPECIES];
+  char sym[NNMD_MAX_SPECIES][NNMD_SYMBOL_LEN];
+};
+/* Map every species of sp; each one the model lacks is an error at loc: "element 'X' of the
+ * structure is not in the <what> (its elements: ...)". */
+int nnmd_nnp_species_map_build(struct nnmd_nnp_species_map *map, const struct nnmd_nnp_model *m,
+                               const struct nnmd_species_table *sp, struct nnmd_loc loc, const char *what,
+                               struct nnmd_error *err);
+/* Whether map was built for exactly these species (same symbols in the same order). */
+bool nnmd_nnp_species_map_same(const struct nnmd_nnp_species_map *map, const struct nnmd_species_table *sp);
+
 /* Largest cutoff radius of any SF (model length unit). */
 double nnmd_nnp_model_cutoff(const struct nnmd_nnp_model *m);
 

@@ -9,12 +9,6 @@
 #include "hdnnp.h"
 #include "setup_field.h"
 
-static void list_elements(const struct nnmd_nnp_model *m, char *out, size_t n) {
-  size_t k = 0;
-  out[0] = 0;
-  for (int e = 0; e < m->n_elem && k + 8 < n; ++e) k += (size_t)snprintf(out + k, n - k, "%s%s", e ? " " : "", m->sym[e]);
-}
-
 static int same_elements(const struct nnmd_nnp_model *a, const struct nnmd_nnp_model *b) {
   if (a->n_elem != b->n_elem) return 0;
   for (int e = 0; e < a->n_elem; ++e)
@@ -36,8 +30,8 @@ int nnmd_sim_add_bec(struct nnmd_sim *s, const struct nnmd_term_info *info, cons
     const struct nnmd_nnp_model *em = nnmd_hdnnp_model(ts);
     if (same_elements(em, bm)) continue;
     char a[256], b[256];
-    list_elements(em, a, sizeof a);
-    list_elements(bm, b, sizeof b);
+    nnmd_nnp_model_element_list(em, a, sizeof a);
+    nnmd_nnp_model_element_list(bm, b, sizeof b);
     nnmd_pot_bec.destroy(state);
     return nnmd_fail_at(err, NNMD_ERR_INPUT, dir->loc,
                         "born_charges: the Born-charge model '%s' has the elements [%s], the energy model '%s' has "
