@@ -42,15 +42,8 @@ START_TEST(reference) {
 }
 END_TEST
 
-struct rnd_case {
-  const char *model;
-  const char *syms[3];
-  int nsym, n;
-  double dmin, edge;
-};
-
 /* Larger than the emulation's cells: hundreds of atoms, several thread blocks. */
-static const struct rnd_case k_rnd[] = {
+static const struct hg_rnd_case k_rnd[] = {
     {"H2O_RPBE-D3", {"H", "O"}, 2, 400, 1.7, 26.0},
     {"Cu2S_PBE", {"Cu", "S"}, 2, 200, 2.0, 17.0},
     {"Ethylbenzene_SCAN", {"H", "C"}, 2, 150, 1.9, 20.0},
@@ -59,25 +52,7 @@ static const struct rnd_case k_rnd[] = {
     {"LJ", {"Ne"}, 1, 300, 0.95, 8.5},
 };
 
-START_TEST(random_triclinic) {
-  const struct rnd_case *c = &k_rnd[_i];
-  char dir[1024];
-  if (!nt_model_path(dir, sizeof dir, c->model, "input.nn")) return;
-  nt_model_path(dir, sizeof dir, c->model, "");
-  const double L = c->edge;
-  const double lat[3][3] = {{L, 0.0, 0.0}, {0.31 * L, 0.93 * L, 0.0}, {-0.22 * L, 0.27 * L, 0.87 * L}};
-  struct nt_struct s;
-  nt_random_struct(&s, c->n, lat, c->dmin, c->syms, c->nsym, 4321u + (uint64_t)_i);
-  for (int p = 0; p < 2; ++p) {
-    struct hg_result r;
-    ck_assert_int_eq(hg_compare(dir, &s, 1.0, 1.0, 1.0, p, 0, &r), 0);
-    char label[200];
-    snprintf(label, sizeof label, "%s random triclinic", c->model);
-    hg_print(label, p == NNMD_GPU_DOUBLE ? "double" : "mixed", &r);
-    hg_check(label, p, &r);
-  }
-  nt_struct_free(&s);
-}
+START_TEST(random_triclinic) { hg_random_triclinic(&k_rnd[_i], 4321u + (uint64_t)_i, 0); }
 END_TEST
 
 START_TEST(unit_conversion) {

@@ -277,6 +277,38 @@ static void hg_check(const char *label, int precision, const struct hg_result *r
   }
 }
 
+/* Random triclinic cell: one model, both precisions. Density from a minimum distance dmin
+ * that keeps atoms apart as in condensed matter (model length units); packing fractions
+ * (dmin spheres) stay below 0.3, well under random-sequential-addition jamming. */
+struct hg_rnd_case {
+  const char *model;
+  const char *syms[3];
+  int nsym, n;
+  double dmin, edge;
+};
+
+static void hg_random_triclinic(const struct hg_rnd_case *c, uint64_t seed, unsigned flags) {
+  char dir[1024];
+  if (!nt_model_path(dir, sizeof dir, c->model, "input.nn")) {
+    printf("SKIP: %s: model not found under shared/models\n", c->model);
+    return;
+  }
+  nt_model_path(dir, sizeof dir, c->model, "");
+  const double L = c->edge;
+  const double lat[3][3] = {{L, 0.0, 0.0}, {0.31 * L, 0.93 * L, 0.0}, {-0.22 * L, 0.27 * L, 0.87 * L}};
+  struct nt_struct s;
+  nt_random_struct(&s, c->n, lat, c->dmin, c->syms, c->nsym, seed);
+  for (int p = 0; p < 2; ++p) {
+    struct hg_result r;
+    ck_assert_int_eq(hg_compare(dir, &s, 1.0, 1.0, 1.0, p, flags, &r), 0);
+    char label[200];
+    snprintf(label, sizeof label, "%s random triclinic", c->model);
+    hg_print(label, p == NNMD_GPU_DOUBLE ? "double" : "mixed", &r);
+    hg_check(label, p, &r);
+  }
+  nt_struct_free(&s);
+}
+
 /* The model folders with reference structures: every shared/models/<m>/reference/<s>.data. */
 static int hg_list_cases(char (*model)[128], char (*name)[128], int max) {
   char root[1024];

@@ -53,17 +53,8 @@ START_TEST(reference_mixed) {
 }
 END_TEST
 
-/* Random triclinic cells: every model, both precisions. Density from a minimum distance
- * that keeps atoms apart as in condensed matter (model length units); packing fractions
- * (dmin spheres) stay below 0.3, well under random-sequential-addition jamming. */
-struct rnd_case {
-  const char *model;
-  const char *syms[3];
-  int nsym, n;
-  double dmin, edge;
-};
-
-static const struct rnd_case k_rnd[] = {
+/* Random triclinic cells: every model, both precisions (hg_random_triclinic). */
+static const struct hg_rnd_case k_rnd[] = {
     {"H2O_RPBE-D3", {"H", "O"}, 2, 48, 1.7, 13.0},
     {"Cu2S_PBE", {"Cu", "S"}, 2, 32, 2.0, 9.0},
     {"Ethylbenzene_SCAN", {"H", "C"}, 2, 24, 1.9, 12.0},
@@ -72,25 +63,7 @@ static const struct rnd_case k_rnd[] = {
     {"LJ", {"Ne"}, 1, 30, 0.95, 4.0},
 };
 
-START_TEST(random_triclinic) {
-  const struct rnd_case *c = &k_rnd[_i];
-  char dir[1024];
-  if (!nt_model_path(dir, sizeof dir, c->model, "input.nn")) return;
-  nt_model_path(dir, sizeof dir, c->model, "");
-  const double L = c->edge;
-  const double lat[3][3] = {{L, 0.0, 0.0}, {0.31 * L, 0.93 * L, 0.0}, {-0.22 * L, 0.27 * L, 0.87 * L}};
-  struct nt_struct s;
-  nt_random_struct(&s, c->n, lat, c->dmin, c->syms, c->nsym, 1234u + (uint64_t)_i);
-  for (int p = 0; p < 2; ++p) {
-    struct hg_result r;
-    ck_assert_int_eq(hg_compare(dir, &s, 1.0, 1.0, 1.0, p, NNMD_HDNNP_GPU_EMULATE, &r), 0);
-    char label[200];
-    snprintf(label, sizeof label, "%s random triclinic", c->model);
-    hg_print(label, p == NNMD_GPU_DOUBLE ? "double" : "mixed", &r);
-    hg_check(label, p, &r);
-  }
-  nt_struct_free(&s);
-}
+START_TEST(random_triclinic) { hg_random_triclinic(&k_rnd[_i], 1234u + (uint64_t)_i, NNMD_HDNNP_GPU_EMULATE); }
 END_TEST
 
 /* H2O in Angstrom/eV through cflength/cfenergy: same bounds (the conversion is applied
