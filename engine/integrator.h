@@ -1,7 +1,9 @@
 /* integrator.h — the integrator interface (design §5); implementations in integrators/.
  *
  * One integrator per run. first_half: half kick + drift (+ thermostat/barostat
- * half-steps); second_half: half kick (+ thermostat). The integrator never knows which
+ * half-steps); second_half: half kick (+ thermostat). Positions and the cell change only in
+ * first_half (the run loop tracks each atom's unwrapped displacement around it); second_half
+ * changes velocities and the integrator's own state. The integrator never knows which
  * force terms exist. conserved_extra returns the reservoir energy (eV) that makes
  * E_pot + E_kin + extra the conserved quantity of the ensemble (0 for NVE).
  * Units: dt in ps, velocities A/ps, forces eV/A, masses amu (a = ftm2v F / m).

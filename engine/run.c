@@ -66,9 +66,9 @@ int nnmd_md_distribute(struct nnmd_md *md, struct nnmd_error *err) {
 
 /* Unwrapped positions u (per-atom field "unwrapped", methods §6.1): u follows each atom's
  * actual displacement, including barostat scaling of its wrapped coordinate; wrapping into
- * the cell never changes it. Every integrator half-step that may move atoms is bracketed by
- * save_positions / advance_unwrapped; a half-step displacement is far below half a cell, so
- * the minimum image of x_new - x_old removes any lattice jump. */
+ * the cell never changes it. Atoms and the cell move only in first_half (integrator.h), which
+ * is bracketed by save_positions / advance_unwrapped; one step's displacement is far below
+ * half a cell, so the minimum image of x_new - x_old removes any lattice jump. */
 static int ensure_unwrapped(struct nnmd_md *md, struct nnmd_error *err) {
   struct nnmd_system *sys = md->sys;
   if (nnmd_system_field(sys, "unwrapped")) return NNMD_OK; /* restored from a checkpoint */
@@ -357,9 +357,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.epot = md->epot;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
-    st = save_positions(md, err);
-    if (!st) st = md->integ->second_half(md->integ_state, &ic, err);
-    if (!st) advance_unwrapped(md);
+    st = md->integ->second_half(md->integ_state, &ic, err); /* velocities only (integrator.h) */
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->atom_steps += md->sys->n_global;
