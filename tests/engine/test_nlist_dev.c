@@ -9,8 +9,9 @@
  * coordinates, and the random positions put no pair within rounding of the list radius.
  * Cases: orthorhombic, strongly tilted triclinic, thin cells (several images of an atom),
  * a slab whose non-periodic direction has atoms outside the cell, and a tiny initial
- * max_neigh (the grow-and-rebuild path). A second build must give identical rows (the
- * emulated fill runs in reverse order and the bin sort restores ascending order).
+ * max_neigh (the grow-and-rebuild path). The rows must also come in the CPU list's order
+ * (same grid rule and stencil order, ascending atoms within a bin: the emulated fill runs in
+ * reverse, so this checks the bin sort), and a second build must give identical rows.
  * max_displacement: after random moves, equal to sqrt(max |dx|^2) computed here to 1e-14
  * relative (same formula; only a possible FMA contraction differs, a few ulp).
  * Without CUDA the suite checks that create fails with NNMD_ERR_UNSUPPORTED, then reports
@@ -113,6 +114,9 @@ static void check_system(struct nnmd_system *sys, const struct nnmd_box *box, do
   ck_assert_int_gt(total, 0); /* every case has neighbours */
   if (initial_max_neigh > 0 && initial_max_neigh < cpu->max_count) ck_assert_int_ge(stt.n_grows, 1);
   printf("  rows in the CPU's order: %lld of %lld\n", (long long)same_order, (long long)sys->n_local);
+  /* same grid rule, stencil order and ascending atoms within a bin as neighbor.c: the rows
+   * agree in order too (this checks the bin sort; the emulated fill runs backwards) */
+  ck_assert_int_eq(same_order, sys->n_local);
   printf("  n_local %lld ghosts %lld: neighbours min %d mean %.1f max %d, bins %dx%dx%d, max_neigh %d, grows %lld\n",
          (long long)sys->n_local, (long long)sys->n_ghost, stt.min_count, stt.mean_count, stt.max_count, stt.bins[0],
          stt.bins[1], stt.bins[2], mn, (long long)stt.n_grows);
