@@ -23,6 +23,8 @@
 #include "system.h"
 #include "units.h"
 
+struct nnmd_dev_atoms; /* dev_atoms.h */
+
 struct nnmd_integ_ctx {
   struct nnmd_system *sys;
   struct nnmd_box *box;
@@ -38,6 +40,13 @@ struct nnmd_integ_ctx {
                          the run loop refreshes ghosts with the new cell and rebuilds lists) */
   bool stop;          /* set by a minimiser when converged: the run ends after this step */
   int64_t first_step, last_step; /* of the whole run (for target ramps) */
+  /* Where the atoms are (engine/avec.h): NULL = the host arrays of sys (x, v, f, id, type
+   * and the species masses); else the device arrays of a resident run (design §1.2), which
+   * the integrator reaches only through the nnmd_av_* functions. dev_scratch: a device
+   * buffer of NNMD_AV_SCRATCH doubles for their reductions (owned by the caller; NULL: one
+   * is allocated per reduction). Integrators flagged NNMD_INTEG_HOST_ONLY need dev == NULL. */
+  const struct nnmd_dev_atoms *dev;
+  double *dev_scratch;
 };
 
 struct nnmd_integ_info {
@@ -50,7 +59,10 @@ struct nnmd_integ_info {
 };
 
 enum { NNMD_INTEG_NEEDS_VIRIAL = 1u << 0, /* barostats: virial every step */
-       NNMD_INTEG_NEEDS_ENERGY = 1u << 1 };
+       NNMD_INTEG_NEEDS_ENERGY = 1u << 1,
+       /* works on the host arrays of ctx->sys only (ctx->dev must be NULL): a resident GPU
+        * run downloads the atoms around its steps or refuses it (fire) */
+       NNMD_INTEG_HOST_ONLY = 1u << 2 };
 
 struct nnmd_integrator_ops {
   const char *name;

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "box_math.h"
+#include "avec.h"
 #include "rng.h"
 
 /* ---- [run] keys ---------------------------------------------------------------------- */
@@ -104,53 +104,15 @@ double nnmd_bu_ramp(const double v[2], int64_t step, int64_t first, int64_t last
 
 /* ---- atoms ---------------------------------------------------------------------------- */
 
-void nnmd_bu_kick(struct nnmd_integ_ctx *ctx, double dt) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  double h = 0.5 * dt * ctx->units->ftm2v, dtfm[NNMD_MAX_SPECIES];
-  for (int t = 0; t < sys->species.n; ++t) dtfm[t] = h / sys->species.s[t].mass;
-  const int *type = sys->type;
-  for (int d = 0; d < 3; ++d) {
-    double *v = sys->v + d * c;
-    const double *f = sys->f + d * c;
-    for (int64_t i = 0; i < n; ++i) v[i] += dtfm[type[i]] * f[i];
-  }
-}
-
-void nnmd_bu_drift(struct nnmd_integ_ctx *ctx, double dt) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  for (int d = 0; d < 3; ++d) {
-    double *x = sys->x + d * c;
-    const double *v = sys->v + d * c;
-    for (int64_t i = 0; i < n; ++i) x[i] += dt * v[i];
-  }
-}
-
-void nnmd_bu_scale_v(struct nnmd_integ_ctx *ctx, const double s[3]) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  for (int d = 0; d < 3; ++d) {
-    double *v = sys->v + d * c;
-    for (int64_t i = 0; i < n; ++i) v[i] *= s[d];
-  }
-}
-
-void nnmd_bu_kinetic_tensor(const struct nnmd_integ_ctx *ctx, double mvv[9]) {
-  const struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity;
-  memset(mvv, 0, 9 * sizeof(double));
-  for (int64_t i = 0; i < sys->n_local; ++i) {
-    double m = nnmd_system_mass(sys, i), v[3] = {sys->v[i], sys->v[c + i], sys->v[2 * c + i]};
-    for (int a = 0; a < 3; ++a)
-      for (int b = a; b < 3; ++b) mvv[3 * a + b] += m * v[a] * v[b];
-  }
-  nnmd_comm_sum_double(ctx->comm, mvv, 9);
+int nnmd_bu_kinetic_tensor(const struct nnmd_integ_ctx *ctx, double mvv[9], struct nnmd_error *err) {
+  int st = nnmd_av_mvv_local(ctx, mvv, err);
+  nnmd_comm_sum_double(ctx->comm, mvv, 9); /* every rank takes part, also after a failure */
   for (int a = 0; a < 3; ++a)
     for (int b = a; b < 3; ++b) {
       mvv[3 * a + b] *= ctx->units->mvv2e;
       mvv[3 * b + a] = mvv[3 * a + b];
     }
+  return st;
 }
 
 void nnmd_bu_pressure_tensor(const double mvv[9], const double virial[9], double volume, double p[9]) {
@@ -169,18 +131,8 @@ int nnmd_bu_set_cell(struct nnmd_integ_ctx *ctx, const double h[9], const double
     return nnmd_fail(err, NNMD_ERR_PHYSICS, "the barostat produced an invalid cell at step %lld",
                      (long long)ctx->step);
   }
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity;
-  for (int64_t i = 0; i < sys->n_local; ++i) {
-    double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]}, s[3];
-    nnmd_cart_to_frac(old.h_inv, old.lo, r, s);
-    nnmd_frac_to_cart(box->h, box->lo, s, r);
-    sys->x[i] = r[0];
-    sys->x[c + i] = r[1];
-    sys->x[2 * c + i] = r[2];
-  }
   ctx->box_changed = true;
-  return NNMD_OK;
+  return nnmd_av_remap(ctx, &old, box, err);
 }
 
 int nnmd_bu_deform(struct nnmd_integ_ctx *ctx, const double m[9], const double *lo_new, struct nnmd_error *err) {

@@ -3,8 +3,9 @@
  *
  *  - [run] key readers: temperature (K, number or [start, stop] ramp), pressure (bar, number
  *    or 3x3 array with zero off-diagonal terms), couple.
- *  - velocity Verlet pieces on owned atoms: kick (v += dt/2 ftm2v F/m), drift, scaling.
  *  - global reductions: kinetic tensor mvv2e sum m v_a v_b (eV), pressure tensor (eV/A^3).
+ *  (Per-atom work — kicks, drifts, scaling, sums — goes through engine/avec.h: host arrays
+ *  or a resident run's device arrays.)
  *  - cell changes: a new cell h' = M h (M acting on column vectors) with owned atoms
  *    remapped affinely about the origin lo (fractional coordinates kept); sets box_changed.
  *  - a Nose-Hoover chain half step in the form of LAMMPS fix_nh (nhc_temp_integrate /
@@ -46,14 +47,8 @@ int nnmd_bu_read_choice(const struct nnmd_cfg *run, const char *key, const char 
 double nnmd_bu_ramp(const double v[2], int64_t step, int64_t first, int64_t last);
 
 /* ---- atoms ---------------------------------------------------------------------------- */
-/* v += (dt/2) ftm2v F / m on owned atoms. */
-void nnmd_bu_kick(struct nnmd_integ_ctx *ctx, double dt);
-/* x += dt v on owned atoms. */
-void nnmd_bu_drift(struct nnmd_integ_ctx *ctx, double dt);
-/* v_d *= s[d] on owned atoms. */
-void nnmd_bu_scale_v(struct nnmd_integ_ctx *ctx, const double s[3]);
 /* mvv2e sum_i m_i v_ia v_ib over all ranks (eV); 2 K = trace. */
-void nnmd_bu_kinetic_tensor(const struct nnmd_integ_ctx *ctx, double mvv[9]);
+int nnmd_bu_kinetic_tensor(const struct nnmd_integ_ctx *ctx, double mvv[9], struct nnmd_error *err);
 /* Pressure tensor (eV/A^3) = (mvv + W) / V. */
 void nnmd_bu_pressure_tensor(const double mvv[9], const double virial[9], double volume, double p[9]);
 

@@ -11,9 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "avec.h"
 #include "integrators.h"
 #include "mem.h"
-#include "thermo.h"
 #include "thermostat_util.h"
 
 #define BERENDSEN_TAG "NNMDBERT"
@@ -58,24 +58,21 @@ static int berendsen_create(const struct nnmd_cfg *run, const struct nnmd_integ_
 
 static int berendsen_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   (void)state;
-  (void)err;
-  nnmd_tstat_kick(ctx);
-  nnmd_tstat_drift(ctx, ctx->dt);
-  return NNMD_OK;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  return st ? st : nnmd_av_drift(ctx, ctx->dt, err);
 }
 
 static int berendsen_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct berendsen *s = state;
-  nnmd_tstat_kick(ctx);
-  double k = nnmd_kinetic_energy(ctx->sys, ctx->units, ctx->comm);
-  if (!(k > 0.0)) return NNMD_OK;
+  double k = 0.0;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  if (!st) st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st || !(k > 0.0)) return st;
   double t = 2.0 * k / (nnmd_tstat_ndof(ctx) * ctx->units->boltz);
   double l2 = 1.0 + ctx->dt / s->tp.tdamp * (nnmd_tstat_target(&s->tp, ctx) / t - 1.0);
   if (l2 < 0.0) l2 = 0.0;
-  nnmd_tstat_scale(ctx, sqrt(l2));
   s->e_res += k * (1.0 - l2);
-  return NNMD_OK;
+  return nnmd_av_scale(ctx, sqrt(l2), err);
 }
 
 static double berendsen_conserved(const void *state) {

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avec.h"
 #include "barostat_util.h"
 #include "integrators.h"
-#include "thermo.h"
 
 struct bnpt {
   const struct nnmd_units *u;
@@ -66,7 +66,8 @@ static void bn_destroy(void *state) { free(state); }
 
 static int barostat(struct bnpt *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   double mvv[9], p[9], v = ctx->box->volume, mu[3], m[9] = {0};
-  nnmd_bu_kinetic_tensor(ctx, mvv);
+  int st = nnmd_bu_kinetic_tensor(ctx, mvv, err);
+  if (st) return st;
   nnmd_bu_pressure_tensor(mvv, ctx->virial, v, p);
   double c = s->beta * ctx->dt / s->pdamp, piso = (p[0] + p[4] + p[8]) / 3.0;
   for (int d = 0; d < 3; ++d) {
@@ -79,22 +80,23 @@ static int barostat(struct bnpt *s, struct nnmd_integ_ctx *ctx, struct nnmd_erro
     m[4 * d] = mu[d];
     s->e_res += ctx->virial[4 * d] * log(mu[d]);
   }
-  int st = nnmd_bu_deform(ctx, m, NULL, err);
+  st = nnmd_bu_deform(ctx, m, NULL, err);
   s->e_res -= s->p0 * (ctx->box->volume - v);
   s->volume = ctx->box->volume;
   return st;
 }
 
-static void thermostat(struct bnpt *s, struct nnmd_integ_ctx *ctx) {
-  double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm);
-  if (!(k > 0)) return;
+static int thermostat(struct bnpt *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  double k = 0.0;
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st || !(k > 0)) return st;
   double t0 = nnmd_bu_ramp(s->t_req, ctx->step, (int64_t)s->ramp_first, (int64_t)s->ramp_last);
   double t = 2.0 * k / ((double)ctx->n_dof * s->u->boltz);
   double l2 = 1.0 + ctx->dt / s->tdamp * (t0 / t - 1.0);
   if (l2 < 0) l2 = 0;
   double l = sqrt(l2), sc[3] = {l, l, l};
-  nnmd_bu_scale_v(ctx, sc);
   s->e_res += k * (1.0 - l2);
+  return nnmd_av_scale3(ctx, sc, err);
 }
 
 static int bn_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
@@ -109,17 +111,13 @@ static int bn_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *
     s->initialised = 1;
   }
   int st = barostat(s, ctx, err);
-  if (st) return st;
-  nnmd_bu_kick(ctx, ctx->dt);
-  nnmd_bu_drift(ctx, ctx->dt);
-  return NNMD_OK;
+  if (!st) st = nnmd_av_kick(ctx, ctx->dt, err);
+  return st ? st : nnmd_av_drift(ctx, ctx->dt, err);
 }
 
 static int bn_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
-  nnmd_bu_kick(ctx, ctx->dt);
-  thermostat(state, ctx);
-  return NNMD_OK;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  return st ? st : thermostat(state, ctx, err);
 }
 
 static double bn_conserved(const void *state) {

@@ -30,10 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avec.h"
 #include "barostat_util.h"
 #include "integrators.h"
 #include "rng.h"
-#include "thermo.h"
 #include "thermostat_util.h"
 
 struct crescale {
@@ -86,23 +86,23 @@ static int setup(struct crescale *s, struct nnmd_integ_ctx *ctx, struct nnmd_err
   s->ramp_first = (double)ctx->first_step;
   s->ramp_last = (double)ctx->last_step;
   s->volume = b->volume;
-  nnmd_bu_kinetic_tensor(ctx, s->mvv0);
   s->initialised = 1;
-  return NNMD_OK;
+  return nnmd_bu_kinetic_tensor(ctx, s->mvv0, err);
 }
 
 /* CSVR O-step over dt/2; slot 0 before, 1 after the velocity Verlet part. */
-static void o_step(struct crescale *s, struct nnmd_integ_ctx *ctx, int slot) {
-  double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm);
-  if (!(k > 0)) return;
+static int o_step(struct crescale *s, struct nnmd_integ_ctx *ctx, int slot, struct nnmd_error *err) {
+  double k = 0.0;
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st || !(k > 0)) return st;
   double nf = nnmd_tstat_ndof(ctx), c = exp(-0.5 * ctx->dt / s->tdamp);
   struct nnmd_rstream rs;
   nnmd_rstream_init(&rs, s->seed, 0, ctx->step, NNMD_RNG_CSVR, 128 * slot, 128 * slot + 128);
   double kn = nnmd_csvr_resample(k, 0.5 * nf * s->kt, nf, c, &rs);
   double a = sqrt(kn / k);
   double sc[3] = {a, a, a};
-  nnmd_bu_scale_v(ctx, sc);
   s->e_res += k - kn;
+  return nnmd_av_scale3(ctx, sc, err);
 }
 
 /* r <- lo + mu (r - lo) + (mu + 1/mu)/2 dt v;  v <- v/mu;  h <- diag(mu) h. */
@@ -113,17 +113,8 @@ static int scaled_drift(struct nnmd_integ_ctx *ctx, const double mu[3], struct n
     for (int k = 0; k < 3; ++k) h[3 * a + k] = mu[a] * b->h[3 * a + k];
   int st = nnmd_box_set_h(ctx->box, h, lo, b->periodic, err);
   if (st) return nnmd_fail(err, NNMD_ERR_PHYSICS, "C-rescale produced an invalid cell at step %lld", (long long)ctx->step);
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity;
-  for (int d = 0; d < 3; ++d) {
-    double *x = sys->x + d * c, *v = sys->v + d * c, m = mu[d], vs = 0.5 * (m + 1.0 / m) * ctx->dt;
-    for (int64_t i = 0; i < sys->n_local; ++i) {
-      x[i] = lo[d] + m * (x[i] - lo[d]) + vs * v[i];
-      v[i] /= m;
-    }
-  }
   ctx->box_changed = true;
-  return NNMD_OK;
+  return nnmd_av_crescale(ctx, lo, mu, err);
 }
 
 static double lambda_force(const struct crescale *s, double k, const double *w, double v) {
@@ -134,7 +125,9 @@ static double lambda_force(const struct crescale *s, double k, const double *w, 
 static double lambda_d(const struct crescale *s) { return s->kt * s->beta / (4.0 * s->pdamp); }
 
 static int baro_iso(struct crescale *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm), v = ctx->box->volume, dt = ctx->dt;
+  double k = 0.0, v = ctx->box->volume, dt = ctx->dt;
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st) return st;
   double f = lambda_force(s, k, ctx->virial, v), ld = lambda_d(s), lam = sqrt(v);
   double r = nnmd_bu_normal(s->seed, ctx->step, NNMD_RNG_BAROSTAT, 0, 0);
   s->dlambda = ld / s->kt * f * dt + sqrt(2.0 * ld * dt) * r;
@@ -146,10 +139,13 @@ static int baro_iso(struct crescale *s, struct nnmd_integ_ctx *ctx, struct nnmd_
   return scaled_drift(ctx, mu, err);
 }
 
-static void baro_iso_energy(struct crescale *s, struct nnmd_integ_ctx *ctx) {
-  double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm), v = ctx->box->volume;
+static int baro_iso_energy(struct crescale *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  double k = 0.0, v = ctx->box->volume;
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st) return st;
   double f = lambda_force(s, k, ctx->virial, v), ld = lambda_d(s);
   s->e_res += 0.5 * s->dlambda * f + ld * ctx->dt / (4.0 * s->kt) * f * f - 0.5 * s->kt * log(v);
+  return NNMD_OK;
 }
 
 static int baro_aniso(struct crescale *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
@@ -171,9 +167,9 @@ static int cr_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *
   int st;
   if (!s->initialised && (st = setup(s, ctx, err))) return st;
   s->kt = s->u->boltz * nnmd_bu_ramp(s->t_req, ctx->step, (int64_t)s->ramp_first, (int64_t)s->ramp_last);
-  if (s->couple == NNMD_BU_ANISO) nnmd_bu_kinetic_tensor(ctx, s->mvv0);
-  o_step(s, ctx, 0);
-  nnmd_bu_kick(ctx, ctx->dt);
+  if ((s->couple == NNMD_BU_ANISO && (st = nnmd_bu_kinetic_tensor(ctx, s->mvv0, err))) ||
+      (st = o_step(s, ctx, 0, err)) || (st = nnmd_av_kick(ctx, ctx->dt, err)))
+    return st;
   st = s->couple == NNMD_BU_ISO ? baro_iso(s, ctx, err) : baro_aniso(s, ctx, err);
   s->volume = ctx->box->volume;
   return st;
@@ -181,11 +177,10 @@ static int cr_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *
 
 static int cr_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   struct crescale *s = state;
-  (void)err;
-  if (s->couple == NNMD_BU_ISO) baro_iso_energy(s, ctx);
-  nnmd_bu_kick(ctx, ctx->dt);
-  o_step(s, ctx, 1);
-  return NNMD_OK;
+  int st;
+  if ((s->couple == NNMD_BU_ISO && (st = baro_iso_energy(s, ctx, err))) || (st = nnmd_av_kick(ctx, ctx->dt, err)))
+    return st;
+  return o_step(s, ctx, 1, err);
 }
 
 static double cr_conserved(const void *state) {

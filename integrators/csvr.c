@@ -15,10 +15,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "avec.h"
 #include "integrators.h"
 #include "mem.h"
 #include "rng.h"
-#include "thermo.h"
 #include "thermostat_util.h"
 
 #define CSVR_TAG "NNMDCSVR"
@@ -54,34 +54,32 @@ static int csvr_create(const struct nnmd_cfg *run, const struct nnmd_integ_info 
 }
 
 /* One O-step of length `interval` using random blocks [lo, lo + 128). */
-static void o_step(struct csvr *s, struct nnmd_integ_ctx *ctx, double interval, int lo) {
-  double k = nnmd_kinetic_energy(ctx->sys, ctx->units, ctx->comm);
-  if (!(k > 0.0)) return; /* no velocities to scale */
+static int o_step(struct csvr *s, struct nnmd_integ_ctx *ctx, double interval, int lo, struct nnmd_error *err) {
+  double k = 0.0;
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st || !(k > 0.0)) return st; /* no velocities to scale */
   double n_f = nnmd_tstat_ndof(ctx);
   double kbar = 0.5 * n_f * ctx->units->boltz * nnmd_tstat_target(&s->tp, ctx);
   struct nnmd_rstream rs;
   nnmd_rstream_init(&rs, ctx->seed, 0, ctx->step, NNMD_RNG_CSVR, lo, lo + 128);
   double kn = nnmd_csvr_resample(k, kbar, n_f, exp(-interval / s->tp.tdamp), &rs);
-  nnmd_tstat_scale(ctx, sqrt(kn / k));
   s->e_res += k - kn;
+  return nnmd_av_scale(ctx, sqrt(kn / k), err);
 }
 
 static int csvr_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct csvr *s = state;
-  if (!s->at_end) o_step(s, ctx, 0.5 * ctx->dt, 0);
-  nnmd_tstat_kick(ctx);
-  nnmd_tstat_drift(ctx, ctx->dt);
-  return NNMD_OK;
+  int st = s->at_end ? NNMD_OK : o_step(s, ctx, 0.5 * ctx->dt, 0, err);
+  if (!st) st = nnmd_av_kick(ctx, ctx->dt, err);
+  return st ? st : nnmd_av_drift(ctx, ctx->dt, err);
 }
 
 static int csvr_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct csvr *s = state;
-  nnmd_tstat_kick(ctx);
-  if (s->at_end) o_step(s, ctx, ctx->dt, 0);
-  else o_step(s, ctx, 0.5 * ctx->dt, 128);
-  return NNMD_OK;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  if (st) return st;
+  if (s->at_end) return o_step(s, ctx, ctx->dt, 0, err);
+  return o_step(s, ctx, 0.5 * ctx->dt, 128, err);
 }
 
 static double csvr_conserved(const void *state) {

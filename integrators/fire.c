@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avec.h"
 #include "barostat_util.h"
 #include "integrators.h"
 
@@ -224,10 +225,10 @@ static int control(struct fire *s, struct nnmd_integ_ctx *ctx, double p, struct 
     s->dt *= FIRE_FDEC;
     s->alpha = FIRE_ALPHA0;
   }
-  nnmd_bu_drift(ctx, -0.5 * s->dt);
   double dq[6];
   for (int k = 0; k < 6; ++k) dq[k] = -0.5 * s->dt * s->vq[k];
-  int st = move_cell(s, ctx, dq, err);
+  int st = nnmd_av_drift(ctx, -0.5 * s->dt, err);
+  if (!st) st = move_cell(s, ctx, dq, err);
   struct nnmd_system *sys = ctx->sys;
   int64_t c = sys->capacity;
   for (int d = 0; d < 3; ++d) memset(sys->v + d * c, 0, (size_t)sys->n_local * sizeof(double));
@@ -239,7 +240,7 @@ static int control(struct fire *s, struct nnmd_integ_ctx *ctx, double p, struct 
 static double euler_velocities(struct fire *s, struct nnmd_integ_ctx *ctx, const struct resid *r, bool mix) {
   struct nnmd_system *sys = ctx->sys;
   int64_t c = sys->capacity, n = sys->n_local;
-  nnmd_bu_kick(ctx, 2.0 * s->dt); /* the helper kicks by dt/2 */
+  (void)nnmd_av_kick(ctx, 2.0 * s->dt, NULL); /* kicks by dt/2; host arrays (HOST_ONLY): cannot fail */
   for (int k = 0; k < s->ncell; ++k) s->vq[k] += s->dt * s->u->ftm2v * r->g[k] / s->mcell;
   double nrm[2] = {0, 0}; /* |v|^2, |F|^2 */
   for (int d = 0; d < 3; ++d)
@@ -290,7 +291,7 @@ static int fire_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error
   if (st) return st;
   double vmax = euler_velocities(s, ctx, &r, p > 0);
   double dtx = vmax * s->dt > s->dmax ? s->dmax / vmax : s->dt;
-  nnmd_bu_drift(ctx, dtx);
+  if ((st = nnmd_av_drift(ctx, dtx, err))) return st;
   double dq[6];
   for (int k = 0; k < 6; ++k) dq[k] = dtx * s->vq[k];
   s->iter++;
@@ -375,7 +376,7 @@ static int fire_read(void *state, FILE *f, struct nnmd_error *err) {
 
 const struct nnmd_integrator_ops nnmd_integ_fire = {
     .name = "fire",
-    .flags = NNMD_INTEG_NEEDS_VIRIAL | NNMD_INTEG_NEEDS_ENERGY,
+    .flags = NNMD_INTEG_NEEDS_VIRIAL | NNMD_INTEG_NEEDS_ENERGY | NNMD_INTEG_HOST_ONLY,
     .create = fire_create,
     .first_half = fire_first,
     .second_half = fire_second,

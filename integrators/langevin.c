@@ -20,15 +20,17 @@
  * momentum is conserved and K samples Gamma((3N - 3)/2, kB T0). It costs one more reduction
  * (the noise is drawn twice rather than stored).
  * Keys: temperature (K or [start, stop]), tdamp (ps), zero (bool, default false).
+ * Per-atom work (noise, O step, sums) through engine/avec.h: host arrays or a resident run's
+ * device arrays, with the same counter-RNG draws.
  * Units: K, ps, amu, A/ps, eV.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "avec.h"
 #include "integrators.h"
 #include "mem.h"
-#include "rng.h"
 #include "thermostat_util.h"
 
 #define LANGEVIN_TAG "NNMDLANG"
@@ -62,66 +64,45 @@ static int langevin_create(const struct nnmd_cfg *run, const struct nnmd_integ_i
   return NNMD_OK;
 }
 
-/* The noise increment of owned atom i (A/ps): sig[type] xi, xi from the counter RNG. */
-static void noise(const struct nnmd_integ_ctx *ctx, const double *sig, int64_t i, double dv[3]) {
-  double g[4];
-  nnmd_rng_normal4(ctx->seed, ctx->sys->id[i], ctx->step, NNMD_RNG_LANGEVIN, 0, g);
-  for (int d = 0; d < 3; ++d) dv[d] = sig[ctx->sys->type[i]] * g[d];
-}
-
 /* Mass-weighted mean of the noise increments over all ranks (zero = true), else 0. */
-static void noise_mean(const struct langevin *s, const struct nnmd_integ_ctx *ctx, const double *sig,
-                       double mean[3]) {
+static int noise_mean(const struct langevin *s, const struct nnmd_integ_ctx *ctx, const double *sig,
+                      double mean[3], struct nnmd_error *err) {
   double p[4] = {0.0, 0.0, 0.0, 0.0};
-  for (int64_t i = 0; s->zero && i < ctx->sys->n_local; ++i) {
-    double dv[3], m = nnmd_system_mass(ctx->sys, i);
-    noise(ctx, sig, i, dv);
-    for (int d = 0; d < 3; ++d) p[d] += m * dv[d];
-    p[3] += m;
+  int st = NNMD_OK;
+  if (s->zero) {
+    st = nnmd_av_langevin_mean(ctx, sig, p, err);
+    nnmd_comm_sum_double(ctx->comm, p, 4);
   }
-  if (s->zero) nnmd_comm_sum_double(ctx->comm, p, 4);
   for (int d = 0; d < 3; ++d) mean[d] = p[3] > 0.0 ? p[d] / p[3] : 0.0;
+  return st;
 }
 
-/* O: exact Ornstein-Uhlenbeck step over dt; returns the change of K (eV, summed over ranks). */
-static double o_step(struct langevin *s, struct nnmd_integ_ctx *ctx) {
-  struct nnmd_system *sys = ctx->sys;
+/* O: exact Ornstein-Uhlenbeck step over dt; *dk = the change of K (eV, summed over ranks). */
+static int o_step(struct langevin *s, struct nnmd_integ_ctx *ctx, double *dk, struct nnmd_error *err) {
   const struct nnmd_units *u = ctx->units;
-  int64_t c = sys->capacity, n = sys->n_local;
   double c1 = exp(-ctx->dt / s->tp.tdamp), kt = u->boltz * nnmd_tstat_target(&s->tp, ctx);
   double sig[NNMD_MAX_SPECIES], k[2] = {0.0, 0.0}, mean[3];
-  for (int t = 0; t < sys->species.n; ++t)
-    sig[t] = sqrt((1.0 - c1 * c1) * kt / (sys->species.s[t].mass * u->mvv2e));
-  noise_mean(s, ctx, sig, mean);
-  for (int64_t i = 0; i < n; ++i) {
-    double dv[3], m = nnmd_system_mass(sys, i);
-    noise(ctx, sig, i, dv);
-    for (int d = 0; d < 3; ++d) {
-      double *v = sys->v + d * c + i;
-      k[0] += m * *v * *v;
-      *v = c1 * *v + (dv[d] - mean[d]);
-      k[1] += m * *v * *v;
-    }
-  }
+  for (int t = 0; t < nnmd_av_ntypes(ctx); ++t) sig[t] = sqrt((1.0 - c1 * c1) * kt / (nnmd_av_mass(ctx, t) * u->mvv2e));
+  int st = noise_mean(s, ctx, sig, mean, err);
+  if (!st) st = nnmd_av_langevin_o(ctx, sig, c1, mean, k, err);
   nnmd_comm_sum_double(ctx->comm, k, 2);
-  return 0.5 * u->mvv2e * (k[1] - k[0]);
+  *dk = 0.5 * u->mvv2e * (k[1] - k[0]);
+  return st;
 }
 
 static int langevin_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct langevin *s = state;
-  nnmd_tstat_kick(ctx);
-  nnmd_tstat_drift(ctx, 0.5 * ctx->dt);
-  s->e_res -= o_step(s, ctx);
-  nnmd_tstat_drift(ctx, 0.5 * ctx->dt);
-  return NNMD_OK;
+  double dk = 0.0;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  if (!st) st = nnmd_av_drift(ctx, 0.5 * ctx->dt, err);
+  if (!st) st = o_step(s, ctx, &dk, err);
+  s->e_res -= dk;
+  return st ? st : nnmd_av_drift(ctx, 0.5 * ctx->dt, err);
 }
 
 static int langevin_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   (void)state;
-  (void)err;
-  nnmd_tstat_kick(ctx);
-  return NNMD_OK;
+  return nnmd_av_kick(ctx, ctx->dt, err);
 }
 
 static double langevin_conserved(const void *state) {

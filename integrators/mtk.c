@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avec.h"
 #include "barostat_util.h"
 #include "integrators.h"
-#include "thermo.h"
 
 struct mtk {
   const struct nnmd_units *u;
@@ -122,7 +122,9 @@ static int setup(struct mtk *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *e
   s->ramp_first = (double)ctx->first_step;
   s->ramp_last = (double)ctx->last_step;
   if (s->t_req[0] < 0) { /* NPH without a temperature: the initial one (300 K if zero) */
-    double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm);
+    double k = 0.0;
+    int st = nnmd_av_kinetic_energy(ctx, &k, err);
+    if (st) return st;
     double t = 2.0 * k / ((double)s->n_dof * s->u->boltz);
     s->t_req[0] = s->t_req[1] = s->t_auto = t > 0 ? t : 300.0;
   }
@@ -142,14 +144,15 @@ static void temp_target(struct mtk *s, int64_t step) {
 }
 
 /* Particle chain half step (LAMMPS nhc_temp_integrate, masses from the current target). */
-static void nhc_particles(struct mtk *s, struct nnmd_integ_ctx *ctx) {
-  if (!s->tstat) return;
-  double kt = kt_target(s), t2 = s->t_freq * s->t_freq, nf = (double)s->n_dof;
+static int nhc_particles(struct mtk *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  if (!s->tstat) return NNMD_OK;
+  double kt = kt_target(s), t2 = s->t_freq * s->t_freq, nf = (double)s->n_dof, k = 0.0;
   nnmd_bu_chain_masses(&s->tc, nf * kt / t2, kt / t2, kt, false);
-  double k = nnmd_kinetic_energy(ctx->sys, s->u, ctx->comm);
+  int st = nnmd_av_kinetic_energy(ctx, &k, err);
+  if (st) return st;
   double f = nnmd_bu_chain_half(&s->tc, ctx->dt, 2.0 * k, nf * kt, kt);
   double sc[3] = {f, f, f};
-  nnmd_bu_scale_v(ctx, sc);
+  return nnmd_av_scale3(ctx, sc, err);
 }
 
 static double baro_ke2(const struct mtk *s) {
@@ -171,10 +174,10 @@ static void nhc_barostat(struct mtk *s, double dt) {
 }
 
 /* Current pressures (bar, LAMMPS couple(): Voigt order) and the MTK kinetic term. */
-static void current_pressure(const struct mtk *s, const struct nnmd_integ_ctx *ctx, double pc[6],
-                             double *mtk1) {
+static int current_pressure(const struct mtk *s, const struct nnmd_integ_ctx *ctx, double pc[6],
+                            double *mtk1, struct nnmd_error *err) {
   double mvv[9], v = ctx->box->volume, nk = s->u->nktv2p, ndim = (double)s->pdim * (double)s->natoms;
-  nnmd_bu_kinetic_tensor(ctx, mvv);
+  int st = nnmd_bu_kinetic_tensor(ctx, mvv, err);
   const double *w = ctx->virial;
   if (s->couple == NNMD_BU_ISO) {
     double twok = mvv[0] + mvv[4] + mvv[8];
@@ -187,12 +190,14 @@ static void current_pressure(const struct mtk *s, const struct nnmd_integ_ctx *c
   pc[3] = (mvv[5] + w[5]) / v * nk; /* yz */
   pc[4] = (mvv[2] + w[2]) / v * nk; /* xz */
   pc[5] = (mvv[1] + w[1]) / v * nk; /* xy */
+  return st;
 }
 
 /* LAMMPS nh_omega_dot: half-step update of the barostat rates. */
-static void omega_dot(struct mtk *s, const struct nnmd_integ_ctx *ctx) {
+static int omega_dot(struct mtk *s, const struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   double pc[6], mtk1, v = ctx->box->volume, nk = s->u->nktv2p, h = 0.5 * ctx->dt;
-  current_pressure(s, ctx, pc, &mtk1);
+  int st = current_pressure(s, ctx, pc, &mtk1, err);
+  if (st) return st;
   s->mtk2 = 0.0;
   for (int d = 0; d < 3; ++d) {
     if (!s->pflag[d]) continue;
@@ -203,28 +208,14 @@ static void omega_dot(struct mtk *s, const struct nnmd_integ_ctx *ctx) {
   s->mtk2 /= (double)s->pdim * (double)s->natoms;
   for (int d = 3; d < 6; ++d)
     if (s->pflag[d]) s->omega_dot[d] += pc[d] * v / (s->omega_mass[d] * nk) * h;
+  return NNMD_OK;
 }
 
 /* LAMMPS nh_v_press: velocity scaling by the barostat over dt/2. */
-static void v_press(const struct mtk *s, struct nnmd_integ_ctx *ctx) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  double dt4 = 0.25 * ctx->dt, dth = 0.5 * ctx->dt, f[3];
+static int v_press(const struct mtk *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
+  double dt4 = 0.25 * ctx->dt, f[3];
   for (int d = 0; d < 3; ++d) f[d] = exp(-dt4 * (s->omega_dot[d] + s->mtk2));
-  bool tri = s->couple == NNMD_BU_TRI;
-  double *vx = sys->v, *vy = sys->v + c, *vz = sys->v + 2 * c;
-  for (int64_t i = 0; i < n; ++i) {
-    vx[i] *= f[0];
-    vy[i] *= f[1];
-    vz[i] *= f[2];
-    if (tri) {
-      vx[i] += -dth * (vy[i] * s->omega_dot[5] + vz[i] * s->omega_dot[4]);
-      vy[i] += -dth * vz[i] * s->omega_dot[3];
-    }
-    vx[i] *= f[0];
-    vy[i] *= f[1];
-    vz[i] *= f[2];
-  }
+  return nnmd_av_mtk_vpress(ctx, f, s->omega_dot, s->couple == NNMD_BU_TRI, err);
 }
 
 static int remap(struct mtk *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
@@ -241,22 +232,19 @@ static int mtk_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error 
   if (!s->initialised && (st = setup(s, ctx, err))) return st;
   nhc_barostat(s, ctx->dt); /* with the previous step's target, as LAMMPS */
   temp_target(s, ctx->step);
-  nhc_particles(s, ctx);
-  omega_dot(s, ctx);
-  v_press(s, ctx);
-  nnmd_bu_kick(ctx, ctx->dt);
-  if ((st = remap(s, ctx, err))) return st;
-  nnmd_bu_drift(ctx, ctx->dt);
+  if ((st = nhc_particles(s, ctx, err)) || (st = omega_dot(s, ctx, err)) || (st = v_press(s, ctx, err)) ||
+      (st = nnmd_av_kick(ctx, ctx->dt, err)) || (st = remap(s, ctx, err)) ||
+      (st = nnmd_av_drift(ctx, ctx->dt, err)))
+    return st;
   return remap(s, ctx, err);
 }
 
 static int mtk_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   struct mtk *s = state;
-  (void)err;
-  nnmd_bu_kick(ctx, ctx->dt);
-  v_press(s, ctx);
-  omega_dot(s, ctx);
-  nhc_particles(s, ctx);
+  int st;
+  if ((st = nnmd_av_kick(ctx, ctx->dt, err)) || (st = v_press(s, ctx, err)) || (st = omega_dot(s, ctx, err)) ||
+      (st = nhc_particles(s, ctx, err)))
+    return st;
   nhc_barostat(s, ctx->dt);
   return NNMD_OK;
 }

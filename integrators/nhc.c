@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avec.h"
 #include "integrators.h"
 #include "mem.h"
-#include "thermo.h"
 #include "thermostat_util.h"
 
 #define NHC_MAX_CHAIN 64
@@ -126,16 +126,17 @@ static void particle_force(struct nhc *s) {
 
 /* The target, N_f and masses of this step; on the first call also K and G_k (k >= 2),
  * as LAMMPS' setup does. */
-static void begin_half(struct nhc *s, struct nnmd_integ_ctx *ctx) {
+static int begin_half(struct nhc *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   s->kb = ctx->units->boltz;
   s->t0 = nnmd_tstat_target(&s->tp, ctx);
   s->n_f = nnmd_tstat_ndof(ctx);
   set_masses(s);
-  if (s->ready) return;
-  s->ekin = nnmd_kinetic_energy(ctx->sys, ctx->units, ctx->comm);
+  if (s->ready) return NNMD_OK;
+  int st = nnmd_av_kinetic_energy(ctx, &s->ekin, err);
   for (int k = 1; k < s->m; ++k) s->g[k] = chain_force(s, k);
   s->xidot[s->m] = 0.0;
   s->ready = 1;
+  return st;
 }
 
 /* Steps 1-2: chain velocities from the top down to xidot_1; returns f_1. */
@@ -150,9 +151,9 @@ static double update_down(struct nhc *s, double delta) {
 }
 
 /* Steps 3-6 after update_down. */
-static void update_up(struct nhc *s, struct nnmd_integ_ctx *ctx, double delta, double f1) {
+static int update_up(struct nhc *s, struct nnmd_integ_ctx *ctx, double delta, double f1, struct nnmd_error *err) {
   double sc = exp(-delta * s->xidot[0]);
-  nnmd_tstat_scale(ctx, sc);
+  int st = nnmd_av_scale(ctx, sc, err);
   s->ekin *= sc * sc;
   particle_force(s);
   for (int k = 0; k < s->m; ++k) s->xi[k] += delta * s->xidot[k];
@@ -163,38 +164,38 @@ static void update_up(struct nhc *s, struct nnmd_integ_ctx *ctx, double delta, d
     s->g[k] = chain_force(s, k);
     s->xidot[k] = f * (s->xidot[k] + 0.5 * delta * s->g[k]);
   }
+  return st;
 }
 
 /* NHC(dt/2): n_c loops of the Suzuki-Yoshida sequence of substeps. */
-static void nhc_half(struct nhc *s, struct nnmd_integ_ctx *ctx) {
+static int nhc_half(struct nhc *s, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
   particle_force(s);
   double delta = 0.5 * ctx->dt / (double)s->nc;
+  int st = NNMD_OK;
   for (int l = 0; l < s->nc; ++l)
     for (int j = 0; j < s->n_sy; ++j) {
       double d = s->w_sy[j] * delta;
       double f1 = update_down(s, d);
-      update_up(s, ctx, d, f1);
+      int r = update_up(s, ctx, d, f1, err);
+      st = st ? st : r;
     }
+  return st;
 }
 
 static int nhc_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct nhc *s = state;
-  begin_half(s, ctx);
-  nhc_half(s, ctx);
-  nnmd_tstat_kick(ctx);
-  nnmd_tstat_drift(ctx, ctx->dt);
-  return NNMD_OK;
+  int st = begin_half(s, ctx, err);
+  if (!st) st = nhc_half(s, ctx, err);
+  if (!st) st = nnmd_av_kick(ctx, ctx->dt, err);
+  return st ? st : nnmd_av_drift(ctx, ctx->dt, err);
 }
 
 static int nhc_second(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *err) {
-  (void)err;
   struct nhc *s = state;
-  nnmd_tstat_kick(ctx);
-  begin_half(s, ctx);
-  s->ekin = nnmd_kinetic_energy(ctx->sys, ctx->units, ctx->comm);
-  nhc_half(s, ctx);
-  return NNMD_OK;
+  int st = nnmd_av_kick(ctx, ctx->dt, err);
+  if (!st) st = begin_half(s, ctx, err);
+  if (!st) st = nnmd_av_kinetic_energy(ctx, &s->ekin, err);
+  return st ? st : nhc_half(s, ctx, err);
 }
 
 static double nhc_conserved(const void *state) {

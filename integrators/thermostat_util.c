@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "avec.h"
 #include "rng.h"
 
 /* ---- input ---------------------------------------------------------------------------- */
@@ -94,39 +95,9 @@ double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx) {
   return ctx->n_dof > 0 ? (double)ctx->n_dof : 1.0;
 }
 
-/* ---- velocity Verlet pieces ---------------------------------------------------------------- */
+/* ---- velocities ---------------------------------------------------------------------------- */
 
-void nnmd_tstat_kick(struct nnmd_integ_ctx *ctx) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  double h = 0.5 * ctx->dt * ctx->units->ftm2v, dtfm[NNMD_MAX_SPECIES];
-  for (int t = 0; t < sys->species.n; ++t) dtfm[t] = h / sys->species.s[t].mass;
-  const int *type = sys->type;
-  for (int d = 0; d < 3; ++d) {
-    double *v = sys->v + d * c;
-    const double *f = sys->f + d * c;
-    for (int64_t i = 0; i < n; ++i) v[i] += dtfm[type[i]] * f[i];
-  }
-}
-
-void nnmd_tstat_drift(struct nnmd_integ_ctx *ctx, double tau) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  for (int d = 0; d < 3; ++d) {
-    double *x = sys->x + d * c;
-    const double *v = sys->v + d * c;
-    for (int64_t i = 0; i < n; ++i) x[i] += tau * v[i];
-  }
-}
-
-void nnmd_tstat_scale(struct nnmd_integ_ctx *ctx, double s) {
-  struct nnmd_system *sys = ctx->sys;
-  int64_t c = sys->capacity, n = sys->n_local;
-  for (int d = 0; d < 3; ++d) {
-    double *v = sys->v + d * c;
-    for (int64_t i = 0; i < n; ++i) v[i] *= s;
-  }
-}
+void nnmd_tstat_scale(struct nnmd_integ_ctx *ctx, double s) { (void)nnmd_av_scale(ctx, s, NULL); }
 
 /* ---- random stream ------------------------------------------------------------------------- */
 

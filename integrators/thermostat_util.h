@@ -2,7 +2,8 @@
  * berendsen.c; methods.md §2.1-2.4, 2.7, 2.8):
  *   - the [run] keys every thermostat reads (temperature as a number or a [start, stop]
  *     linear ramp, tdamp with its per-thermostat default) and the target at a step;
- *   - velocity-Verlet pieces (half kick, drift, uniform velocity scaling) on owned atoms;
+ *   - uniform velocity scaling of owned atoms for tests (the integrators do their per-atom
+ *     work through engine/avec.h, on the host or on a device);
  *   - a stream of counter-based random numbers (engine/rng.h) with Gamma and chi-square
  *     deviates (Marsaglia & Tsang, ACM TOMS 26, 363 (2000), doi:10.1145/358407.358414) and
  *     the CSVR kinetic-energy resampling of Bussi, Donadio & Parrinello (2007);
@@ -47,11 +48,11 @@ void nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2]);
 /* Kinetic degrees of freedom of the context (at least 1). */
 double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx);
 
-/* ---- velocity Verlet pieces (owned atoms) ----------------------------------------------- */
+/* ---- velocities ------------------------------------------------------------------------ */
 
-void nnmd_tstat_kick(struct nnmd_integ_ctx *ctx);             /* v += dt/2 ftm2v F / m */
-void nnmd_tstat_drift(struct nnmd_integ_ctx *ctx, double tau); /* x += tau v */
-void nnmd_tstat_scale(struct nnmd_integ_ctx *ctx, double s);   /* v *= s */
+/* v *= s on owned atoms through nnmd_av_scale (a convenience for tests: errors, which only
+ * the device path can have, are not reported; integrators call nnmd_av_scale). */
+void nnmd_tstat_scale(struct nnmd_integ_ctx *ctx, double s);
 
 /* ---- counter-based random stream -------------------------------------------------------- */
 
