@@ -4,8 +4,13 @@
 # GPU tests (and compute-sanitizer memcheck + racecheck on them where the tool exists), run
 # bench_gpu. Everything it prints also goes to files under $OUT.
 #
-# Usage (from the repository root):  benchmarks/gpu_session.sh [all|build|test|run|sanitize|bench]
-#   all (default) = build, test, run, sanitize, bench. run: `nnmd run` of 192 water atoms, 20
+# Usage (from the repository root):
+#   benchmarks/gpu_session.sh [all|build|test|run|resident|sanitize|bench|scale]
+#   all (default) = build, test, run, resident, sanitize, bench, scale.
+#   resident: the resident whole-step path on the device vs the CPU for five ensembles
+#   (tests/integration/gpu_resident_run.sh with NNMD_GPU_EMULATE=0); scale: `nnmd run`
+#   throughput, cpu vs per-call vs resident mixed/double, 192 .. 786,432 water atoms
+#   (benchmarks/bench_resident.sh). run: `nnmd run` of 192 water atoms, 20
 #   NVE steps, device = "gpu" (double, mixed) on the real device vs device = "cpu"
 #   (tests/integration/gpu_emulated_run.sh with NNMD_GPU_EMULATE=0). Each phase fits in a 10-minute command;
 #   with a shorter limit run them one call each (the build folder is reused).
@@ -18,7 +23,8 @@
 #   COMMIT      the commit being measured (default: git rev-parse HEAD; copies without .git
 #               should pass it, e.g. COMMIT=$(git rev-parse HEAD) from the session's checkout)
 # Files in $OUT: session.log (everything), device.txt (nvidia-smi, nvcc, commit), build.log,
-# ctest_gpu.log, run_gpu.log, memcheck.log, racecheck.log, bench_gpu.txt.
+# ctest_gpu.log, run_gpu.log, resident_gpu.log, memcheck.log, racecheck.log, bench_gpu.txt,
+# bench_resident.txt.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -114,6 +120,19 @@ run_md() {
   return "${PIPESTATUS[0]}"
 }
 
+run_resident() {
+  note "resident step on the device vs cpu (5 ensembles, 192 water atoms)"
+  NNMD_BIN="$BUILD/nnmd" NNMD_SHARED_DIR="$SHARED" NNMD_GPU_EMULATE=0 \
+    bash "$ROOT/tests/integration/gpu_resident_run.sh" 2>&1 | tee "$OUT/resident_gpu.log"
+  return "${PIPESTATUS[0]}"
+}
+
+scale() {
+  note "bench_resident.sh (nnmd run throughput)"
+  NNMD_BIN="$BUILD/nnmd" bash "$ROOT/benchmarks/bench_resident.sh" "$SHARED" 2>&1 | tee "$OUT/bench_resident.txt"
+  return "${PIPESTATUS[0]}"
+}
+
 bench() {
   note "bench_gpu $BENCH_ARGS"
   # shellcheck disable=SC2086
@@ -127,9 +146,12 @@ case "$phase" in
   test) run_tests || status=1 ;;
   sanitize) sanitize || status=1 ;;
   run) run_md || status=1 ;;
+  resident) run_resident || status=1 ;;
   bench) bench || status=1 ;;
-  all) build && { run_tests || status=1; run_md || status=1; sanitize || status=1; bench || status=1; } || status=1 ;;
-  *) echo "usage: $0 [all|build|test|run|sanitize|bench]"; exit 2 ;;
+  scale) scale || status=1 ;;
+  all) build && { run_tests || status=1; run_md || status=1; run_resident || status=1; sanitize || status=1
+                  bench || status=1; scale || status=1; } || status=1 ;;
+  *) echo "usage: $0 [all|build|test|run|resident|sanitize|bench|scale]"; exit 2 ;;
 esac
 note "done (status $status); files in $OUT"
 exit $status

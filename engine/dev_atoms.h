@@ -33,4 +33,14 @@ struct nnmd_dev_atoms {
   bool emulate;        /* host memory + sequential per-atom bodies */
 };
 
+/* A view of a device neighbour list (engine/nlist_dev.h) for force terms: full list of
+ * every j != i within cutoff + skin, row-major idx[i * max_neigh + k], k < count[i],
+ * i < n (= n_local at the build); device pointers. */
+struct nnmd_dev_list {
+  double cutoff, skin;
+  int64_t n;
+  int max_neigh;
+  const int *count, *idx;
+};
+
 #endif

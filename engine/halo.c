@@ -56,9 +56,17 @@ void nnmd_halo_destroy(struct nnmd_halo *h) {
 }
 
 int nnmd_halo_n_swaps(const struct nnmd_halo *h) { return h->nswap; }
+const struct nnmd_comm *nnmd_halo_comm(const struct nnmd_halo *h) { return h->comm; }
 
 static bool is_self(const struct nnmd_halo *h, const struct swap *s) {
   return s->send_rank == h->dom.rank && s->recv_rank == h->dom.rank;
+}
+
+void nnmd_halo_swap_info(const struct nnmd_halo *h, int k, struct nnmd_halo_swap_info *out) {
+  const struct swap *s = &h->swaps[k];
+  *out = (struct nnmd_halo_swap_info){.dim = s->dim, .shift = s->shift, .send_rank = s->send_rank,
+                                      .recv_rank = s->recv_rank, .self = is_self(h, s), .send = s->send,
+                                      .nsend = s->nsend, .recv_first = s->recv_first, .nrecv = s->nrecv};
 }
 
 static int new_swap(struct nnmd_halo *h, int dim, bool lower, struct swap **out, struct nnmd_error *err) {

@@ -21,6 +21,7 @@
 #ifndef NNMD_HALO_H
 #define NNMD_HALO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "box.h"
@@ -59,5 +60,21 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
                       const struct nnmd_comm *comm, struct nnmd_error *err);
 /* Number of swaps and ghosts of the last borders() (for logs and tests). */
 int nnmd_halo_n_swaps(const struct nnmd_halo *h);
+
+/* The plan of swap k (0 <= k < n_swaps) of the last borders(), for a device copy of the
+ * exchange (engine/resident.c): forward = x[recv_first + m] = x[send[m]] + shift * a_dim,
+ * swaps in order; reverse = f[send[m]] += f[recv_first + m], swaps in reverse order. With
+ * `self` false the sender packs and comm_sendrecv moves the records (send to send_rank,
+ * receive from recv_rank; reverse the other way round). The pointer is valid until the next
+ * borders(). */
+struct nnmd_halo_swap_info {
+  int dim, shift, send_rank, recv_rank;
+  bool self;
+  const int64_t *send;
+  int64_t nsend, recv_first, nrecv;
+};
+void nnmd_halo_swap_info(const struct nnmd_halo *h, int k, struct nnmd_halo_swap_info *out);
+/* The communicator the halo was created with. */
+const struct nnmd_comm *nnmd_halo_comm(const struct nnmd_halo *h);
 
 #endif

@@ -112,6 +112,37 @@ int nnmd_ff_compute(struct nnmd_forcefield *ff, struct nnmd_system *sys, const s
   return NNMD_OK;
 }
 
+bool nnmd_ff_all_on_device(const struct nnmd_forcefield *ff, const char **why) {
+  *why = NULL;
+  for (int i = 0; i < ff->n; ++i) {
+    const struct nnmd_potential_ops *o = ff->terms[i].ops;
+    /* a term that makes per-atom fields (e.g. "bec") would need them exchanged on the device */
+    if (!nnmd_ff_term_on_device(ff, i) || (o->provides && o->provides[0])) {
+      *why = o->name;
+      return false;
+    }
+  }
+  return ff->n > 0;
+}
+
+int nnmd_ff_compute_resident(struct nnmd_forcefield *ff, struct nnmd_system *sys, const struct nnmd_box *box,
+                             struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  if (ctx->eatom) memset(ctx->eatom, 0, (size_t)sys->n_local * sizeof(double));
+  ctx->sys = sys;
+  ctx->box = box;
+  ctx->list = NULL;
+  ctx->energy = 0.0;
+  memset(ctx->virial, 0, sizeof ctx->virial);
+  for (int i = 0; i < ff->n; ++i) {
+    struct term *t = &ff->terms[i];
+    if (!nnmd_ff_term_on_device(ff, i))
+      return nnmd_fail(err, NNMD_ERR_INTERNAL, "resident run: the term '%s' has no device path", t->ops->name);
+    int st = t->ops->compute_cuda(t->state, ctx, err);
+    if (st) return st;
+  }
+  return NNMD_OK;
+}
+
 void nnmd_ff_set_device(struct nnmd_forcefield *ff, bool on) { ff->device = on; }
 
 bool nnmd_ff_term_on_device(const struct nnmd_forcefield *ff, int k) {

@@ -23,6 +23,7 @@
 #include "box.h"
 #include "comm.h"
 #include "config.h"
+#include "dev_atoms.h"
 #include "error.h"
 #include "files.h"
 #include "log.h"
@@ -71,6 +72,11 @@ struct nnmd_force_ctx {
   double energy;    /* += */
   double virial[9]; /* += */
   double *eatom;    /* [capacity] or NULL */
+  /* Resident run (engine/resident.h): the atoms live on the device. Terms run compute_cuda
+   * on these device arrays and the device list (`list` is NULL); sys gives n_local,
+   * n_ghost, species and the ids of the last rebuild; its positions and forces are stale. */
+  const struct nnmd_dev_atoms *dev;
+  const struct nnmd_dev_list *dlist;
 };
 
 struct nnmd_potential_ops {
@@ -126,6 +132,13 @@ int nnmd_ff_compute(struct nnmd_forcefield *ff, struct nnmd_system *sys, const s
  * have been created with nnmd_term_info.use_device); the others keep compute_cpu. Call once
  * at set-up. Off by default. */
 void nnmd_ff_set_device(struct nnmd_forcefield *ff, bool on);
+/* Resident run: true if every term runs compute_cuda (else *why names the first that does
+ * not). */
+bool nnmd_ff_all_on_device(const struct nnmd_forcefield *ff, const char **why);
+/* Resident run: run every term's compute_cuda with ctx->dev / ctx->dlist set (forces are
+ * added into ctx->dev->f, which the caller zeroed; per-atom energies into ctx->eatom). */
+int nnmd_ff_compute_resident(struct nnmd_forcefield *ff, struct nnmd_system *sys, const struct nnmd_box *box,
+                             struct nnmd_force_ctx *ctx, struct nnmd_error *err);
 /* True if term k runs compute_cuda. */
 bool nnmd_ff_term_on_device(const struct nnmd_forcefield *ff, int k);
 int64_t nnmd_ff_warnings(const struct nnmd_forcefield *ff);

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "box_math.h"
+#include "avec.h"
 #include "checkpoint.h"
+#include "device.h"
 #include "mem.h"
 #include "thermo.h"
 
@@ -129,11 +131,126 @@ static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   if (st) return st;
   memcpy(md->h_ref, md->box.h, sizeof md->h_ref);
   for (int d = 0; d < 3; ++d) md->halo_need[d] = md->box.periodic[d] ? ceil(ghost_cut / md->box.width[d]) : 0;
+  if (md->res) { /* resident: the device takes the atoms and ghost plan, and bins and lists them */
+    st = nnmd_resident_upload(md->res, md->sys, md->halo, err);
+    if (!st) st = nnmd_nlist_dev_build(md->dlist, nnmd_resident_atoms(md->res), &md->box, err);
+    md->res_ready = st == NNMD_OK;
+    md->host_current = true;
+    return st;
+  }
   return nnmd_ff_build_lists(md->ff, md->sys, &md->box, err);
+}
+
+/* ---- resident run ---------------------------------------------------------------------- */
+static int resident_start(struct nnmd_md *md, struct nnmd_error *err) {
+  int st = nnmd_resident_create(&md->res, md->resident_emulate, err);
+  if (!st) st = nnmd_nlist_dev_create(&md->dlist, nnmd_ff_max_cutoff(md->ff), md->skin, md->resident_emulate, err);
+  if (!st) {
+    size_t b = NNMD_AV_SCRATCH * sizeof(double);
+    if (md->resident_emulate) {
+      md->dev_scratch = nnmd_calloc(NNMD_AV_SCRATCH, sizeof(double), err);
+      st = md->dev_scratch ? NNMD_OK : NNMD_ERR_NOMEM;
+    } else {
+      st = nnmd_device_alloc((void **)&md->dev_scratch, b, "reduction scratch", err);
+    }
+  }
+  md->res_ready = false;
+  md->host_current = true;
+  if (!st)
+    nnmd_log_info(md->log, "resident run: positions, velocities, forces, neighbour lists and integration on the %s",
+                  md->resident_emulate ? "device (HOST EMULATION of the kernels)" : "device");
+  return st;
+}
+
+/* Bring the host system up to date with the device (owned atoms: x, v, f, u). */
+static int host_sync(struct nnmd_md *md, struct nnmd_error *err) {
+  if (!md->res || !md->res_ready || md->host_current) return NNMD_OK;
+  int st = nnmd_resident_download(md->res, md->sys, NNMD_RES_X | NNMD_RES_V | NNMD_RES_F | NNMD_RES_U, err);
+  md->host_current = st == NNMD_OK;
+  return st;
+}
+
+static void resident_stop(struct nnmd_md *md) {
+  if (md->resident_emulate) free(md->dev_scratch);
+  else nnmd_device_free(md->dev_scratch);
+  md->dev_scratch = NULL;
+  nnmd_nlist_dev_destroy(md->dlist);
+  md->dlist = NULL;
+  nnmd_resident_destroy(md->res);
+  md->res = NULL;
+}
+
+/* The force context of this step: energy/virial only where thermo, observers or the
+ * integrator use them (inside nnmd_md_run). */
+static int force_ctx(struct nnmd_md *md, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  if (md->want_eatom &&
+      nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)md->sys->capacity, sizeof(double), err))
+    return NNMD_ERR_NOMEM;
+  *ctx = (struct nnmd_force_ctx){.units = md->units, .log = md->log, .step = md->step,
+                                 .time = (double)md->step * md->dt, .comm = md->comm,
+                                 .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true};
+  if (md->lazy_energy) {
+    unsigned f = md->integ ? md->integ->flags : 0;
+    bool sampled = md->step == md->last_step;
+    for (int k = 0; k < md->n_obs && !sampled; ++k)
+      sampled = md->obs[k].every > 0 && md->step % md->obs[k].every == 0;
+    ctx->eflag = sampled || (f & NNMD_INTEG_NEEDS_ENERGY);
+    ctx->vflag = sampled || (f & NNMD_INTEG_NEEDS_VIRIAL);
+    if (!ctx->eflag) ctx->eatom = NULL;
+  }
+  return NNMD_OK;
+}
+
+/* Energy and virial summed over ranks. */
+static int reduce_energy(struct nnmd_md *md, const struct nnmd_force_ctx *ctx) {
+  double ev[10];
+  ev[0] = ctx->energy;
+  memcpy(ev + 1, ctx->virial, sizeof ctx->virial);
+  nnmd_comm_sum_double(md->comm, ev, 10);
+  md->epot = ev[0];
+  memcpy(md->virial, ev + 1, sizeof md->virial);
+  return NNMD_OK;
+}
+
+static int forces_resident(struct nnmd_md *md, bool do_rebuild, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  int st;
+  if (do_rebuild) {
+    nnmd_timer_start(&md->timers, NNMD_T_NEIGHBOR);
+    st = md->res_ready ? nnmd_resident_download(md->res, md->sys, NNMD_RES_X | NNMD_RES_V | NNMD_RES_U, err) : NNMD_OK;
+    if (!st) st = rebuild(md, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_NEIGHBOR);
+  } else {
+    nnmd_timer_start(&md->timers, NNMD_T_HALO);
+    st = nnmd_resident_forward(md->res, &md->box, err);
+    nnmd_timer_stop(&md->timers, NNMD_T_HALO);
+  }
+  if ((st = nnmd_comm_agree(md->comm, st))) return st;
+  nnmd_timer_start(&md->timers, NNMD_T_FORCE);
+  const struct nnmd_dev_atoms *a = nnmd_resident_atoms(md->res);
+  struct nnmd_dev_list dl = {.cutoff = nnmd_ff_max_cutoff(md->ff), .skin = md->skin, .n = a->n_local,
+                             .max_neigh = nnmd_nlist_dev_max_neigh(md->dlist),
+                             .count = nnmd_nlist_dev_count(md->dlist), .idx = nnmd_nlist_dev_idx(md->dlist)};
+  ctx->dev = a;
+  ctx->dlist = &dl;
+  st = nnmd_resident_zero_forces(md->res, err);
+  if (!st) st = nnmd_ff_compute_resident(md->ff, md->sys, &md->box, ctx, err);
+  st = nnmd_comm_agree(md->comm, st);
+  if (!st) st = nnmd_resident_reverse(md->res, err);
+  ctx->dev = NULL;
+  ctx->dlist = NULL;
+  md->host_current = false;
+  nnmd_timer_stop(&md->timers, NNMD_T_FORCE);
+  return st;
 }
 
 int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) {
   int st;
+  if (md->res) {
+    struct nnmd_force_ctx ctx;
+    if ((st = force_ctx(md, &ctx, err))) return st;
+    if ((st = forces_resident(md, do_rebuild, &ctx, err))) return st;
+    return reduce_energy(md, &ctx);
+  }
   if (do_rebuild) {
     nnmd_timer_start(&md->timers, NNMD_T_NEIGHBOR);
     st = rebuild(md, err);
@@ -146,21 +263,8 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
   if ((st = nnmd_comm_agree(md->comm, st))) return st ? st : NNMD_ERR_INTERNAL;
   nnmd_timer_start(&md->timers, NNMD_T_FORCE);
   struct nnmd_system *sys = md->sys;
-  if (md->want_eatom &&
-      nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)sys->capacity, sizeof(double), err))
-    return NNMD_ERR_NOMEM;
-  struct nnmd_force_ctx ctx = {.units = md->units, .log = md->log, .step = md->step,
-                               .time = (double)md->step * md->dt, .comm = md->comm,
-                               .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true};
-  if (md->lazy_energy) { /* energy/virial only where thermo, observers or the integrator use them */
-    unsigned f = md->integ ? md->integ->flags : 0;
-    bool sampled = md->step == md->last_step;
-    for (int k = 0; k < md->n_obs && !sampled; ++k)
-      sampled = md->obs[k].every > 0 && md->step % md->obs[k].every == 0;
-    ctx.eflag = sampled || (f & NNMD_INTEG_NEEDS_ENERGY);
-    ctx.vflag = sampled || (f & NNMD_INTEG_NEEDS_VIRIAL);
-    if (!ctx.eflag) ctx.eatom = NULL;
-  }
+  struct nnmd_force_ctx ctx;
+  if ((st = force_ctx(md, &ctx, err))) return st;
   bool ghost_forces = false;
   st = nnmd_ff_compute(md->ff, sys, &md->box, &ctx, &ghost_forces, err);
   st = nnmd_comm_agree(md->comm, st);
@@ -179,13 +283,7 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
   }
   nnmd_timer_stop(&md->timers, NNMD_T_FORCE);
   if (st) return st;
-  double ev[10];
-  ev[0] = ctx.energy;
-  memcpy(ev + 1, ctx.virial, sizeof ctx.virial);
-  nnmd_comm_sum_double(md->comm, ev, 10);
-  md->epot = ev[0];
-  memcpy(md->virial, ev + 1, sizeof md->virial);
-  return NNMD_OK;
+  return reduce_energy(md, &ctx);
 }
 
 void nnmd_md_thermo(struct nnmd_md *md) {
@@ -201,6 +299,11 @@ void nnmd_md_thermo(struct nnmd_md *md) {
   md->thermo.warnings = w;
   int64_t nb = 0;
   for (int k = 0; k < nnmd_ff_n_lists(md->ff); ++k) nb += nnmd_ff_list(md->ff, k)->n_builds;
+  if (md->dlist) {
+    struct nnmd_nlist_dev_stats ds;
+    nnmd_nlist_dev_stats(md->dlist, &ds);
+    nb += ds.n_builds;
+  }
   md->thermo.neigh_builds = nb;
   double now = nnmd_wtime(), dtw = now - md->perf_t0;
   int64_t dsteps = md->step - md->perf_step0;
@@ -237,8 +340,10 @@ static int sample(struct nnmd_md *md, bool all, struct nnmd_error *err) {
   for (int k = 0; k < md->n_obs && !any; ++k) any = due(md, &md->obs[k]);
   if (!any) return NNMD_OK;
   nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
+  int st = host_sync(md, err);
+  if (st) return st;
   nnmd_md_thermo(md);
-  int st = check_finite(md, err);
+  st = check_finite(md, err);
   struct nnmd_step_view v;
   make_view(md, &v);
   for (int k = 0; k < md->n_obs && !st; ++k)
@@ -258,7 +363,9 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   md->n_dof = 3 * md->sys->n_global - 3;
   if (md->n_dof < 1) md->n_dof = 1;
   if ((st = ensure_unwrapped(md, err))) return st;
+  if (md->resident && !md->res && (st = resident_start(md, err))) return st;
   if ((st = nnmd_md_forces(md, true, err))) return st;
+  if ((st = host_sync(md, err))) return st;
   md->perf_t0 = nnmd_wtime();
   md->perf_step0 = md->step;
   nnmd_md_thermo(md);
@@ -289,13 +396,20 @@ static double box_displacement(const struct nnmd_md *md) {
   return b;
 }
 
-static bool need_rebuild(struct nnmd_md *md, bool box_changed) {
-  if (md->step % md->neigh_every != 0) return false;
-  if (!md->neigh_check) return true;
-  double d = nnmd_ff_max_displacement(md->ff, md->sys);
+static int need_rebuild(struct nnmd_md *md, bool box_changed, bool *out, struct nnmd_error *err) {
+  *out = false;
+  if (md->step % md->neigh_every != 0) return NNMD_OK;
+  *out = true;
+  if (!md->neigh_check) return NNMD_OK;
+  double d = 0.0;
+  int st = NNMD_OK;
+  if (md->res) st = nnmd_nlist_dev_max_displacement(md->dlist, nnmd_resident_atoms(md->res), &d, err);
+  else d = nnmd_ff_max_displacement(md->ff, md->sys);
+  if ((st = nnmd_comm_agree(md->comm, st))) return st;
   if (box_changed || memcmp(md->h_ref, md->box.h, sizeof md->h_ref) != 0) d += box_displacement(md);
   nnmd_comm_max_double(md->comm, &d, 1);
-  return d > 0.5 * md->skin;
+  *out = d > 0.5 * md->skin;
+  return NNMD_OK;
 }
 
 static void progress(struct nnmd_md *md, double t_start, double *t_last) {
@@ -310,7 +424,11 @@ static void progress(struct nnmd_md *md, double t_start, double *t_last) {
 }
 
 static int finish(struct nnmd_md *md, struct nnmd_error *err) {
+  int s0 = host_sync(md, err);
+  if (s0) return s0;
   nnmd_md_thermo(md);
+  nnmd_log_info(md->log, "neighbour lists: %lld builds%s", (long long)md->thermo.neigh_builds,
+                md->dlist ? " (on the device)" : "");
   struct nnmd_step_view v;
   make_view(md, &v);
   int st = NNMD_OK;
@@ -333,6 +451,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
   while (md->step < md->last_step) {
     if (md->stop_flag && *md->stop_flag) {
       const char *path = md->checkpoint_path[0] ? md->checkpoint_path : md->interrupt_path;
+      if ((st = host_sync(md, err))) break;
       if (path[0] && (st = nnmd_checkpoint_write(path, md, err))) break;
       if (path[0]) nnmd_log_info(md->log, "\ninterrupted: checkpoint of step %lld written to %s", (long long)md->step, path);
       st = NNMD_ERR_INTERRUPTED;
@@ -345,15 +464,25 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.box_changed = false;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
-    st = save_positions(md, err);
-    if (!st) st = md->integ->first_half(md->integ_state, &ic, err);
-    if (!st) advance_unwrapped(md);
+    if (md->res) { /* the integrator works on the device arrays (engine/avec.h) */
+      ic.dev = nnmd_resident_atoms(md->res);
+      ic.dev_scratch = md->dev_scratch;
+      st = nnmd_resident_save_positions(md->res, err);
+      if (!st) st = md->integ->first_half(md->integ_state, &ic, err);
+      if (!st) st = nnmd_resident_advance_unwrapped(md->res, &md->box, err);
+    } else {
+      st = save_positions(md, err);
+      if (!st) st = md->integ->first_half(md->integ_state, &ic, err);
+      if (!st) advance_unwrapped(md);
+    }
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->step++;
     /* a changed cell needs no rebuild by itself: ghosts follow it (forward exchange with the
      * current cell) and the skin test below accounts for their extra motion */
-    if ((st = nnmd_md_forces(md, need_rebuild(md, ic.box_changed), err))) break;
+    bool rb = false;
+    if ((st = need_rebuild(md, ic.box_changed, &rb, err))) break;
+    if ((st = nnmd_md_forces(md, rb, err))) break;
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.epot = md->epot;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
@@ -369,7 +498,8 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     if (md->checkpoint_path[0] &&
         ((md->checkpoint_every > 0 && md->step % md->checkpoint_every == 0) || md->step == md->last_step)) {
       nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
-      st = nnmd_checkpoint_write(md->checkpoint_path, md, err);
+      st = host_sync(md, err);
+      if (!st) st = nnmd_checkpoint_write(md->checkpoint_path, md, err);
       nnmd_timer_stop(&md->timers, NNMD_T_OUTPUT);
       if (st) break;
     }
@@ -391,6 +521,7 @@ void nnmd_md_release(struct nnmd_md *md) {
   md->integ_state = NULL;
   nnmd_halo_destroy(md->halo);
   md->halo = NULL;
+  resident_stop(md);
   free(md->eatom);
   md->eatom = NULL;
   free(md->x_prev);

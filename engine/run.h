@@ -6,6 +6,10 @@
  *   force field (sum of terms); reverse ghost forces          [timer "force"]
  *   integrator.second_half
  *   thermo (when an observer is due), observers              [timer "output"]
+ * Resident run (md->resident, engine/resident.h): the same sequence on device arrays; the
+ * host system is brought up to date (download) before observers, checkpoints and the end,
+ * and gives the device a fresh copy after each host-side rebuild (wrap, sort, migrate,
+ * ghosts); binning and the neighbour list are made on the device (nlist_dev.h).
  * The struct is plain: the composition root (app/setup.c) fills it, run.c drives it.
  */
 #ifndef NNMD_RUN_H
@@ -22,6 +26,8 @@
 #include "log.h"
 #include "observer.h"
 #include "potential.h"
+#include "resident.h"
+#include "nlist_dev.h"
 #include "system.h"
 #include "timer.h"
 #include "units.h"
@@ -55,6 +61,9 @@ struct nnmd_md {
   char checkpoint_path[4096];  /* "" = no periodic checkpoints */
   int64_t checkpoint_every;    /* steps; the last step is always written when a path is set */
   char interrupt_path[4096];   /* where a signal-stopped run writes its checkpoint */
+  bool resident;         /* run the whole step on the device (engine/resident.h): every term
+                            runs compute_cuda and the integrator is not host-only */
+  bool resident_emulate; /* ... in host emulation of the kernels (testing aid) */
   /* owned by run.c */
   struct nnmd_halo *halo;
   struct nnmd_timers timers;
@@ -73,6 +82,12 @@ struct nnmd_md {
   double h_ref[9];     /* cell at the last neighbour build */
   double halo_need[3]; /* ghost hops per direction at the last build */
   bool lazy_energy; /* inside nnmd_md_run: skip energy/virial on unsampled steps */
+  /* resident run (owned by run.c) */
+  struct nnmd_resident *res;
+  struct nnmd_nlist_dev *dlist;
+  double *dev_scratch;  /* reductions of the integrator kernels */
+  bool res_ready;       /* the device holds the current atoms */
+  bool host_current;    /* the host system equals the device's owned atoms */
 };
 
 /* Set up the process grid and keep this rank's atoms of a system every rank holds in

@@ -19,7 +19,7 @@ static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "times
                                     "relax_cell", "max_step", "sy", "zero", "placement", "ptol",
                                     "dmax", "log_every", NULL};
 static const char *const k_neigh[] = {"skin", "every", "check", NULL};
-static const char *const k_par[] = {"grid", "device", "precision", NULL};
+static const char *const k_par[] = {"grid", "device", "precision", "resident", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
                                     "directory", NULL};
 static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", "fields", NULL};
@@ -155,7 +155,10 @@ static int read_parallel(struct nnmd_input *in, struct nnmd_error *err) {
   in->precision = NNMD_PREC_MIXED;
   in->has_precision = false;
   in->precision_loc = NNMD_NOLOC;
+  in->resident = true;
   if (!t) return st;
+  r = nnmd_cfg_bool(t, "resident", false, &in->resident, err);
+  st = st ? st : r;
   r = nnmd_cfg_choice(t, "device", false, k_dev, &d, err);
   st = st ? st : r;
   in->device = (enum nnmd_device)d;

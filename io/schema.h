@@ -56,6 +56,8 @@ struct nnmd_input {
   struct nnmd_loc device_loc; /* the 'device' key (for errors), NNMD_NOLOC when not given */
   enum nnmd_precision precision; /* "mixed" (default) | "double": GPU only */
   bool has_precision;
+  bool resident;         /* [parallel] resident (default true): with device = "gpu", keep the
+                            whole step on the device when every term and the integrator can */
   struct nnmd_loc precision_loc;
   int grid[3]; /* {0,0,0} = auto */
   /* [output] */

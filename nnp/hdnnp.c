@@ -508,18 +508,33 @@ static int count_warnings(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int
 }
 
 /* The same outputs from the GPU evaluation (hdnnp_device.h) on the same full list. */
+/* Resident run (ctx->dev): the device list must reach the model cutoff and the species map
+ * be current; no host buffers are needed. */
+static int check_inputs_resident(struct hdnnp *h, const struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
+  const struct nnmd_dev_list *dl = ctx->dlist;
+  if (!dl) return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: resident run without a device neighbour list");
+  if (dl->cutoff + dl->skin < h->rc * (1.0 - 1e-12))
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: device neighbour list radius %g is below the model cutoff %g",
+                     dl->cutoff + dl->skin, h->rc);
+  if (dl->n < ctx->dev->n_local)
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: the device neighbour list is out of date (%lld of %lld atoms)",
+                     (long long)dl->n, (long long)ctx->dev->n_local);
+  if (!nnmd_nnp_species_map_same(&h->spm, &ctx->sys->species)) return map_species(h, &ctx->sys->species, NNMD_NOLOC, err);
+  return NNMD_OK;
+}
+
 static int hdnnp_compute_cuda(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
   struct hdnnp *h = state;
   if (!h->gpu)
     return nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp: compute_cuda without a device set-up (create without use_device)");
-  int st = check_inputs(h, ctx, err);
+  int st = ctx->dev ? check_inputs_resident(h, ctx, err) : check_inputs(h, ctx, err);
   double qin = 0.0, dqdq = 0.0, dedq_sum = 0.0;
   if (!st) st = charge_input(h, ctx, &qin, &dqdq, err);
   if (st) return st;
   const int shown_before = h->warn_shown;
   int64_t nwarn = 0;
   st = nnmd_hdnnp_device_compute(h->gpu, h->model, h->spm.elem, ctx, qin, &h->warn_shown, N_WARN_SHOWN, &nwarn,
-                                 &dedq_sum, err);
+                                 &dedq_sum, err); /* resident when ctx->dev is set */
   if (st) return st;
   h->dedq = dedq_sum * dqdq / h->cfe;
   return count_warnings(h, ctx, nwarn, shown_before, err);

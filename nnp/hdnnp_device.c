@@ -59,6 +59,24 @@ int nnmd_hdnnp_device_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_nnp_mo
                               struct nnmd_force_ctx *ctx, double q, int *shown, int max_shown, int64_t *nwarn,
                               double *dedq_sum, struct nnmd_error *err) {
   struct nnmd_system *sys = ctx->sys;
+  if (ctx->dev) { /* resident run: the device's own arrays and list */
+    const struct nnmd_dev_atoms *a = ctx->dev;
+    const struct nnmd_dev_list *dl = ctx->dlist;
+    struct nnmd_hdnnp_gpu_res rin = {.n_local = a->n_local, .n_all = a->n_local + a->n_ghost, .stride = a->capacity,
+                                     .x = a->x, .type = a->type, .type_elem = sp_map, .n_types = sys->species.n,
+                                     .nl_count = dl->count, .nl_idx = dl->idx, .max_neigh = dl->max_neigh,
+                                     .f = a->f, .charge_q = q, .sums = ctx->eflag || ctx->vflag,
+                                     .eatom = ctx->eatom != NULL, .eatom_host = ctx->eatom};
+    struct nnmd_hdnnp_gpu_out rout = {0};
+    int st = nnmd_hdnnp_gpu_compute_resident(g, &rin, &rout, err);
+    if (st) return st;
+    ctx->energy += rout.energy;
+    for (int k = 0; k < 9; ++k) ctx->virial[k] += rout.virial[k];
+    *nwarn = rout.warnings;
+    *dedq_sum = rout.dedq_sum;
+    if (rout.warnings > 0) log_warnings(g, m, ctx, shown, max_shown);
+    return NNMD_OK;
+  }
   const struct nnmd_nlist *nl = ctx->list;
   struct nnmd_hdnnp_gpu_in in = {.n_local = sys->n_local,
                                  .n_all = sys->n_local + sys->n_ghost,

@@ -53,6 +53,10 @@ struct nnmd_hdnnp_gpu {
   struct nnmd_gwarn wrec[NNMD_GPU_WARN_REC];
   int n_wrec;
   bool timing;
+  bool res_warn_fetched; /* resident: the warning counter was read by the last call (zero it) */
+  int res_ntypes;        /* resident: the species map on the device */
+  int res_te[NNMD_GPU_MAX_TYPES];
+  const void *res_te_buf; /* the buffer it was uploaded to */
   struct nnmd_hdnnp_gpu_times times;
   char desc[600];
 };
@@ -449,6 +453,54 @@ static int launch(struct nnmd_hdnnp_gpu *g, int k, struct nnmd_error *err) {
   return nnmd_hdnnp_gpu_launch(k, &g->m, &g->f, g->precision, g->emulate, err);
 }
 
+/* The kernel sequence on a prepared frame (f->x, type, type_elem, raw list, f, counts set):
+ * count -> grow the filtered list -> fill -> descriptors -> network -> forces (added into
+ * f->f with stride f->stride). *t0 is the phase clock. */
+static int run_kernels(struct nnmd_hdnnp_gpu *g, double *t0, bool zero_warn, struct nnmd_error *err) {
+  struct nnmd_gpu_frame *f = &g->f;
+  const size_t n = (size_t)f->n_local, N = (size_t)f->n_all, mn = (size_t)f->max_neigh, ts = g->ts;
+  int maxcnt = 0, st = b_zero(g, g->d_max, sizeof(int), "neighbour maximum", err);
+  if (!st) st = launch(g, NNMD_GPU_K_COUNT, err);
+  if (!st) st = b_get(g, &maxcnt, g->d_max, sizeof(int), "neighbour maximum", err);
+  if (st) return st;
+  size_t cap = maxcnt > 0 ? (size_t)maxcnt : 1;
+  if ((st = check_fit(g, n, N, mn, cap, err))) return st;
+  if (!st) st = ensure(g, B_NB, cap * n * sizeof(int), err);
+  if (!st) st = ensure(g, B_ND, 4 * cap * n * ts, err);
+  f->cap = (int)cap;
+  f->nb = g->b[B_NB].p;
+  f->nd = g->b[B_ND].p;
+  if (!st) st = launch(g, NNMD_GPU_K_FILL, err);
+  if (!st) st = phase(g, &g->times.neighbours, t0, err);
+  if (!st && zero_warn) st = b_zero(g, g->d_warn, 2 * sizeof(unsigned long long), "warning counter", err);
+  if (!st) st = launch(g, NNMD_GPU_K_DESC, err);
+  if (!st) st = phase(g, &g->times.descriptors, t0, err);
+  if (!st) st = b_zero(g, g->d_acc, 11 * sizeof(double), "energy and virial sums", err);
+  if (!st) st = launch(g, NNMD_GPU_K_ANN, err);
+  if (!st) st = phase(g, &g->times.network, t0, err);
+  if (!st) st = launch(g, NNMD_GPU_K_FORCE, err);
+  if (!st) st = phase(g, &g->times.forces, t0, err);
+  return st;
+}
+
+/* Energy, virial (+ the charge node's volume term), sum dE/dQ and the warnings, downloaded. */
+static int fetch_sums(struct nnmd_hdnnp_gpu *g, struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err) {
+  double acc[11];
+  unsigned long long wc[2] = {0, 0};
+  int st = b_get(g, acc, g->d_acc, sizeof acc, "energy and virial sums", err);
+  if (!st) st = b_get(g, wc, g->d_warn, sizeof wc, "warning counter", err);
+  if (!st && wc[0] > 0) st = b_get(g, g->wrec, g->d_wrec, sizeof g->wrec, "warning records", err);
+  if (st) return st;
+  out->energy += acc[0] / g->cfe;
+  out->dedq_sum = acc[1];
+  double *w = acc + 2;
+  for (int k = 0; k < 9; k += 4) w[k] += g->m.q_raw * acc[1]; /* charge node: W_ab += delta_ab Q sum dE/dQ */
+  for (int k = 0; k < 9; ++k) out->virial[k] += w[k] / g->cfe;
+  out->warnings = (int64_t)wc[0];
+  g->n_wrec = wc[0] < NNMD_GPU_WARN_REC ? (int)wc[0] : NNMD_GPU_WARN_REC;
+  return NNMD_OK;
+}
+
 int nnmd_hdnnp_gpu_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu_in *in,
                            struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err) {
   int st = check_in(g, in, err);
@@ -485,6 +537,7 @@ int nnmd_hdnnp_gpu_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu
   if (!st) st = b_put(g, g->b[B_RIDX].p, in->nl_idx, n * mn * sizeof(int), "neighbour list", err);
   f->n_local = (long long)n;
   f->n_all = (long long)N;
+  f->stride = (long long)N;
   f->max_neigh = (int)mn;
   f->n_types = in->n_types;
   f->want_eatom = in->eatom;
@@ -503,53 +556,90 @@ int nnmd_hdnnp_gpu_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu
   f->maxcnt = g->d_max;
   charge_input(g, in->charge_q);
   if (!st) st = phase(g, &g->times.upload, &t0, err);
-  /* neighbours: count, grow the filtered list if needed, fill */
-  int maxcnt = 0;
-  if (!st) st = b_zero(g, g->d_max, sizeof(int), "neighbour maximum", err);
-  if (!st) st = launch(g, NNMD_GPU_K_COUNT, err);
-  if (!st) st = b_get(g, &maxcnt, g->d_max, sizeof(int), "neighbour maximum", err);
-  if (st) return st;
-  cap = maxcnt > 0 ? (size_t)maxcnt : 1;
-  if ((st = check_fit(g, n, N, mn, cap, err))) return st;
-  if (!st) st = ensure(g, B_NB, cap * n * sizeof(int), err);
-  if (!st) st = ensure(g, B_ND, 4 * cap * n * ts, err);
-  f->cap = (int)cap;
-  f->nb = g->b[B_NB].p;
-  f->nd = g->b[B_ND].p;
-  if (!st) st = launch(g, NNMD_GPU_K_FILL, err);
-  if (!st) st = phase(g, &g->times.neighbours, &t0, err);
-  if (!st) st = b_zero(g, g->d_warn, 2 * sizeof(unsigned long long), "warning counter", err);
-  if (!st) st = launch(g, NNMD_GPU_K_DESC, err);
-  if (!st) st = phase(g, &g->times.descriptors, &t0, err);
-  if (!st) st = b_zero(g, g->d_acc, 11 * sizeof(double), "energy and virial sums", err);
-  if (!st) st = launch(g, NNMD_GPU_K_ANN, err);
-  if (!st) st = phase(g, &g->times.network, &t0, err);
   if (!st) st = b_zero(g, f->f, 3 * N * sizeof(double), "forces", err);
-  if (!st) st = launch(g, NNMD_GPU_K_FORCE, err);
-  if (!st) st = phase(g, &g->times.forces, &t0, err);
+  if (!st) st = run_kernels(g, &t0, true, err);
   /* results */
-  double acc[11];
-  unsigned long long wc[2] = {0, 0};
   if (!st) st = b_get(g, g->hf, f->f, 3 * N * sizeof(double), "forces", err);
   for (int d = 0; d < 3 && !st; ++d) {
     double *fo = out->f + d * in->stride;
     const double *fh = g->hf + d * N;
     for (size_t j = 0; j < N; ++j) fo[j] += fh[j];
   }
-  if (!st) st = b_get(g, acc, g->d_acc, sizeof acc, "energy and virial sums", err);
-  if (!st) st = b_get(g, wc, g->d_warn, sizeof wc, "warning counter", err);
-  if (!st) st = b_get(g, g->wrec, g->d_wrec, sizeof g->wrec, "warning records", err);
   if (!st && in->eatom) {
     st = b_get(g, g->hf, f->eatom, n * sizeof(double), "atom energies", err);
     for (size_t i = 0; i < n && !st; ++i) out->eatom[i] += g->hf[i] / g->cfe;
   }
+  if (!st) st = fetch_sums(g, out, err);
   if (st) return st;
-  out->energy += acc[0] / g->cfe;
-  out->dedq_sum = acc[1];
-  double *w = acc + 2;
-  for (int k = 0; k < 9; k += 4) w[k] += g->m.q_raw * acc[1]; /* charge node: W_ab += delta_ab Q sum dE/dQ */
-  for (int k = 0; k < 9; ++k) out->virial[k] += w[k] / g->cfe;
-  out->warnings = (int64_t)wc[0];
-  g->n_wrec = wc[0] < NNMD_GPU_WARN_REC ? (int)wc[0] : NNMD_GPU_WARN_REC;
+  return phase(g, &g->times.download, &t0, err);
+}
+
+int nnmd_hdnnp_gpu_compute_resident(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu_res *in,
+                                    struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err) {
+  struct nnmd_hdnnp_gpu_in chk = {.n_local = in->n_local, .n_all = in->n_all, .stride = in->stride, .x = in->x,
+                                  .type = in->type, .type_elem = in->type_elem, .n_types = in->n_types,
+                                  .nl_count = in->nl_count, .nl_idx = in->nl_idx, .max_neigh = in->max_neigh};
+  int st = check_in(g, &chk, err);
+  if (st) return st;
+  memset(&g->times, 0, sizeof g->times);
+  out->warnings = 0;
+  out->dedq_sum = 0.0;
+  const size_t n = (size_t)in->n_local, ne = (size_t)g->m.n_elem, ts = g->ts;
+  if (n == 0) return NNMD_OK;
+  double t0 = now();
+  struct nnmd_gpu_frame *f = &g->f;
+  const size_t sizes[] = {0, 0, (size_t)in->n_types * sizeof(int), 0, 0, (ne + 1) * n * sizeof(int), 0, 0,
+                          (size_t)g->m.max_sf * n * ts, 0, in->eatom ? n * sizeof(double) : 0};
+  for (int k = 0; k < B_N && !st; ++k)
+    if (sizes[k]) st = ensure(g, k, sizes[k], err);
+  if (!st && in->eatom && n > g->hf_len) {
+    free(g->hf);
+    g->hf = nnmd_malloc(n * sizeof(double), err);
+    g->hf_len = g->hf ? n : 0;
+    if (!g->hf) st = NNMD_ERR_NOMEM;
+  }
+  /* the species map goes up once (and again only if it changes) */
+  if (!st && in->n_types > NNMD_GPU_MAX_TYPES)
+    st = nnmd_fail(err, NNMD_ERR_INTERNAL, "hdnnp gpu: %d species (at most %d)", in->n_types, NNMD_GPU_MAX_TYPES);
+  if (!st && (g->res_te_buf != g->b[B_TE].p || g->res_ntypes != in->n_types ||
+              memcmp(g->res_te, in->type_elem, (size_t)in->n_types * sizeof(int)))) {
+    st = b_put(g, g->b[B_TE].p, in->type_elem, (size_t)in->n_types * sizeof(int), "type map", err);
+    memcpy(g->res_te, in->type_elem, (size_t)in->n_types * sizeof(int));
+    g->res_ntypes = in->n_types;
+    g->res_te_buf = g->b[B_TE].p;
+  }
+  if (st) return st;
+  f->n_local = (long long)n;
+  f->n_all = (long long)in->n_all;
+  f->stride = (long long)in->stride;
+  f->max_neigh = in->max_neigh;
+  f->n_types = in->n_types;
+  f->want_eatom = in->eatom;
+  f->x = in->x;
+  f->type = in->type;
+  f->type_elem = g->b[B_TE].p;
+  f->raw_count = in->nl_count;
+  f->raw_idx = in->nl_idx;
+  f->bstart = g->b[B_BSTART].p;
+  f->g = g->b[B_G].p;
+  f->f = in->f;
+  f->eatom = g->b[B_EATOM].p;
+  f->acc = g->d_acc;
+  f->warn = g->d_warn;
+  f->wrec = g->d_wrec;
+  f->maxcnt = g->d_max;
+  charge_input(g, in->charge_q);
+  /* warnings accumulate on the device between the calls that fetch the sums */
+  if (!st) st = run_kernels(g, &t0, g->res_warn_fetched, err);
+  g->res_warn_fetched = in->sums;
+  if (!st && in->sums) {
+    g->n_wrec = 0;
+    st = fetch_sums(g, out, err);
+  }
+  if (!st && in->eatom) {
+    st = b_get(g, g->hf, f->eatom, n * sizeof(double), "atom energies", err);
+    for (size_t i = 0; i < n && !st; ++i) in->eatom_host[i] += g->hf[i] / g->cfe;
+  }
+  if (st) return st;
   return phase(g, &g->times.download, &t0, err);
 }

@@ -140,7 +140,7 @@ static HD inline void angf(const S &p, int poly, T c, T th, T isn, T *a, T *da) 
 
 /* ---- neighbours: count and fill (filtered, bucketed, neighbour-major) ------------------ */
 static HD inline void atom_count(const GM &m, const GF &f, long long i) {
-  const long long n = f.n_local, N = f.n_all;
+  const long long n = f.n_local, N = f.stride;
   const int ec = f.type_elem[f.type[i]];
   const double rc2 = m.rc[ec] * m.rc[ec], xi = f.x[i], yi = f.x[N + i], zi = f.x[2 * N + i];
   int cnt[NNMD_GPU_MAX_ELEM];
@@ -161,7 +161,7 @@ static HD inline void atom_count(const GM &m, const GF &f, long long i) {
 }
 
 template <typename T> static HD inline void atom_fill(const GM &m, const GF &f, long long i) {
-  const long long n = f.n_local, N = f.n_all, K = (long long)f.cap * n;
+  const long long n = f.n_local, N = f.stride, K = (long long)f.cap * n;
   const int ec = f.type_elem[f.type[i]];
   const double rc2 = m.rc[ec] * m.rc[ec], xi = f.x[i], yi = f.x[N + i], zi = f.x[2 * N + i];
   int pos[NNMD_GPU_MAX_ELEM];
@@ -356,7 +356,7 @@ template <typename TG> static HD double atom_ann(const GM &m, const GF &f, long 
 template <typename T> static HD void atom_force(const GM &m, const GF &f, long long i, double *w) {
   typedef typename acc_of<T>::type A;
   typedef typename sf_of<T>::type S;
-  const long long n = f.n_local, N = f.n_all, K = (long long)f.cap * n;
+  const long long n = f.n_local, N = f.stride, K = (long long)f.cap * n;
   const int ec = f.type_elem[f.type[i]], cut = m.cutoff_type, ne = m.n_elem;
   int bs[NNMD_GPU_MAX_ELEM + 1];
   for (int e = 0; e <= ne; ++e) bs[e] = f.bstart[e * n + i];

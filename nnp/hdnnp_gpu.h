@@ -92,6 +92,31 @@ int nnmd_hdnnp_gpu_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu
                            struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err);
 void nnmd_hdnnp_gpu_destroy(struct nnmd_hdnnp_gpu *g);
 
+/* A resident run's evaluation (engine/resident.h): positions, types and the list are the
+ * caller's DEVICE arrays (host arrays in emulation) with component stride `stride`; forces
+ * are ADDED into the caller's device array f (owned + ghosts, stride `stride`); nothing
+ * per atom crosses to the host unless eatom. Energy, virial, sum dE/dQ and the
+ * extrapolation warnings are downloaded (into out) only when `sums`; warnings of the calls
+ * in between accumulate on the device and are reported by the next call with sums. */
+struct nnmd_hdnnp_gpu_res {
+  int64_t n_local, n_all, stride;
+  const double *x;           /* device [3 * stride] */
+  const int *type;           /* device [n_all] */
+  const int *type_elem;      /* HOST [n_types] species -> model element */
+  int n_types;
+  const int *nl_count;       /* device [n_local] full list, row-major idx[i * max_neigh + k] */
+  const int *nl_idx;
+  int max_neigh;
+  double *f;                 /* device [3 * stride], += */
+  double charge_q;
+  bool sums;                 /* download energy, virial, warnings this call */
+  bool eatom;                /* per-atom energies += into eatom_host[n_local] */
+  double *eatom_host;
+};
+#define NNMD_GPU_MAX_TYPES 64 /* = NNMD_MAX_SPECIES */
+int nnmd_hdnnp_gpu_compute_resident(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu_res *in,
+                                    struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err);
+
 /* Device bytes held now (model tables + per-atom buffers of the largest call so far). */
 size_t nnmd_hdnnp_gpu_memory(const struct nnmd_hdnnp_gpu *g);
 /* The first extrapolations of the last compute (at most max); returns how many were kept. */

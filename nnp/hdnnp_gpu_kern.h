@@ -13,11 +13,11 @@
  *            (source-major + biases, ann.h file order) and wt (target-major), in double
  *            (the network runs in double in both precisions: < 1% of the work).
  * Frame buffers (per call, grown as needed; n = n_local, N = n_all, K = cap):
- *   x [3][N] double, type [N];  raw list count [n], idx [n][max_neigh] (as the engine's);
+ *   x [3][S] double (S = stride >= N: the caller's arrays in a resident run), type [N];  raw list count [n], idx [n][max_neigh] (as the engine's);
  *   bstart [(n_elem + 1)][n]  per-atom start of each element's bucket in the filtered list;
  *   nb [K][n] neighbour index, nd [4][K][n] T: dx, dy, dz, r (model units), neighbour-major;
  *   g [max_sf][n] T: G~ after the descriptor kernel, c = dE/dG after the network kernel;
- *   f [3][N] double forces (engine units), acc[11] double: energy, virial (model units),
+ *   f [3][S] double forces (engine units), acc[11] double: energy, virial (model units),
  *   sum dE/dQ; warn[2]: extrapolation count, records kept; wrec[NNMD_GPU_WARN_REC].
  */
 #ifndef NNMD_HDNNP_GPU_KERN_H
@@ -96,6 +96,7 @@ struct nnmd_gpu_model {
 
 struct nnmd_gpu_frame {
   long long n_local, n_all;
+  long long stride;                 /* component stride of x and f (>= n_all) */
   int max_neigh, cap, n_types, want_eatom;
   const double *x;
   const int *type, *type_elem;

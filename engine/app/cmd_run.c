@@ -44,6 +44,13 @@ static void print_setup(struct nnmd_sim *s) {
 }
 
 static void print_neighbors(struct nnmd_sim *s) {
+  if (s->md.dlist) { /* resident run: the device list replaces the host lists */
+    struct nnmd_nlist_dev_stats d;
+    nnmd_nlist_dev_stats(s->md.dlist, &d);
+    nnmd_log_info(&s->log, "neighbour list (device, full, %.3f A): %lld builds, neighbours per atom min %d mean %.2f max %d",
+                  nnmd_nlist_dev_radius(s->md.dlist), (long long)d.n_builds, d.min_count, d.mean_count, d.max_count);
+    return;
+  }
   for (int k = 0; k < nnmd_ff_n_lists(s->ff); ++k) {
     const struct nnmd_nlist *nl = nnmd_ff_list(s->ff, k);
     nnmd_log_info(&s->log, "neighbour list %d (%s, %.3f + %.3f A): %lld builds, neighbours per atom min %d mean %.2f max %d",

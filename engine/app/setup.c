@@ -154,6 +154,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global,
                                .n_dof = n_dof > 0 ? n_dof : 1, .seed = md->seed, .log = &s->log};
   if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
+  nnmd_sim_check_resident(s);
   for (int d = 0; d < 3; ++d) md->grid[d] = s->in.grid[d];
   if ((st = nnmd_md_distribute(md, err))) return st;
   if (s->in.has_velocities) {

@@ -8,6 +8,10 @@
  *                    explicitly (device = "gpu"); once validated on hardware "auto" will pick
  *                    the GPU when the build has CUDA, a device is present and some
  *                    [[potential]] type has compute_cuda. The log says which and why.
+ * Resident step (engine/resident.h): with device = "gpu", when every force term has a device
+ * path and the integrator is not host-only, the whole timestep runs on the device
+ * (md.resident); otherwise the GPU terms are evaluated per call and the rest of the step
+ * stays on the host. The log says which and why.
  * precision = "mixed" (default) | "double" (docs/gpu.md). The GPU of each MPI rank is picked
  * by its node-local rank (device.h).
  * NNMD_GPU_EMULATE=1 (environment; testing aid, docs/gpu.md): with a CUDA build, the GPU
@@ -96,4 +100,24 @@ void nnmd_sim_apply_device(struct nnmd_sim *s, const struct nnmd_term_info *info
   }
   nnmd_log_info(&s->log, "force terms on the GPU: %s; on the CPU (same step): %s", gpu[0] ? gpu : "none",
                 cpu[0] ? cpu : "none");
+  /* the whole step stays on the device when every term has a device path (run.c checks the
+   * integrator later: nnmd_sim_check_resident) */
+  const char *why = NULL;
+  s->md.resident = nnmd_ff_all_on_device(s->ff, &why);
+  s->md.resident_emulate = info->device_emulate;
+  if (!s->in.resident) {
+    if (s->md.resident) nnmd_log_info(&s->log, "resident GPU step off ([parallel] resident = false): positions go to "
+                                      "the device and forces come back at every step");
+    s->md.resident = false;
+  } else if (!s->md.resident)
+    nnmd_log_info(&s->log, "resident GPU step off: the term '%s' runs on the CPU (or makes per-atom fields), so "
+                  "positions go to the device and forces come back at every step", why ? why : "?");
+}
+
+void nnmd_sim_check_resident(struct nnmd_sim *s) {
+  struct nnmd_md *md = &s->md;
+  if (!md->resident || !md->integ || !(md->integ->flags & NNMD_INTEG_HOST_ONLY)) return;
+  md->resident = false;
+  nnmd_log_info(&s->log, "resident GPU step off: the integrator '%s' works on host arrays only; the force terms "
+                "still run on the GPU", md->integ->name);
 }

@@ -11,5 +11,7 @@ int nnmd_sim_choose_device(struct nnmd_sim *s, struct nnmd_term_info *info, stru
 /* After the force field is built: switch it to the device and log, once, which terms run
  * where (no-op on the CPU). */
 void nnmd_sim_apply_device(struct nnmd_sim *s, const struct nnmd_term_info *info);
+/* After the integrator is chosen: a host-only integrator (fire) turns the resident step off. */
+void nnmd_sim_check_resident(struct nnmd_sim *s);
 
 #endif

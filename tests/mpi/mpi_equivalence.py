@@ -15,7 +15,8 @@ multi-hop halos on 8 ranks) and Cu2S; a hot dilute gas for 10,000 steps on 4 ran
 count, ids and total momentum conserved); a checkpoint written on 4 ranks continued on 2
 and on 1 rank; a constant-charge field under NPT on 2 and 4 ranks (positions and the field
 work, 1e-9 relative); Born charges from a BEC model on the water HDNNP (sum rule over
-ranks, field work) on 2 and 4 ranks.
+ranks, field work) on 2 and 4 ranks; the resident GPU step (host emulation of the kernels,
+Langevin, HDNNP water, rebuilds every few steps) on 2 and 3 ranks.
 """
 import math, os, random, re, shutil, subprocess, sys, tempfile
 
@@ -249,6 +250,52 @@ trajectory = {{ file = "traj.extxyz", every = {steps}, unwrapped = true }}
     case(work, "hdnnp_" + model, text, nps)
 
 
+def resident_case(work):
+    """The resident GPU step (issue 7) on 1, 2 and 3 ranks in host emulation of the kernels:
+    halo records of swaps with other ranks are packed on the (emulated) device, moved by
+    MPI and unpacked there; migration at rebuilds goes through the host."""
+    v = subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout
+    if "built with CUDA: yes" not in v:
+        print("skip resident: nnmd built without CUDA")
+        return
+    src = os.path.join(SHARED, "models", "H2O_RPBE-D3")
+    st = os.path.join(src, "reference", "h2o_192.data")
+    if not os.path.exists(st):
+        print(f"skip resident: {st} not found")
+        return
+    text = f"""[system]
+structure = "{st}"
+[velocities]
+temperature = 300.0
+seed = 5
+[[potential]]
+type = "hdnnp"
+model = "{src}"
+native_units = true
+[run]
+ensemble = "nvt"
+thermostat = "langevin"
+temperature = 300.0
+tdamp = 0.01
+timestep = 0.0005
+steps = 20
+[neighbor]
+skin = 0.5
+every = 1
+[parallel]
+device = "gpu"
+precision = "double"
+[output]
+thermo_every = 20
+trajectory = {{ file = "traj.extxyz", every = 20, unwrapped = true }}
+"""
+    os.environ["NNMD_GPU_EMULATE"] = "1"
+    try:
+        case(work, "resident_gpu_emulated", text, [2, 3])
+    finally:
+        del os.environ["NNMD_GPU_EMULATE"]
+
+
 def field_case(work):
     """Constant-charge field under MTK NPT: forces, unwrapped positions and the field work
     (a per-atom sum that migrates with the atoms) equal the serial run."""
@@ -383,6 +430,7 @@ def main():
         restart_case(work)
         field_case(work)
         bec_case(work)
+        resident_case(work)
     finally:
         if results["failed"] == 0:
             shutil.rmtree(work, ignore_errors=True)
