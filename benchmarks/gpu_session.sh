@@ -10,7 +10,9 @@
 #   resident: the resident whole-step path on the device vs the CPU for five ensembles
 #   (tests/integration/gpu_resident_run.sh with NNMD_GPU_EMULATE=0); scale: `nnmd run`
 #   throughput, cpu vs per-call vs resident mixed/double, 192 .. 786,432 water atoms
-#   (benchmarks/bench_resident.sh). run: `nnmd run` of 192 water atoms, 20
+#   (benchmarks/bench_resident.sh); drift (not in all: two ~5-minute runs): the NVE
+#   check, mixed vs double, 100,000 steps (benchmarks/nve_water_drift.sh; one precision per
+#   10-minute command: DRIFT_PRECISIONS=mixed, then =double). run: `nnmd run` of 192 water atoms, 20
 #   NVE steps, device = "gpu" (double, mixed) on the real device vs device = "cpu"
 #   (tests/integration/gpu_emulated_run.sh with NNMD_GPU_EMULATE=0). Each phase fits in a 10-minute command;
 #   with a shorter limit run them one call each (the build folder is reused).
@@ -133,6 +135,15 @@ scale() {
   return "${PIPESTATUS[0]}"
 }
 
+drift() {
+  note "NVE drift, 1,536 water atoms, 0.5 fs, ${DRIFT_STEPS:-100000} steps: mixed vs double on the device"
+  local p
+  for p in ${DRIFT_PRECISIONS:-mixed double}; do
+    STEPS=${DRIFT_STEPS:-100000} PARALLEL=$'device = "gpu"\nprecision = "'$p'"' NNMD_BIN="$BUILD/nnmd" \
+      timeout 560 bash "$ROOT/benchmarks/nve_water_drift.sh" "$SHARED" 2>&1 | sed "s/^/$p: /" | tee -a "$OUT/drift.txt"
+  done
+}
+
 bench() {
   note "bench_gpu $BENCH_ARGS"
   # shellcheck disable=SC2086
@@ -149,9 +160,10 @@ case "$phase" in
   resident) run_resident || status=1 ;;
   bench) bench || status=1 ;;
   scale) scale || status=1 ;;
+  drift) drift || status=1 ;;
   all) build && { run_tests || status=1; run_md || status=1; run_resident || status=1; sanitize || status=1
                   bench || status=1; scale || status=1; } || status=1 ;;
-  *) echo "usage: $0 [all|build|test|run|resident|sanitize|bench|scale]"; exit 2 ;;
+  *) echo "usage: $0 [all|build|test|run|resident|sanitize|bench|scale|drift]"; exit 2 ;;
 esac
 note "done (status $status); files in $OUT"
 exit $status

@@ -4,6 +4,9 @@
 # dt = 0.5 fs, 20,000 steps (10 ps), total energy every 100 steps; prints the linear drift of
 # the total energy per atom per ps and its fluctuation. About 40 min on one core.
 # Usage: benchmarks/nve_water_drift.sh [shared_dir]   (NNMD_BIN: the nnmd binary)
+# Env: STEPS (default 20000); PARALLEL: lines for a [parallel] table, e.g.
+#   PARALLEL=$'device = "gpu"\nprecision = "mixed"' (issue 7: mixed vs double drift on a GPU,
+#   STEPS=100000; benchmarks/gpu_session.sh drift runs both).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${1:-$root/../shared}
@@ -39,7 +42,9 @@ length_unit = "bohr"
 energy_unit = "hartree"
 [run]
 timestep = 0.0005
-steps = 20000
+steps = ${STEPS:-20000}
+[parallel]
+${PARALLEL:-}
 [output]
 thermo_every = 100
 TOML
