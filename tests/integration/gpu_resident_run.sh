@@ -77,7 +77,7 @@ $3
 thermo_every = 10
 trajectory = { file = "traj.extxyz", every = 10 }
 TOML
-    if [ "$2" = nve ]; then printf '[analysis.msd]\nspecies = ["H", "O"]\nevery = 2\nwindow = 6\n'; fi
+    if [ "$2" = nve ]; then printf '[analysis.msd]\nspecies = ["H", "O"]\nevery = 1\nwindow = 10\n'; fi
   } > "$1/in.toml"
 }
 export NNMD_GPU_EMULATE="${NNMD_GPU_EMULATE:-1}"
