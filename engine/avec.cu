@@ -15,21 +15,9 @@
 typedef struct nnmd_av_op OP;
 typedef struct nnmd_dev_atoms DA;
 
-/* The body of kind K (resolved at compile time). */
+/* The body of kind K (a compile-time constant: avec_kern.h's switch folds away). */
 template <int K> static __device__ __forceinline__ void atom_k(const OP *op, const DA *a, long long i, double *acc) {
-  switch (K) {
-    case NNMD_AV_K_KICK: nnmd_av_atom_kick(op, a, i); break;
-    case NNMD_AV_K_DRIFT: nnmd_av_atom_drift(op, a, i); break;
-    case NNMD_AV_K_SCALE: nnmd_av_atom_scale(op, a, i); break;
-    case NNMD_AV_K_KE: nnmd_av_atom_ke(a, i, acc); break;
-    case NNMD_AV_K_MVV: nnmd_av_atom_mvv(a, i, acc); break;
-    case NNMD_AV_K_REMAP: nnmd_av_atom_remap(op, a, i); break;
-    case NNMD_AV_K_CRESCALE: nnmd_av_atom_crescale(op, a, i); break;
-    case NNMD_AV_K_VPRESS: nnmd_av_atom_vpress(op, a, i); break;
-    case NNMD_AV_K_LMEAN: nnmd_av_atom_lmean(op, a, i, acc); break;
-    case NNMD_AV_K_LANGEVIN: nnmd_av_atom_langevin(op, a, i, acc); break;
-    default: break;
-  }
+  nnmd_av_atom_of(K, op, a, i, acc);
 }
 
 static __device__ inline long long thread_atom() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }

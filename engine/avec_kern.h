@@ -181,10 +181,11 @@ static inline NNMD_HD void nnmd_av_atom_langevin(const struct nnmd_av_op *op, co
   }
 }
 
-/* One atom of any kind (acc may be NULL for the element-wise kinds). */
-static inline NNMD_HD void nnmd_av_atom(const struct nnmd_av_op *op, const struct nnmd_dev_atoms *a, int64_t i,
-                                        double *acc) {
-  switch (op->kind) {
+/* One atom of kind `kind` (acc may be NULL for the element-wise kinds). Kernels pass a
+ * compile-time constant, so the switch folds away after inlining. */
+static inline NNMD_HD void nnmd_av_atom_of(int kind, const struct nnmd_av_op *op, const struct nnmd_dev_atoms *a,
+                                           int64_t i, double *acc) {
+  switch (kind) {
     case NNMD_AV_K_KICK: nnmd_av_atom_kick(op, a, i); break;
     case NNMD_AV_K_DRIFT: nnmd_av_atom_drift(op, a, i); break;
     case NNMD_AV_K_SCALE: nnmd_av_atom_scale(op, a, i); break;
@@ -197,6 +198,12 @@ static inline NNMD_HD void nnmd_av_atom(const struct nnmd_av_op *op, const struc
     case NNMD_AV_K_LANGEVIN: nnmd_av_atom_langevin(op, a, i, acc); break;
     default: break;
   }
+}
+
+/* One atom of the op's kind. */
+static inline NNMD_HD void nnmd_av_atom(const struct nnmd_av_op *op, const struct nnmd_dev_atoms *a, int64_t i,
+                                        double *acc) {
+  nnmd_av_atom_of(op->kind, op, a, i, acc);
 }
 
 #endif
