@@ -24,25 +24,7 @@ CPU_MAX_ATOMS=${CPU_MAX_ATOMS:-20000}
 MODES=${MODES:-"cpu call resident-mixed resident-double"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench_res.XXXXXX"); trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-make_water() { # k -> w$k.extxyz
-  python3 - "$shared" "$1" <<'PY'
-import sys
-B = 1.8897261328
-k = int(sys.argv[2])
-L = open(sys.argv[1] + '/models/H2O_RPBE-D3/reference/h2o_192.data').read().split('\n')
-lat = [[x / B for x in map(float, l.split()[1:4])] for l in L if l.startswith('lattice')]
-at = [l.split() for l in L if l.startswith('atom')]
-with open(f'w{k}.extxyz', 'w') as f:
-    f.write(f"{k ** 3 * len(at)}\n")
-    f.write('Lattice="%s" Properties=species:S:1:pos:R:3 pbc="T T T"\n' % ' '.join('%.10f' % (k * x) for v in lat for x in v))
-    for i in range(k):
-        for j in range(k):
-            for l in range(k):
-                for a in at:
-                    r = [float(a[1 + q]) / B + i * lat[0][q] + j * lat[1][q] + l * lat[2][q] for q in range(3)]
-                    f.write("%s %.6f %.6f %.6f\n" % (a[4], *r))
-PY
-}
+make_water() { python3 "$root/tests/support/h2o192_extxyz.py" "$shared/models/H2O_RPBE-D3" "w$1.extxyz" "$1"; }
 cpu_rate=""
 printf "%-10s %-16s %8s %14s %10s %s\n" atoms mode steps atom-steps/s vs_cpu note
 for k in $REPS; do

@@ -13,22 +13,7 @@ shared=${1:-$root/../shared}
 nnmd=${NNMD_BIN:-$root/build/nnmd}
 work=$(mktemp -d "${TMPDIR:-/tmp}/nve_water.XXXXXX")
 cd "$work"
-python3 - "$shared" <<'PY'
-import sys
-B = 1.8897261328
-L = open(sys.argv[1] + '/models/H2O_RPBE-D3/reference/h2o_192.data').read().split('\n')
-lat = [[x / B for x in map(float, l.split()[1:4])] for l in L if l.startswith('lattice')]
-at = [l.split() for l in L if l.startswith('atom')]
-with open('w1536.extxyz', 'w') as f:
-    f.write(f"{8 * len(at)}\n")
-    f.write('Lattice="%s" Properties=species:S:1:pos:R:3 pbc="T T T"\n' % ' '.join('%.10f' % (2 * x) for v in lat for x in v))
-    for i in range(2):
-        for j in range(2):
-            for k in range(2):
-                for a in at:
-                    r = [float(a[1 + q]) / B + i * lat[0][q] + j * lat[1][q] + k * lat[2][q] for q in range(3)]
-                    f.write("%s %.10f %.10f %.10f\n" % (a[4], *r))
-PY
+python3 "$root/tests/support/h2o192_extxyz.py" "$shared/models/H2O_RPBE-D3" w1536.extxyz 2
 cat > nve.toml <<TOML
 [system]
 structure = "w1536.extxyz"

@@ -27,20 +27,10 @@ model="$shared/models/H2O_RPBE-D3"
 [ -f "$model/input.nn" ] || { echo "skipped: $model not found"; exit 77; }
 command -v python3 >/dev/null || { echo "skipped: python3 is needed"; exit 77; }
 "$bin" --version | grep -q "built with CUDA: yes" || { echo "skipped: nnmd built without CUDA"; exit 77; }
+support="$(cd "$(dirname "$0")/../support" && pwd)"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$work"
-python3 - "$model" <<'PY'
-import sys
-B = 1.8897261328
-L = open(sys.argv[1] + '/reference/h2o_192.data').read().split('\n')
-lat = [[x / B for x in map(float, l.split()[1:4])] for l in L if l.startswith('lattice')]
-at = [l.split() for l in L if l.startswith('atom')]
-with open('w192.extxyz', 'w') as f:
-    f.write(f"{len(at)}\n")
-    f.write('Lattice="%s" Properties=species:S:1:pos:R:3 pbc="T T T"\n' % ' '.join('%.10f' % x for v in lat for x in v))
-    for a in at:
-        f.write("%s %.10f %.10f %.10f\n" % (a[4], *[float(a[1 + q]) / B for q in range(3)]))
-PY
+python3 "$support/h2o192_extxyz.py" "$model" w192.extxyz || exit 1
 ens_lines() {
   case $1 in
     nve) echo 'ensemble = "nve"' ;;
