@@ -220,6 +220,10 @@ int tloss_frame(const struct tmodel *t, const double *theta, const struct tframe
     for (int k = 0; k < 3 * f->n; ++k) {
       const double d = (s->force[k] - f->force[k]) * ff;
       sum += d * d;
+      if (parts) {
+        parts->sfe[f->elem[k / 3]] += d * d;
+        parts->nfe[f->elem[k / 3]] += 1;
+      }
       if (useF) s->res[k] = fw * 2.0 * lw->wF * d / lw->NF * ff;
     }
     if (useF) {
@@ -269,24 +273,45 @@ int tloss_frame(const struct tmodel *t, const double *theta, const struct tframe
   return NNMD_OK;
 }
 
-int tloss_observe(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
-                  int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H,
-                  struct nnmd_error *err) {
+int tloss_observe_begin(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                        bool forces, struct tscratch *s, double *energy_pa, struct nnmd_error *err) {
   int st = reserve(t, s, f->n, err);
   if (st) return st;
-  memset(H, 0, t->n_params * sizeof(double));
   double E, W[9];
+  pass1(t, theta, f, c, s, forces, &E, s->force, W);
+  *energy_pa = E / f->n / t->cfe;
+  return NNMD_OK;
+}
+
+void tloss_observe_row(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                       int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H) {
+  memset(H, 0, t->n_params * sizeof(double));
   if (atom < 0) {
-    pass1(t, theta, f, c, s, false, &E, NULL, NULL);
+    double E = 0.0;
+    for (int i = 0; i < f->n; ++i) { /* energy from the stored outputs (pass 1) */
+      const int ec = f->elem[i];
+      const double *st = s->state + (size_t)i * s->ssz;
+      size_t o = 0;
+      for (int l = 0; l < t->m->ann[ec].n_layers; ++l) o += 5 * (size_t)t->m->ann[ec].nodes[l];
+      E += st[o] / t->m->conv_energy + t->m->mean_energy + t->m->atom_energy[ec];
+    }
     *obs = E / f->n / t->cfe / sE;
     pass2(t, theta, f, c, s, NULL, NULL, 1.0 / (f->n * t->cfe * sE), H, -1);
-    return NNMD_OK;
+    return;
   }
-  pass1(t, theta, f, c, s, true, &E, s->force, W);
   const double ff = t->cfl / t->cfe / sF;
   *obs = s->force[3 * atom + axis] * ff;
   memset(s->res, 0, 3 * (size_t)f->n * sizeof(double));
   s->res[3 * atom + axis] = ff;
   pass2(t, theta, f, c, s, s->res, NULL, 0.0, H, atom);
+}
+
+int tloss_observe(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                  int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H,
+                  struct nnmd_error *err) {
+  double epa;
+  int st = tloss_observe_begin(t, theta, f, c, atom >= 0, s, &epa, err);
+  if (st) return st;
+  tloss_observe_row(t, theta, f, c, atom, axis, sE, sF, s, obs, H);
   return NNMD_OK;
 }

@@ -64,6 +64,7 @@ struct tloss_parts {
   double se2, nE;             /* sum (dE/n)^2 (eV/atom)^2 and count */
   double sf2, nF;             /* sum dF^2 (eV/A)^2 and components */
   double ss2, nS;             /* sum dsigma^2 (GPa^2) and components */
+  double sfe[NNMD_NNP_MAX_ELEM], nfe[NNMD_NNP_MAX_ELEM]; /* force sums per element */
 };
 
 int tmodel_setup_params(struct tmodel *t, struct nnmd_error *err);
@@ -78,6 +79,13 @@ int tloss_frame(const struct tmodel *t, const double *theta, const struct tframe
 /* Kalman observations. The energy per atom (eV/atom) divided by sE, or one force
  * component F_ka (eV/A) divided by sF. Returns the prediction in *obs and its gradient
  * (n_params, overwritten) in H. atom < 0: the energy. */
+/* The same in two steps: tloss_observe_begin evaluates the frame once (networks, energy,
+ * forces into s->force; *energy_pa = predicted energy per atom in eV), then each
+ * tloss_observe_row gives one observation and its row. */
+int tloss_observe_begin(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                        bool forces, struct tscratch *s, double *energy_pa, struct nnmd_error *err);
+void tloss_observe_row(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                       int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H);
 int tloss_observe(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
                   int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H,
                   struct nnmd_error *err);

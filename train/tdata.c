@@ -1,0 +1,429 @@
+/* tdata.c — reading training frames (extxyz with labels, n2p2 input.data); see tdata.h. */
+#include "tdata.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_KV 64
+#define MAX_LINE (64L << 20) /* a longer line is an error, not an allocation */
+
+struct kv {
+  char *k, *v;
+};
+
+struct rd {
+  FILE *fp;
+  const char *path;
+  long line;
+  char *buf;
+  size_t cap;
+};
+
+static int rd_next(struct rd *r, struct nnmd_error *err) {
+  ssize_t n = getline(&r->buf, &r->cap, r->fp);
+  if (n < 0) return 1;
+  if (n > MAX_LINE) return -nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: line too long", r->path, r->line + 1);
+  r->line++;
+  while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
+  return 0;
+}
+
+static int intern(struct tdata *d, const char *s, const char *path, long line, struct nnmd_error *err) {
+  char sym[4];
+  size_t n = strlen(s);
+  if (n == 0 || n > 3 || !isalpha((unsigned char)s[0]))
+    return -1 - nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: '%s' is not an element symbol", path, line, s);
+  sym[0] = (char)toupper((unsigned char)s[0]);
+  for (size_t k = 1; k < n; ++k) sym[k] = (char)tolower((unsigned char)s[k]);
+  sym[n] = 0;
+  for (int e = 0; e < d->nsym; ++e)
+    if (!strcmp(d->sym[e], sym)) return e;
+  if (d->nsym == TDATA_MAX_SPECIES)
+    return -1 - nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: more than %d species", path, line, TDATA_MAX_SPECIES);
+  memcpy(d->sym[d->nsym], sym, n + 1);
+  return d->nsym++;
+}
+
+/* Split a comment line into key=value pairs in place. */
+static int parse_kv(char *s, struct kv *kv, int *nkv) {
+  int n = 0;
+  while (*s) {
+    while (isspace((unsigned char)*s)) ++s;
+    if (!*s) break;
+    char *k = s;
+    while (*s && *s != '=' && !isspace((unsigned char)*s)) ++s;
+    if (*s != '=') { /* bare flag */
+      if (*s) *s++ = 0;
+      continue;
+    }
+    *s++ = 0;
+    char *v;
+    if (*s == '"' || *s == '\'') {
+      char q = *s++;
+      v = s;
+      while (*s && *s != q) ++s;
+      if (!*s) return -1;
+      *s++ = 0;
+    } else {
+      v = s;
+      while (*s && !isspace((unsigned char)*s)) ++s;
+      if (*s) *s++ = 0;
+    }
+    if (n < MAX_KV) {
+      kv[n].k = k;
+      kv[n].v = v;
+      ++n;
+    }
+  }
+  *nkv = n;
+  return 0;
+}
+
+static const char *find(const struct kv *kv, int n, const char *key) {
+  for (int i = 0; i < n; ++i)
+    if (!strcasecmp(kv[i].k, key)) return kv[i].v;
+  return NULL;
+}
+
+static int numbers(const char *s, double *out, int max) {
+  int n = 0;
+  char *end;
+  while (*s) {
+    while (*s && (isspace((unsigned char)*s) || *s == ',' || *s == '[' || *s == ']')) ++s;
+    if (!*s) break;
+    if (n == max) return max + 1;
+    out[n] = strtod(s, &end);
+    if (end == s) return -1;
+    ++n;
+    s = end;
+  }
+  return n;
+}
+
+static int bad_num(const struct rd *r, const char *what, struct nnmd_error *err) {
+  return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %s is not a finite number (NaN or inf labels are refused)",
+                   r->path, r->line, what);
+}
+
+static void voigt_from9(const double *m, double *v) {
+  v[0] = m[0];
+  v[1] = m[4];
+  v[2] = m[8];
+  v[3] = 0.5 * (m[5] + m[7]);
+  v[4] = 0.5 * (m[2] + m[6]);
+  v[5] = 0.5 * (m[1] + m[3]);
+}
+
+struct cols {
+  int species, pos, forces, bec, ncol;
+};
+
+static int properties(const char *p, const struct tdata_opts *o, struct cols *c, const struct rd *r,
+                      struct nnmd_error *err) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", p);
+  c->species = c->pos = c->forces = c->bec = -1;
+  int col = 0;
+  char *save = NULL;
+  for (char *name = strtok_r(buf, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
+    char *type = strtok_r(NULL, ":", &save), *cnt = strtok_r(NULL, ":", &save);
+    if (!type || !cnt) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties is not name:type:count...", r->path, r->line);
+    int count = atoi(cnt);
+    if (count < 1 || count > 64) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties: bad count '%s'", r->path, r->line, cnt);
+    const char *fk = o->forces_key ? o->forces_key : "forces";
+    if (!strcasecmp(name, "species")) c->species = col;
+    else if (!strcasecmp(name, "pos") || !strcasecmp(name, "positions")) c->pos = col;
+    else if (!strcasecmp(name, fk)) {
+      if (count != 3) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: column '%s' has %d values per atom, not 3", r->path, r->line, name, count);
+      c->forces = col;
+    } else if (o->bec_key && !strcasecmp(name, o->bec_key)) {
+      if (count != 9)
+        return nnmd_fail(err, NNMD_ERR_FORMAT,
+                         "%s:%ld: Born-charge column '%s' has %d values per atom; 9 are needed (the full 3x3 tensor)",
+                         r->path, r->line, name, count);
+      c->bec = col;
+    }
+    col += count;
+  }
+  c->ncol = col;
+  if (c->species < 0 || c->pos < 0)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties lacks species or pos", r->path, r->line);
+  return NNMD_OK;
+}
+
+static int push_frame(struct tdata *d, struct tframe *f, struct nnmd_error *err) {
+  void *p = realloc(d->f, ((size_t)d->n + 1) * sizeof *d->f);
+  if (!p) return nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory for frames");
+  d->f = p;
+  f->index = d->n;
+  d->f[d->n++] = *f;
+  return NNMD_OK;
+}
+
+static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, const char *fname,
+                    struct nnmd_error *err) {
+  int st;
+  char *tok[256];
+  while ((st = rd_next(r, err)) == 0) {
+    char *s = r->buf;
+    while (isspace((unsigned char)*s)) ++s;
+    if (!*s) continue;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end == s || n < 1 || n > 10000000)
+      return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: expected the atom count of a frame", r->path, r->line);
+    if (rd_next(r, err)) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends before the comment line", r->path, r->line);
+    struct tframe f = {0};
+    f.file = fname;
+    f.line = (int)r->line;
+    f.weight = 1.0;
+    struct kv kv[MAX_KV];
+    int nkv;
+    if (parse_kv(r->buf, kv, &nkv)) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: unclosed quote", r->path, r->line);
+    double v[16];
+    const char *s_lat = find(kv, nkv, "Lattice");
+    if (s_lat) {
+      if (numbers(s_lat, v, 9) != 9) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Lattice needs 9 numbers", r->path, r->line);
+      for (int a = 0; a < 3; ++a)
+        for (int k = 0; k < 3; ++k) f.h[3 * k + a] = v[3 * a + k] * o->length_scale;
+      f.has_cell = true;
+      f.pbc[0] = f.pbc[1] = f.pbc[2] = 1;
+    }
+    const char *s_pbc = find(kv, nkv, "pbc");
+    if (s_pbc && s_lat) {
+      int k = 0;
+      for (const char *q = s_pbc; *q && k < 3; ++q)
+        if (*q == 'T' || *q == 't' || *q == '1') f.pbc[k++] = 1;
+        else if (*q == 'F' || *q == 'f' || *q == '0') f.pbc[k++] = 0;
+    }
+    struct cols c = {.species = 0, .pos = 1, .forces = -1, .bec = -1, .ncol = 4};
+    const char *s_prop = find(kv, nkv, "Properties");
+    if (s_prop && (st = properties(s_prop, o, &c, r, err))) return st;
+    if (o->bec_key && c.bec < 0) d->bec_missing++;
+    const char *ek = o->energy_key;
+    const char *s_e = ek ? find(kv, nkv, ek) : find(kv, nkv, "energy");
+    if (!ek && !s_e) s_e = find(kv, nkv, "free_energy");
+    if (s_e) {
+      f.energy = strtod(s_e, &end);
+      if (end == s_e) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: energy '%s' is not a number", r->path, r->line, s_e);
+      if (!isfinite(f.energy)) return bad_num(r, "the energy", err);
+      f.energy *= o->energy_scale;
+      f.has_e = true;
+    }
+    const char *sk = o->stress_key ? o->stress_key : "stress";
+    const char *s_s = find(kv, nkv, sk), *s_v = o->stress_key ? NULL : find(kv, nkv, "virial");
+    if (s_s || s_v) {
+      int m = numbers(s_s ? s_s : s_v, v, 9);
+      if (m != 9 && m != 6)
+        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %s needs 9 or 6 numbers", r->path, r->line, s_s ? sk : "virial");
+      for (int k = 0; k < m; ++k)
+        if (!isfinite(v[k])) return bad_num(r, s_s ? sk : "virial", err);
+      if (m == 9) voigt_from9(v, f.stress);
+      else memcpy(f.stress, v, 6 * sizeof(double));
+      f.has_s = true;
+      if (!s_s) { /* virial W (eV) -> stress = -W / V, after the cell is known */
+        if (!f.has_cell) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: virial without a Lattice", r->path, r->line);
+        double V = tframe_volume(&f) / (o->length_scale * o->length_scale * o->length_scale);
+        for (int k = 0; k < 6; ++k) f.stress[k] = -f.stress[k] / V;
+      }
+      const double sc = o->energy_scale / (o->length_scale * o->length_scale * o->length_scale);
+      for (int k = 0; k < 6; ++k) f.stress[k] *= sc;
+    }
+    const char *s_w = find(kv, nkv, "weight");
+    if (s_w) {
+      f.weight = strtod(s_w, &end);
+      if (end == s_w || !(f.weight >= 0) || !isfinite(f.weight))
+        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: weight '%s' must be a number >= 0", r->path, r->line, s_w);
+    }
+    f.n = (int)n;
+    f.elem = malloc((size_t)n * sizeof(int));
+    f.pos = malloc(3 * (size_t)n * sizeof(double));
+    if (c.forces >= 0) f.force = malloc(3 * (size_t)n * sizeof(double));
+    if (c.bec >= 0) f.bec = malloc(9 * (size_t)n * sizeof(double));
+    if (!f.elem || !f.pos || (c.forces >= 0 && !f.force) || (c.bec >= 0 && !f.bec)) {
+      tframe_free(&f);
+      return nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+    }
+    f.has_f = c.forces >= 0;
+    f.has_z = c.bec >= 0;
+    for (long i = 0; i < n; ++i) {
+      if (rd_next(r, err)) {
+        tframe_free(&f);
+        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends inside a frame (%ld of %ld atoms)", r->path, r->line, i, n);
+      }
+      int nt = 0;
+      char *save = NULL;
+      for (char *t = strtok_r(r->buf, " \t", &save); t && nt < 256; t = strtok_r(NULL, " \t", &save)) tok[nt++] = t;
+      if (nt < c.ncol) {
+        tframe_free(&f);
+        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %d columns, Properties says %d", r->path, r->line, nt, c.ncol);
+      }
+      int e = intern(d, tok[c.species], r->path, r->line, err);
+      if (e < 0) {
+        tframe_free(&f);
+        return NNMD_ERR_FORMAT;
+      }
+      f.elem[i] = e;
+      for (int k = 0; k < 3; ++k) {
+        double x = strtod(tok[c.pos + k], &end);
+        if (end == tok[c.pos + k] || !isfinite(x)) {
+          tframe_free(&f);
+          return bad_num(r, "a position", err);
+        }
+        f.pos[3 * i + k] = x * o->length_scale;
+        if (f.force) {
+          double y = strtod(tok[c.forces + k], &end);
+          if (end == tok[c.forces + k] || !isfinite(y)) {
+            tframe_free(&f);
+            return bad_num(r, "a force", err);
+          }
+          f.force[3 * i + k] = y * o->energy_scale / o->length_scale;
+        }
+      }
+      if (f.bec)
+        for (int k = 0; k < 9; ++k) {
+          double y = strtod(tok[c.bec + k], &end);
+          if (end == tok[c.bec + k] || !isfinite(y)) {
+            tframe_free(&f);
+            return bad_num(r, "a Born charge", err);
+          }
+          f.bec[9 * i + k] = y;
+        }
+    }
+    if ((st = push_frame(d, &f, err))) {
+      tframe_free(&f);
+      return st;
+    }
+  }
+  return st < 0 ? -st : NNMD_OK;
+}
+
+static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, const char *fname,
+                     struct nnmd_error *err) {
+  int st;
+  struct tframe f = {0};
+  int in = 0, nlat = 0;
+  size_t cap = 0;
+  while ((st = rd_next(r, err)) == 0) {
+    char *tok[16];
+    int nt = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(r->buf, " \t", &save); t && nt < 16; t = strtok_r(NULL, " \t", &save)) tok[nt++] = t;
+    if (nt == 0) continue;
+    char *end;
+    if (!strcmp(tok[0], "begin")) {
+      if (in) goto bad;
+      memset(&f, 0, sizeof f);
+      f.file = fname;
+      f.line = (int)r->line;
+      f.weight = 1.0;
+      in = 1;
+      nlat = 0;
+      cap = 0;
+      continue;
+    }
+    if (!in) goto bad;
+    if (!strcmp(tok[0], "comment")) continue;
+    if (!strcmp(tok[0], "lattice")) {
+      if (nt < 4 || nlat >= 3) goto bad;
+      for (int k = 0; k < 3; ++k) {
+        double x = strtod(tok[1 + k], &end);
+        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a lattice value", err);
+        f.h[3 * k + nlat] = x * o->length_scale;
+      }
+      if (++nlat == 3) {
+        f.has_cell = true;
+        f.pbc[0] = f.pbc[1] = f.pbc[2] = 1;
+      }
+    } else if (!strcmp(tok[0], "atom")) {
+      if (nt < 10) goto bad;
+      if ((size_t)f.n == cap) {
+        cap = cap ? 2 * cap : 64;
+        void *a = realloc(f.elem, cap * sizeof(int)), *b = a ? realloc(f.pos, 3 * cap * sizeof(double)) : NULL,
+             *c = b ? realloc(f.force, 3 * cap * sizeof(double)) : NULL;
+        if (a) f.elem = a;
+        if (b) f.pos = b;
+        if (c) f.force = c;
+        if (!a || !b || !c) return nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+      }
+      int e = intern(d, tok[4], r->path, r->line, err);
+      if (e < 0) return NNMD_ERR_FORMAT;
+      f.elem[f.n] = e;
+      for (int k = 0; k < 3; ++k) {
+        double x = strtod(tok[1 + k], &end), y;
+        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a position", err);
+        y = strtod(tok[7 + k], &end);
+        if (end == tok[7 + k] || !isfinite(y)) return bad_num(r, "a force", err);
+        f.pos[3 * f.n + k] = x * o->length_scale;
+        f.force[3 * f.n + k] = y * o->energy_scale / o->length_scale;
+      }
+      f.n++;
+      f.has_f = true;
+    } else if (!strcmp(tok[0], "energy")) {
+      if (nt < 2) goto bad;
+      f.energy = strtod(tok[1], &end);
+      if (end == tok[1] || !isfinite(f.energy)) return bad_num(r, "the energy", err);
+      f.energy *= o->energy_scale;
+      f.has_e = true;
+    } else if (!strcmp(tok[0], "charge")) {
+      continue;
+    } else if (!strcmp(tok[0], "end")) {
+      if (f.n == 0) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: structure without atoms", r->path, r->line);
+      if (nlat != 0 && nlat != 3) goto bad;
+      if ((st = push_frame(d, &f, err))) return st;
+      memset(&f, 0, sizeof f);
+      in = 0;
+    } else
+      goto bad;
+  }
+  if (st < 0) return -st;
+  if (in) {
+    tframe_free(&f);
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends inside a structure (no 'end')", r->path, r->line);
+  }
+  return NNMD_OK;
+bad:
+  tframe_free(&f);
+  return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: unexpected line for n2p2 input.data", r->path, r->line);
+}
+
+int tdata_read(struct tdata *d, const char *path, const char *format, const struct tdata_opts *o,
+               struct nnmd_error *err) {
+  struct rd r = {.path = path};
+  r.fp = fopen(path, "r");
+  if (!r.fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  char **fl = realloc(d->files, ((size_t)d->n_files + 1) * sizeof(char *));
+  if (!fl) {
+    fclose(r.fp);
+    return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  }
+  d->files = fl;
+  d->files[d->n_files] = strdup(path);
+  const char *fname = d->files[d->n_files++];
+  bool n2p2 = format && !strcmp(format, "n2p2");
+  if (!format || !strcmp(format, "auto")) {
+    int c;
+    while ((c = fgetc(r.fp)) != EOF && isspace(c)) {}
+    n2p2 = c == 'b';
+    rewind(r.fp);
+  }
+  int n0 = d->n;
+  int st = n2p2 ? read_n2p2(d, &r, o, fname, err) : read_xyz(d, &r, o, fname, err);
+  free(r.buf);
+  fclose(r.fp);
+  if (!st && d->n == n0) st = nnmd_fail(err, NNMD_ERR_INPUT, "%s: no frames in the file", path);
+  return st;
+}
+
+void tdata_free(struct tdata *d) {
+  for (int i = 0; i < d->n; ++i) tframe_free(&d->f[i]);
+  free(d->f);
+  for (int i = 0; i < d->n_files; ++i) free(d->files[i]);
+  free(d->files);
+  memset(d, 0, sizeof *d);
+}

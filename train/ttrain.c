@@ -1,0 +1,495 @@
+/* ttrain.c — the training run: data, split, model files, caches (see ttrain.h); the
+ * epoch loop and the optimisers' drivers are in tloop.c.
+ *
+ * Staging: the model is made in `<output>.partial/` and renamed to `<output>` at the end
+ * (an existing `<output>` is first renamed to `<output>.previous`). Units: the data are read
+ * in A/eV (n2p2 data converted with [data] length_unit/energy_unit) and converted to the
+ * model's units (cfl, cfe) once.
+ */
+#include "tinternal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+uint64_t trun_hash(uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^
+               (c + 0x85157AF5ull) * 0x94D049BB133111EBull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Read every data file; check labels and elements; convert to model units later. */
+static int read_data(struct trun *R, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  struct tdata_opts o = {.energy_key = c->energy_key, .forces_key = c->forces_key, .stress_key = c->stress_key,
+                         .length_scale = c->data_length_scale, .energy_scale = c->data_energy_scale};
+  int st;
+  for (int k = 0; k < c->n_train + c->n_test; ++k) {
+    const char *p = k < c->n_train ? c->train[k] : c->test[k - c->n_train];
+    const char *fmt = c->format;
+    if (!strcmp(fmt, "auto")) {
+      FILE *fp = fopen(p, "r");
+      if (!fp) return nnmd_fail_at(err, NNMD_ERR_FILE, c->train_loc, "[data] %s: cannot open: %s", p, strerror(errno));
+      int ch;
+      while ((ch = fgetc(fp)) != EOF && (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r')) {}
+      fclose(fp);
+      fmt = ch == 'b' ? "n2p2" : "extxyz";
+    }
+    if (!strcmp(fmt, "n2p2") && !c->data_units_given)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->train_loc,
+                          "[data] %s is n2p2 input.data, which does not record its units: give [data] length_unit "
+                          "and energy_unit", p);
+    int n0 = R->data.n;
+    if ((st = tdata_read(&R->data, p, fmt, &o, err))) return st;
+    if (k < c->n_train) R->n_train_frames_files = R->data.n;
+    (void)n0;
+  }
+  if (R->data.n == 0) return nnmd_fail_at(err, NNMD_ERR_INPUT, c->train_loc, "[data] the data set is empty");
+  for (int i = 0; i < R->data.n; ++i) {
+    const struct tframe *f = &R->data.f[i];
+    if (!f->has_e)
+      return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: frame %d has no energy (looked for '%s')", f->file, f->line, i,
+                       c->energy_key ? c->energy_key : "energy or free_energy");
+  }
+  for (int s = 0; s < R->data.nsym; ++s) {
+    bool found = false;
+    for (int e = 0; e < c->n_elem; ++e) found |= !strcmp(c->elements[e], R->data.sym[s]);
+    if (!found) {
+      for (int i = 0; i < R->data.n; ++i)
+        for (int a = 0; a < R->data.f[i].n; ++a)
+          if (R->data.f[i].elem[a] == s)
+            return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: element '%s' (frame %d) is not in [model] elements (line %d)",
+                             R->data.f[i].file, R->data.f[i].line, R->data.sym[s], i, c->elements_loc.line);
+    }
+  }
+  return NNMD_OK;
+}
+
+static int split(struct trun *R, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  const int n = R->data.n;
+  R->train_idx = nnmd_malloc((size_t)n * sizeof(int), err);
+  R->test_idx = nnmd_malloc((size_t)n * sizeof(int) + 1, err);
+  if (!R->train_idx || !R->test_idx) return NNMD_ERR_NOMEM;
+  if (c->n_test) {
+    for (int i = 0; i < n; ++i) {
+      if (i < R->n_train_frames_files) R->train_idx[R->n_tr++] = i;
+      else R->test_idx[R->n_te++] = i;
+    }
+  } else {
+    int *perm = nnmd_malloc((size_t)n * sizeof(int), err);
+    if (!perm) return NNMD_ERR_NOMEM;
+    for (int i = 0; i < n; ++i) perm[i] = i;
+    for (int i = n - 1; i > 0; --i) {
+      int j = (int)(trun_hash((uint64_t)c->split_seed, 17, (uint64_t)i) % (uint64_t)(i + 1));
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    int nte = (int)floor(c->test_fraction * n + 0.5);
+    if (c->test_fraction > 0 && nte == 0) nte = 1;
+    char *is_test = calloc((size_t)n, 1);
+    if (!is_test) {
+      free(perm);
+      return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+    }
+    for (int k = 0; k < nte; ++k) is_test[perm[k]] = 1;
+    for (int i = 0; i < n; ++i) {
+      if (is_test[i]) R->test_idx[R->n_te++] = i;
+      else R->train_idx[R->n_tr++] = i;
+    }
+    free(is_test);
+    free(perm);
+  }
+  if (R->n_tr == 0)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, c->test_fraction_loc.line ? c->test_fraction_loc : c->train_loc,
+                        "[data] test_fraction = %g leaves no training frame (%d frames in all)", c->test_fraction, n);
+  return NNMD_OK;
+}
+
+static int mkdir_p(const char *dir, struct nnmd_error *err) {
+  if (mkdir(dir, 0777) && errno != EEXIST)
+    return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot create the folder: %s", dir, strerror(errno));
+  return NNMD_OK;
+}
+
+/* input.nn (without atom energies) into the staging folder, then the settings-only model. */
+static int model_settings(struct trun *R, struct nnmd_nnp_model **out, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  char path[NNMD_NNP_PATH + 32];
+  snprintf(path, sizeof path, "%s/input.nn", R->stage);
+  FILE *fp = fopen(path, "w");
+  if (!fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write: %s", path, strerror(errno));
+  int st;
+  if (c->template_dir) {
+    char tp[NNMD_NNP_PATH + 32];
+    snprintf(tp, sizeof tp, "%s/input.nn", c->template_dir);
+    if (access(tp, R_OK)) {
+      fclose(fp);
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc, "[model] template: %s cannot be read", tp);
+    }
+    if (c->init_template && c->hidden_given) {
+      fclose(fp);
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc,
+                          "[model] init = \"template\" keeps the template's network: drop hidden/activation");
+    }
+    st = tgen_copy_template(fp, tp, c->init_template, c->hidden_given ? c->gen.n_hidden : 0, c->gen.hidden,
+                            c->gen.act, c->length_unit, c->energy_unit, err);
+  } else
+    st = tgen_write_input(fp, &c->gen, "angstrom", "eV", err);
+  if (fclose(fp) && !st) st = nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", path);
+  if (st) return st;
+  struct nnmd_nnp_settings s;
+  if ((st = nnmd_nnp_settings_read(NULL, path, &s, err))) return st;
+  struct nnmd_nnp_model *m = nnmd_calloc(1, sizeof *m, err);
+  if (!m) {
+    nnmd_nnp_settings_free(&s);
+    return NNMD_ERR_NOMEM;
+  }
+  st = nnmd_nnp_model_from_settings(&s, m, err);
+  nnmd_nnp_settings_free(&s);
+  if (st) {
+    nnmd_nnp_model_free(m);
+    return st;
+  }
+  *out = m;
+  return NNMD_OK;
+}
+
+/* Model elements of the data's species; frames to model units. */
+static int map_frames(struct trun *R, const struct nnmd_nnp_model *m, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  int map[TDATA_MAX_SPECIES];
+  for (int s = 0; s < R->data.nsym; ++s) {
+    map[s] = nnmd_nnp_model_element(m, R->data.sym[s]);
+    if (map[s] < 0)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc.line ? c->template_loc : c->elements_loc,
+                          "element '%s' of the data is not in the model", R->data.sym[s]);
+  }
+  for (int e = 0; e < c->n_elem; ++e)
+    if (nnmd_nnp_model_element(m, c->elements[e]) < 0)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->elements_loc, "[model] elements: '%s' is not in the template",
+                          c->elements[e]);
+  const double cfl = c->cfl, cfe = c->cfe;
+  for (int i = 0; i < R->data.n; ++i) {
+    struct tframe *f = &R->data.f[i];
+    for (int a = 0; a < f->n; ++a) f->elem[a] = map[f->elem[a]];
+    for (int k = 0; k < 3 * f->n; ++k) f->pos[k] *= cfl;
+    for (int k = 0; k < 9; ++k) f->h[k] *= cfl;
+    f->energy *= cfe;
+    if (f->force)
+      for (int k = 0; k < 3 * f->n; ++k) f->force[k] *= cfe / cfl;
+    for (int k = 0; k < 6; ++k) f->stress[k] *= cfe / (cfl * cfl * cfl);
+  }
+  return NNMD_OK;
+}
+
+int trun_cache_get(struct trun *R, int i, struct tcache **out, struct nnmd_error *err) {
+  if (R->cached[i]) {
+    *out = &R->cache[i];
+    return NNMD_OK;
+  }
+  tcache_free(&R->tmp_cache);
+  int st = tcache_build(R->t.m, R->t.plan, &R->work, &R->data.f[i], &R->tmp_cache, err);
+  *out = &R->tmp_cache;
+  return st;
+}
+
+/* Caches of this rank's frames while memory allows; SF statistics of the training frames. */
+static int caches_and_stats(struct trun *R, const struct nnmd_nnp_model *m, struct nnmd_error *err) {
+  const int n = R->data.n, nsf = m->n_sf_total;
+  int st;
+  R->cache = nnmd_calloc((size_t)n, sizeof *R->cache, err);
+  R->cached = nnmd_calloc((size_t)n, 1, err);
+  double *stat = nnmd_calloc(4 * (size_t)nsf + 1, sizeof(double), err); /* -min, max, sum, sumsq */
+  double *cnt = nnmd_calloc((size_t)m->n_elem + 1, sizeof(double), err);
+  if (!R->cache || !R->cached || !stat || !cnt) {
+    free(stat);
+    free(cnt);
+    return NNMD_ERR_NOMEM;
+  }
+  for (int k = 0; k < nsf; ++k) stat[k] = stat[nsf + k] = -INFINITY;
+  char *is_train = calloc((size_t)n, 1);
+  for (int k = 0; k < R->n_tr; ++k) is_train[R->train_idx[k]] = 1;
+  const double budget = R->c->cache_gb * 1073741824.0;
+  for (int i = 0; i < n; ++i) {
+    if (!trun_mine(R, i)) continue;
+    struct tcache tmp, *cp = &tmp;
+    if ((st = tcache_build(m, R->t.plan, &R->work, &R->data.f[i], &tmp, err))) break;
+    if (R->cache_bytes + (double)tmp.bytes <= budget) {
+      R->cache[i] = tmp;
+      R->cached[i] = 1;
+      R->cache_bytes += (double)tmp.bytes;
+      cp = &R->cache[i];
+    } else
+      R->n_uncached++;
+    if (is_train[i]) {
+      const struct tframe *f = &R->data.f[i];
+      for (int a = 0; a < f->n; ++a) {
+        const int e = f->elem[a];
+        const double *g = cp->g + cp->goff[a];
+        for (int k = 0; k < m->n_sf[e]; ++k) {
+          const int s = m->sf_off[e] + k;
+          if (-g[k] > stat[s]) stat[s] = -g[k];
+          if (g[k] > stat[nsf + s]) stat[nsf + s] = g[k];
+          stat[2 * nsf + s] += g[k];
+          stat[3 * nsf + s] += g[k] * g[k];
+        }
+        cnt[e] += 1;
+      }
+    }
+    if (cp == &tmp) tcache_free(&tmp);
+  }
+  free(is_train);
+  st = nnmd_comm_agree(R->comm, st);
+  if (!st) {
+    nnmd_comm_max_double(R->comm, stat, 2 * nsf);
+    nnmd_comm_sum_double(R->comm, stat + 2 * nsf, 2 * nsf);
+    nnmd_comm_sum_double(R->comm, cnt, m->n_elem);
+    R->gmin = nnmd_malloc(4 * (size_t)nsf * sizeof(double) + 1, err);
+    if (!R->gmin) st = NNMD_ERR_NOMEM;
+  }
+  if (!st) {
+    R->gmax = R->gmin + nsf;
+    R->gmean = R->gmax + nsf;
+    R->gsig = R->gmean + nsf;
+    for (int e = 0; e < m->n_elem; ++e) {
+      if (cnt[e] == 0) {
+        st = nnmd_fail_at(err, NNMD_ERR_INPUT, R->c->elements_loc,
+                          "[model] element '%s' has no atom in the training frames", m->sym[e]);
+        break;
+      }
+      for (int k = 0; k < m->n_sf[e]; ++k) {
+        const int s = m->sf_off[e] + k;
+        double mean = stat[2 * nsf + s] / cnt[e], var = stat[3 * nsf + s] / cnt[e] - mean * mean;
+        R->gmin[s] = -stat[s];
+        R->gmax[s] = stat[nsf + s];
+        R->gmean[s] = mean;
+        R->gsig[s] = sqrt(var > 0 ? var : 0);
+        if (!(R->gmax[s] - R->gmin[s] > 1e-12 * (fabs(R->gmax[s]) + 1e-300))) {
+          /* a function that is constant on the training set (often 0: no such neighbours):
+             keep a unit range so the scaling is finite; extrapolation warns if it changes */
+          R->n_const_sf++;
+          R->gmax[s] = R->gmin[s] + 1.0;
+          if (R->gsig[s] <= 0) R->gsig[s] = 1.0;
+        }
+        if (R->gsig[s] <= 0) R->gsig[s] = R->gmax[s] - R->gmin[s];
+      }
+    }
+  }
+  free(stat);
+  free(cnt);
+  return st;
+}
+
+/* atom energies, scaling.data, initial weights; then the full model from the folder. */
+static int model_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  char path[NNMD_NNP_PATH + 64];
+  int st;
+  const int ne = m0->n_elem;
+  double e0[NNMD_NNP_MAX_ELEM] = {0};
+  if (!c->init_template) {
+    int *counts = nnmd_calloc((size_t)R->n_tr * ne + 1, sizeof(int), err);
+    double *E = nnmd_calloc((size_t)R->n_tr + 1, sizeof(double), err);
+    if (!counts || !E) {
+      free(counts);
+      free(E);
+      return NNMD_ERR_NOMEM;
+    }
+    for (int k = 0; k < R->n_tr; ++k) {
+      const struct tframe *f = &R->data.f[R->train_idx[k]];
+      for (int a = 0; a < f->n; ++a) counts[k * ne + f->elem[a]]++;
+      E[k] = f->energy;
+    }
+    tmodel_fit_e0(R->n_tr, ne, counts, E, e0);
+    free(counts);
+    free(E);
+    snprintf(path, sizeof path, "%s/input.nn", R->stage);
+    FILE *fp = fopen(path, "a");
+    if (!fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot append: %s", path, strerror(errno));
+    st = tgen_write_atom_energies(fp, m0, e0, err);
+    if (fclose(fp) && !st) st = nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", path);
+    if (st) return st;
+    snprintf(path, sizeof path, "%s/scaling.data", R->stage);
+    if ((st = tmodel_write_scaling(path, m0, R->gmin, R->gmax, R->gmean, R->gsig, err))) return st;
+  } else {
+    /* fine-tuning keeps the template's scaling and weights */
+    char src[NNMD_NNP_PATH + 64];
+    snprintf(src, sizeof src, "%s/scaling.data", c->template_dir);
+    snprintf(path, sizeof path, "%s/scaling.data", R->stage);
+    FILE *in = fopen(src, "rb"), *out = in ? fopen(path, "wb") : NULL;
+    if (!in || !out) {
+      if (in) fclose(in);
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc, "[model] template: %s cannot be read", src);
+    }
+    char buf[65536];
+    size_t nr;
+    while ((nr = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, nr, out);
+    fclose(in);
+    if (fclose(out)) return nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", path);
+    for (int e = 0; e < ne; ++e) {
+      snprintf(src, sizeof src, "%s/weights.%03d.data", c->template_dir, m0->z[e]);
+      snprintf(path, sizeof path, "%s/weights.%03d.data", R->stage, m0->z[e]);
+      in = fopen(src, "rb");
+      if (!in)
+        return nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc,
+                            "[model] init = \"template\": the template has no weights for %s (%s)", m0->sym[e], src);
+      out = fopen(path, "wb");
+      if (!out) {
+        fclose(in);
+        return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write", path);
+      }
+      while ((nr = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, nr, out);
+      fclose(in);
+      if (fclose(out)) return nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", path);
+    }
+  }
+  if (!c->init_template) {
+    struct tmodel t0 = {.m = m0};
+    if ((st = tmodel_setup_params(&t0, err))) return st;
+    double *th = nnmd_calloc(t0.n_params + 1, sizeof(double), err);
+    if (!th) return NNMD_ERR_NOMEM;
+    tmodel_init_weights(m0, th, (uint64_t)c->seed);
+    st = tmodel_write_weights(R->stage, m0, th, err);
+    free(th);
+    if (st) return st;
+  }
+  struct nnmd_nnp_model *m = NULL;
+  if ((st = nnmd_nnp_model_load(R->stage, &m, err))) return st;
+  R->t.m = m;
+  if ((st = tmodel_setup_params(&R->t, err))) return st;
+  R->theta = nnmd_malloc(R->t.n_params * sizeof(double), err);
+  R->best = nnmd_malloc(R->t.n_params * sizeof(double), err);
+  if (!R->theta || !R->best) return NNMD_ERR_NOMEM;
+  for (int e = 0; e < m->n_elem; ++e)
+    memcpy(R->theta + R->t.poff[e], m->ann[e].w, m->ann[e].n_params * sizeof(double));
+  memcpy(R->best, R->theta, R->t.n_params * sizeof(double));
+  return NNMD_OK;
+}
+
+/* Label scales for the Kalman filter: sigma of the per-atom energy after E0, RMS force. */
+static void label_scales(struct trun *R) {
+  const struct nnmd_nnp_model *m = R->t.m;
+  double s1 = 0, s2 = 0, nE = 0, f2 = 0, nF = 0;
+  for (int k = 0; k < R->n_tr; ++k) {
+    const struct tframe *f = &R->data.f[R->train_idx[k]];
+    double e = f->energy;
+    for (int a = 0; a < f->n; ++a) e -= m->atom_energy[f->elem[a]] + m->mean_energy;
+    e /= f->n * R->t.cfe;
+    s1 += e;
+    s2 += e * e;
+    nE += 1;
+    if (f->has_f)
+      for (int q = 0; q < 3 * f->n; ++q) {
+        double x = f->force[q] * R->t.cfl / R->t.cfe;
+        f2 += x * x;
+        nF += 1;
+      }
+  }
+  double mean = s1 / nE, var = s2 / nE - mean * mean;
+  R->sigE = sqrt(var > 0 ? var : 0) + 1e-4;
+  R->sigF = nF > 0 ? sqrt(f2 / nF) + 1e-3 : 1.0;
+}
+
+int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  int st;
+  R->rank = nnmd_comm_rank(R->comm);
+  R->size = nnmd_comm_size(R->comm);
+  R->t.cfl = c->cfl;
+  R->t.cfe = c->cfe;
+  if ((st = read_data(R, err))) return st;
+  if ((st = split(R, err))) return st;
+  if (check_only) {
+    char tmpl[] = "/tmp/nnmd_check_XXXXXX";
+    if (!mkdtemp(tmpl)) return nnmd_fail(err, NNMD_ERR_FILE, "cannot create a temporary folder");
+    snprintf(R->stage, sizeof R->stage, "%s", tmpl);
+    R->stage_is_tmp = true;
+  } else {
+    snprintf(R->stage, sizeof R->stage, "%s.partial", c->output);
+    if (R->rank == 0 && (st = mkdir_p(R->stage, err))) return st;
+  }
+  st = nnmd_comm_agree(R->comm, st);
+  struct nnmd_nnp_model *m0 = NULL;
+  /* every rank makes the settings from the same input (rank 0 wrote it; the others read it) */
+  if (R->rank == 0) st = model_settings(R, &m0, err);
+  st = nnmd_comm_agree(R->comm, st);
+  if (st) return st ? st : NNMD_ERR_INPUT;
+  if (R->rank != 0) {
+    char path[NNMD_NNP_PATH + 32];
+    snprintf(path, sizeof path, "%s/input.nn", R->stage);
+    struct nnmd_nnp_settings s;
+    if ((st = nnmd_nnp_settings_read(NULL, path, &s, err))) return st;
+    m0 = nnmd_calloc(1, sizeof *m0, err);
+    st = m0 ? nnmd_nnp_model_from_settings(&s, m0, err) : NNMD_ERR_NOMEM;
+    nnmd_nnp_settings_free(&s);
+    if (st) return st;
+  }
+  if ((st = map_frames(R, m0, err))) goto out;
+  if ((st = nnmd_desc_plan_build(m0, &R->t.plan, err))) goto out;
+  if ((st = nnmd_desc_work_create(R->t.plan, 64, &R->work, err))) goto out;
+  if ((st = caches_and_stats(R, m0, err))) goto out;
+  if (R->rank == 0) st = model_files(R, m0, err);
+  st = nnmd_comm_agree(R->comm, st);
+  if (st) goto out;
+  if (R->rank != 0) {
+    struct nnmd_nnp_model *m = NULL;
+    if ((st = nnmd_nnp_model_load(R->stage, &m, err))) goto out;
+    R->t.m = m;
+    if ((st = tmodel_setup_params(&R->t, err))) goto out;
+    R->theta = nnmd_malloc(R->t.n_params * sizeof(double), err);
+    R->best = nnmd_malloc(R->t.n_params * sizeof(double), err);
+    if (!R->theta || !R->best) {
+      st = NNMD_ERR_NOMEM;
+      goto out;
+    }
+    for (int e = 0; e < m->n_elem; ++e)
+      memcpy(R->theta + R->t.poff[e], m->ann[e].w, m->ann[e].n_params * sizeof(double));
+    memcpy(R->best, R->theta, R->t.n_params * sizeof(double));
+  }
+  /* the loaded model's plan replaces the settings-only one (same SFs) */
+  nnmd_desc_plan_free(R->t.plan);
+  R->t.plan = NULL;
+  if ((st = nnmd_desc_plan_build(R->t.m, &R->t.plan, err))) goto out;
+  label_scales(R);
+out:
+  nnmd_nnp_model_free(m0);
+  return st;
+}
+
+void trun_free(struct trun *R) {
+  if (R->cache)
+    for (int i = 0; i < R->data.n; ++i)
+      if (R->cached[i]) tcache_free(&R->cache[i]);
+  free(R->cache);
+  free(R->cached);
+  tcache_free(&R->tmp_cache);
+  tdata_free(&R->data);
+  free(R->train_idx);
+  free(R->test_idx);
+  free(R->theta);
+  free(R->best);
+  free(R->gmin);
+  free(R->hist);
+  tscratch_free(&R->s);
+  nnmd_desc_work_free(R->work);
+  nnmd_desc_plan_free(R->t.plan);
+  nnmd_nnp_model_free(R->t.m);
+  if (R->stage_is_tmp && R->stage[0]) {
+    char cmd[NNMD_NNP_PATH + 64];
+    snprintf(cmd, sizeof cmd, "%s/input.nn", R->stage);
+    unlink(cmd);
+    snprintf(cmd, sizeof cmd, "%s/scaling.data", R->stage);
+    unlink(cmd);
+    rmdir(R->stage);
+  }
+}
