@@ -98,3 +98,22 @@ void expect_fail(const char *name, const char *text, const char *fmt, int status
   unload(&L);
   unlink(path);
 }
+
+void random_system(struct nnmd_system *s, struct nnmd_box *box, int64_t n, const double h[9],
+                   const int per[3], double spread, uint64_t *rng) {
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  double lo[3] = {-1.0, 0.5, 2.0};
+  ck_assert_int_eq(nnmd_box_set_h(box, h, lo, per, &err), NNMD_OK);
+  ck_assert_int_eq(nnmd_system_reserve(s, n, &err), NNMD_OK);
+  int t0 = nnmd_species_intern(&s->species, "Cu"), t1 = nnmd_species_intern(&s->species, "S");
+  for (int64_t i = 0; i < n; ++i) {
+    double f[3], r[3];
+    for (int d = 0; d < 3; ++d) f[d] = spread * (tsup_rand_uniform(rng) - 0.5) + 0.5;
+    nnmd_frac_to_cart(box->h, box->lo, f, r);
+    for (int d = 0; d < 3; ++d) s->x[d * s->capacity + i] = r[d];
+    s->id[i] = i + 1;
+    s->type[i] = i % 3 ? t0 : t1;
+  }
+  s->n_local = s->n_global = n;
+}
