@@ -40,7 +40,7 @@ struct nnmd_integ_ctx {
                          the run loop refreshes ghosts with the new cell and rebuilds lists) */
   bool stop;          /* set by a minimiser when converged: the run ends after this step */
   int64_t first_step, last_step; /* of the whole run (for target ramps) */
-  /* Where the atoms are (engine/avec.h): NULL = the host arrays of sys (x, v, f, id, type
+  /* Where the atoms are (engine/gpu/avec.h): NULL = the host arrays of sys (x, v, f, id, type
    * and the species masses); else the device arrays of a resident run (design §1.2), which
    * the integrator reaches only through the nnmd_av_* functions. dev_scratch: a device
    * buffer of NNMD_AV_SCRATCH doubles for their reductions (owned by the caller; NULL: one

@@ -72,7 +72,7 @@ struct nnmd_force_ctx {
   double energy;    /* += */
   double virial[9]; /* += */
   double *eatom;    /* [capacity] or NULL */
-  /* Resident run (engine/resident.h): the atoms live on the device. Terms run compute_cuda
+  /* Resident run (engine/gpu/resident.h): the atoms live on the device. Terms run compute_cuda
    * on these device arrays and the device list (`list` is NULL); sys gives n_local,
    * n_ghost, species and the ids of the last rebuild; its positions and forces are stale. */
   const struct nnmd_dev_atoms *dev;

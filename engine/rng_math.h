@@ -2,7 +2,7 @@
  *
  * Philox4x32-10 (Salmon, Moraes, Dror, Shaw, SC'11: 10 rounds of two 32x32->64 multiplies
  * with the round keys bumped by the Weyl constants) and Box-Muller, as `static inline
- * NNMD_HD` functions so that rng.c (host) and CUDA kernels (engine/avec.cu: Langevin noise)
+ * NNMD_HD` functions so that rng.c (host) and CUDA kernels (engine/gpu/avec.cu: Langevin noise)
  * compute the same numbers from the same counter. Counter layout: see rng.h.
  * The raw words and the uniforms are bit-identical on host and device; the normals use
  * log, sqrt, cos and sin of the platform's math library (device: CUDA's, within 1-2 ulp of

@@ -464,7 +464,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.box_changed = false;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
-    if (md->res) { /* the integrator works on the device arrays (engine/avec.h) */
+    if (md->res) { /* the integrator works on the device arrays (engine/gpu/avec.h) */
       ic.dev = nnmd_resident_atoms(md->res);
       ic.dev_scratch = md->dev_scratch;
       st = nnmd_resident_save_positions(md->res, err);

@@ -4,7 +4,7 @@
  *  - [run] key readers: temperature (K, number or [start, stop] ramp), pressure (bar, number
  *    or 3x3 array with zero off-diagonal terms), couple.
  *  - global reductions: kinetic tensor mvv2e sum m v_a v_b (eV), pressure tensor (eV/A^3).
- *  (Per-atom work — kicks, drifts, scaling, sums — goes through engine/avec.h: host arrays
+ *  (Per-atom work — kicks, drifts, scaling, sums — goes through engine/gpu/avec.h: host arrays
  *  or a resident run's device arrays.)
  *  - cell changes: a new cell h' = M h (M acting on column vectors) with owned atoms
  *    remapped affinely about the origin lo (fractional coordinates kept); sets box_changed.

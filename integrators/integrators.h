@@ -1,4 +1,4 @@
-/* integrators.h — the integrators of nnmd (registered in engine/app/registry.c) and the
+/* integrators.h — the integrators of nnmd (registered in app/registry.c) and the
  * choice of one from the [run] table (select.c). */
 #ifndef NNMD_INTEGRATORS_H
 #define NNMD_INTEGRATORS_H

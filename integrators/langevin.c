@@ -20,7 +20,7 @@
  * momentum is conserved and K samples Gamma((3N - 3)/2, kB T0). It costs one more reduction
  * (the noise is drawn twice rather than stored).
  * Keys: temperature (K or [start, stop]), tdamp (ps), zero (bool, default false).
- * Per-atom work (noise, O step, sums) through engine/avec.h: host arrays or a resident run's
+ * Per-atom work (noise, O step, sums) through engine/gpu/avec.h: host arrays or a resident run's
  * device arrays, with the same counter-RNG draws.
  * Units: K, ps, amu, A/ps, eV.
  */

@@ -2,7 +2,7 @@
  *   v += dt/2 a;  x += dt v   (first_half)
  *   v += dt/2 a               (second_half, with the new forces)
  * a = ftm2v F / m. Conserved quantity: E_pot + E_kin (no reservoir). Per-atom work through
- * engine/avec.h (host arrays or a resident run's device arrays). */
+ * engine/gpu/avec.h (host arrays or a resident run's device arrays). */
 #include "avec.h"
 #include "integrators.h"
 

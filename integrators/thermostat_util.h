@@ -3,7 +3,7 @@
  *   - the [run] keys every thermostat reads (temperature as a number or a [start, stop]
  *     linear ramp, tdamp with its per-thermostat default) and the target at a step;
  *   - uniform velocity scaling of owned atoms for tests (the integrators do their per-atom
- *     work through engine/avec.h, on the host or on a device);
+ *     work through engine/gpu/avec.h, on the host or on a device);
  *   - a stream of counter-based random numbers (engine/rng.h) with Gamma and chi-square
  *     deviates (Marsaglia & Tsang, ACM TOMS 26, 363 (2000), doi:10.1145/358407.358414) and
  *     the CSVR kinetic-energy resampling of Bussi, Donadio & Parrinello (2007);

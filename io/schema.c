@@ -1,6 +1,6 @@
 /* schema.c — see schema.h. Each table has a list of known keys; unknown keys get a "did you
  * mean" error. Whether a [parallel] device can be used (CUDA build, a GPU present) is
- * decided by the set-up (engine/app/setup.c), which reports at the 'device' key. */
+ * decided by the set-up (app/setup.c), which reports at the 'device' key. */
 #include "schema.h"
 
 #include <math.h>

@@ -92,7 +92,7 @@ int nnmd_hdnnp_gpu_compute(struct nnmd_hdnnp_gpu *g, const struct nnmd_hdnnp_gpu
                            struct nnmd_hdnnp_gpu_out *out, struct nnmd_error *err);
 void nnmd_hdnnp_gpu_destroy(struct nnmd_hdnnp_gpu *g);
 
-/* A resident run's evaluation (engine/resident.h): positions, types and the list are the
+/* A resident run's evaluation (engine/gpu/resident.h): positions, types and the list are the
  * caller's DEVICE arrays (host arrays in emulation) with component stride `stride`; forces
  * are ADDED into the caller's device array f (owned + ghosts, stride `stride`); nothing
  * per atom crosses to the host unless eatom. Energy, virial, sum dE/dQ and the

@@ -1,4 +1,4 @@
-/* test_device.c — the device layer (engine/device.h) in every build:
+/* test_device.c — the device layer (engine/gpu/device.h) in every build:
  *  - local-rank detection from the MPI launchers' variables and the device choice;
  *  - byte formatting and the one-line device description;
  *  - without CUDA (or without a GPU): no device, and every operation fails cleanly with a

@@ -1,4 +1,4 @@
-/* test_nlist_dev.c — the device neighbour list (engine/nlist_dev.h) in host emulation against
+/* test_nlist_dev.c — the device neighbour list (engine/gpu/nlist_dev.h) in host emulation against
  * the CPU list (engine/neighbor.h, full mode) on the same atoms.
  *
  * Ghosts come from the CPU halo (nnmd_halo_borders, serial run); owned + ghost arrays are

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The resident GPU step (issue 7, engine/resident.h) end to end without a GPU:
+# The resident GPU step (issue 7, engine/gpu/resident.h) end to end without a GPU:
 # NNMD_GPU_EMULATE=1 runs every device kernel (integrators, unwrapped tracking, halo
 # exchange, device binning + neighbour list, HDNNP) on the host in the device's data layout.
 # Liquid water (h2o_192, H2O_RPBE-D3), precision = "double", 30 steps at 0.5 fs with a

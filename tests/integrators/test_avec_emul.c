@@ -1,4 +1,4 @@
-/* test_avec_emul.c — the integrators' device path (engine/avec.h, kernels of engine/avec.cu)
+/* test_avec_emul.c — the integrators' device path (engine/gpu/avec.h, kernels of engine/gpu/avec.cu)
  * without a GPU: every ensemble integrator runs the same steps twice from the same state,
  * once on the host arrays of a struct nnmd_system (ctx.dev = NULL, the production host path)
  * and once on an emulated struct nnmd_dev_atoms (dev->emulate: host COPIES of the arrays in

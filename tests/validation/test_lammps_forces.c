@@ -361,7 +361,7 @@ static bool run_nnmd(const char *input, int64_t n, struct result *r) {
       }
       for (int d = 0; d < 3; ++d) r->f[3 * (id - 1) + d] = s.sys->f[d * c + i];
     }
-    /* the pair virial must be symmetric (to rounding: pot_zbl.c sums all 9 products
+    /* the pair virial must be symmetric (to rounding: zbl.c sums all 9 products
      * d_a F_b, so W_xy and W_yx are rounded differently) */
     double scale = 1e-12 * fmax(fabs(w[0]), fmax(fabs(w[4]), fabs(w[8])));
     if (fabs(w[1] - w[3]) > scale || fabs(w[2] - w[6]) > scale || fabs(w[5] - w[7]) > scale) {

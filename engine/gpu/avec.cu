@@ -1,4 +1,4 @@
-/* avec.cu — the integrator kernels of engine/avec.h and their launcher: one thread per owned
+/* avec.cu — the integrator kernels of engine/gpu/avec.h and their launcher: one thread per owned
  * atom, NNMD_AV_BLOCK threads per block; each kernel calls one per-atom body of avec_kern.h
  * (__host__ __device__), the same code that runs sequentially in emulation (dev->emulate:
  * host memory). Reductions: per-thread partial sums (zero unless the thread has an atom),

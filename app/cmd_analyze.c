@@ -1,6 +1,6 @@
 /* cmd_analyze.c — `nnmd analyze TRAJ.extxyz [options]`: the MSD / diffusion, VACF / VDOS and
  * RDF products of a run, computed after the fact from a multi-frame extxyz trajectory with
- * exactly the code the in-run observers use (engine/msd.h, vacf.h, rdf.h).
+ * exactly the code the in-run observers use (analysis/msd.h, vacf.h, rdf.h).
  *
  * Positions: the "unwrapped" column when the frames have one (a trajectory written with
  * fields = ["unwrapped"]: the run's displacement-tracked positions, exact under NPT), or

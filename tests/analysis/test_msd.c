@@ -1,4 +1,4 @@
-/* test_msd.c — the MSD analysis (engine/msd.h; methods §9 M1, M2, M3, M5).
+/* test_msd.c — the MSD analysis (analysis/msd.h; methods §9 M1, M2, M3, M5).
  *
  * M2  FFT MSD (S1 - 2 S2) equals the direct O(T^2) double sum on random data, 1e-10 relative
  *     at every lag: the FFT rounding is ~1e-16 of sum x^2, the cancellation S1 - 2 S2 loses at

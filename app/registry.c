@@ -5,7 +5,7 @@
 
 #include "hdnnp.h"
 #include "integrators.h"
-#include "pot_classic.h"
+#include "classic.h"
 
 static const struct nnmd_potential_ops *const k_potentials[] = {
     &nnmd_pot_lj,

@@ -2,7 +2,7 @@
  *
  * Every loop over owned atoms that an integrator of integrators/ makes goes through these
  * functions. With ctx->dev == NULL they run the host loops over the arrays of ctx->sys (the
- * code the integrators had, bit for bit). With ctx->dev set (engine/dev_atoms.h: the device
+ * code the integrators had, bit for bit). With ctx->dev set (engine/gpu/dev_atoms.h: the device
  * arrays of a resident run) each call is one CUDA kernel, one thread per owned atom
  * (avec.cu; per-atom bodies in avec_kern.h); with dev->emulate the same bodies run
  * sequentially on the host over host memory, and the sums are taken in the order of the

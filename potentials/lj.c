@@ -1,4 +1,4 @@
-/* pot_lj.c — Lennard-Jones 12-6 pair term (`type = "lj"`), as LAMMPS pair_style lj/cut.
+/* lj.c — Lennard-Jones 12-6 pair term (`type = "lj"`), as LAMMPS pair_style lj/cut.
  *
  *   E(r) = 4 eps [ (sigma/r)^12 - (sigma/r)^6 ] - E_shift      for r < rc
  *   E_shift = E_unshifted(rc) when `shift = true` (LAMMPS pair_modify shift yes), else 0.
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "pot_classic.h"
+#include "classic.h"
 
 struct lj {
   int nt;

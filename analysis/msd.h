@@ -54,7 +54,7 @@ struct nnmd_msd_opts {
   bool species[NNMD_MAX_SPECIES];      /* analysed species (index into the species table) */
   bool charge_known[NNMD_MAX_SPECIES]; /* [analysis.msd] charges = {...}: override z below */
   double charge[NNMD_MAX_SPECIES];     /* e */
-  /* ---- field information: filled by the composition root (engine/app/setup.c) from the
+  /* ---- field information: filled by the composition root (app/setup.c) from the
    * field term; defaults: off, no charges ---- */
   bool field_on;
   double E[3]; /* V/A, time-averaged */

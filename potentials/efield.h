@@ -1,4 +1,4 @@
-/* pot_efield.h — the external electric field term (methods.md §4; design §5 `efield`).
+/* efield.h — the external electric field term (methods.md §4; design §5 `efield`).
  *
  * Force on owned atom i (index convention of methods §4.1, alpha = field, beta = force):
  *     F^E_i,beta = qe2f * sum_alpha E_alpha Z*_i[alpha][beta]          (F^E_i = Z*_i^T E)
@@ -32,8 +32,8 @@
  *   allow_net_charge = false                   constant charges must sum to zero unless true
  * Units: E in V/A, charges in e, forces eV/A, work eV.
  */
-#ifndef NNMD_POT_EFIELD_H
-#define NNMD_POT_EFIELD_H
+#ifndef NNMD_POTENTIALS_EFIELD_H
+#define NNMD_POTENTIALS_EFIELD_H
 
 #include <stdbool.h>
 

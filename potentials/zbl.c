@@ -1,4 +1,4 @@
-/* pot_zbl.c — Ziegler-Biersack-Littmark universal screened nuclear repulsion
+/* zbl.c — Ziegler-Biersack-Littmark universal screened nuclear repulsion
  * (`type = "zbl"`), as LAMMPS pair_style zbl (the usual Delta-NNP baseline).
  *
  *   E(r) = qqr2e Zi Zj / r * phi(r/a),  a = 0.46850 / (Zi^0.23 + Zj^0.23)  (A)
@@ -8,13 +8,13 @@
  * cutoff rc: S = C for r < r1 (`inner`), S = A/3 t^3 + B/4 t^4 + C with t = r - r1 for
  * r1 <= r < rc, where A, B, C follow from E, E', E'' at rc (LAMMPS documentation).
  * Input: inner (A), cutoff (A), optional z = { H = 1, ... } to override atomic numbers.
- * Half list, forces on ghosts, virial W += d (x) F_j as in pot_lj.c.
+ * Half list, forces on ghosts, virial W += d (x) F_j as in lj.c.
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "mem.h"
-#include "pot_classic.h"
+#include "classic.h"
 
 static const double k_c[4] = {0.02817, 0.28022, 0.50986, 0.18175};
 static const double k_d[4] = {0.20162, 0.40290, 0.94229, 3.19980};

@@ -1,4 +1,4 @@
-/* test_rdf.c — radial distribution functions (engine/rdf.h).
+/* test_rdf.c — radial distribution functions (analysis/rdf.h).
  *
  * Ideal gas: 300 uniform random points (two species) in a tilted periodic cell, 40
  * independent samples. Pair counts per bin are binomial with mean lambda_k = P dV_k n / V

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pot_efield.h"
+#include "efield.h"
 #include "setup.h"
 #include "setup_field.h"
 #include "support.h"

@@ -1,4 +1,4 @@
-/* avec_kern.h — the per-atom bodies of the integrator kernels (engine/avec.h) and the
+/* avec_kern.h — the per-atom bodies of the integrator kernels (engine/gpu/avec.h) and the
  * contract between avec.c (dispatch), avec.cu (kernels, launcher, host emulation) and
  * avec_stub.c (builds without CUDA).
  *

@@ -1,5 +1,5 @@
-/* pot_efield.c — see pot_efield.h. */
-#include "pot_efield.h"
+/* efield.c — see efield.h. */
+#include "efield.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pot_efield.h"
+#include "efield.h"
 #include "setup.h"
 #include "setup_field.h"
 

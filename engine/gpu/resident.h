@@ -5,7 +5,7 @@
  * unwrapped positions are advanced on the device.
  *
  * Division of work with the host (engine/run.c):
- *  - every step: integrator kernels (engine/avec.h), unwrapped tracking, skin test (one
+ *  - every step: integrator kernels (engine/gpu/avec.h), unwrapped tracking, skin test (one
  *    double down), forward halo, force kernels, reverse halo — no per-atom host transfer
  *    except the halo records of swaps with other ranks;
  *  - at a neighbour-list rebuild: owned x, v, u come down, the host wraps, sorts, migrates

@@ -62,7 +62,7 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
 int nnmd_halo_n_swaps(const struct nnmd_halo *h);
 
 /* The plan of swap k (0 <= k < n_swaps) of the last borders(), for a device copy of the
- * exchange (engine/resident.c): forward = x[recv_first + m] = x[send[m]] + shift * a_dim,
+ * exchange (engine/gpu/resident.c): forward = x[recv_first + m] = x[send[m]] + shift * a_dim,
  * swaps in order; reverse = f[send[m]] += f[recv_first + m], swaps in reverse order. With
  * `self` false the sender packs and comm_sendrecv moves the records (send to send_rank,
  * receive from recv_rank; reverse the other way round). The pointer is valid until the next

@@ -1,4 +1,4 @@
-/* test_vacf.c — VACF, vibrational DOS and Green-Kubo D (engine/vacf.h; methods §9 V1).
+/* test_vacf.c — VACF, vibrational DOS and Green-Kubo D (analysis/vacf.h; methods §9 V1).
  *
  * Harmonic oscillators: N independent 3-D oscillators of frequency nu0 = 6 THz, random
  * amplitudes and phases, sampled every 5 fs over blocks of 10 ps. The DOS must peak at nu0

@@ -3,9 +3,9 @@
  * With [parallel] device = "gpu" the run keeps positions, velocities, forces, types, ids and
  * unwrapped positions in device memory for the whole run, in the host layout (system.h):
  * component blocks with stride `capacity`, x[d * capacity + i]; owned atoms [0, n_local),
- * ghosts [n_local, n_local + n_ghost). engine/resident.c owns the buffers and keeps this
+ * ghosts [n_local, n_local + n_ghost). engine/gpu/resident.c owns the buffers and keeps this
  * struct current (capacity and pointers change when it grows; n_local/n_ghost at every
- * rebuild). Integrators (engine/avec.h), the device neighbour list (engine/nlist_dev.h) and
+ * rebuild). Integrators (engine/gpu/avec.h), the device neighbour list (engine/gpu/nlist_dev.h) and
  * device force terms read and write the arrays through it.
  *
  * Emulation (emulate = true): every pointer is HOST memory and the kernels' per-atom bodies
@@ -33,7 +33,7 @@ struct nnmd_dev_atoms {
   bool emulate;        /* host memory + sequential per-atom bodies */
 };
 
-/* A view of a device neighbour list (engine/nlist_dev.h) for force terms: full list of
+/* A view of a device neighbour list (engine/gpu/nlist_dev.h) for force terms: full list of
  * every j != i within cutoff + skin, row-major idx[i * max_neigh + k], k < count[i],
  * i < n (= n_local at the build); device pointers. */
 struct nnmd_dev_list {

@@ -8,7 +8,7 @@
  *                    explicitly (device = "gpu"); once validated on hardware "auto" will pick
  *                    the GPU when the build has CUDA, a device is present and some
  *                    [[potential]] type has compute_cuda. The log says which and why.
- * Resident step (engine/resident.h): with device = "gpu", when every force term has a device
+ * Resident step (engine/gpu/resident.h): with device = "gpu", when every force term has a device
  * path and the integrator is not host-only, the whole timestep runs on the device
  * (md.resident); otherwise the GPU terms are evaluated per call and the rest of the step
  * stays on the host. The log says which and why.
