@@ -108,6 +108,17 @@ static void axes(FILE *f, const struct nnmd_plot *p, const struct map *m, double
 
 static void series(FILE *f, const struct map *m, const struct nnmd_plot_series *s, const char *color) {
   bool open = false;
+  if (s->points) {
+    fprintf(f, "<g clip-path=\"url(#area)\" fill=\"%s\" fill-opacity=\"0.6\">\n", color);
+    for (int64_t i = 0; i < s->n; ++i) {
+      double x = s->x[i], y = s->y[i];
+      if (!isfinite(x) || !isfinite(y)) continue;
+      double X = fmax(-1e5, fmin(1e5, px(m, x))), Y = fmax(-1e5, fmin(1e5, py(m, y)));
+      fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>\n", X, Y);
+    }
+    fputs("</g>\n", f);
+    return;
+  }
   for (int64_t i = 0; i < s->n; ++i) {
     double x = s->x[i], y = s->y[i];
     if (!isfinite(x) || !isfinite(y)) {

@@ -21,6 +21,7 @@ struct nnmd_plot_series {
   int64_t n;
   bool dashed;
   int color; /* index into the colour cycle; -1 = next in turn */
+  bool points; /* draw the points as small dots instead of a line (scatter, parity plots) */
 };
 
 struct nnmd_plot {

@@ -25,6 +25,7 @@ struct predict_opts {
   const char *model, *structure, *out, *format;
   double cflength, cfenergy;
   int native;
+  bool units_given;
   bool has_q;
   double q;
 };
@@ -59,12 +60,14 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
         }
         o->native = !strcmp(val, "model");
       } else if (!strcmp(a, "--length-unit")) {
+        o->units_given = true;
         if (!strcmp(val, "bohr")) o->cflength = NNMD_BOHR_PER_ANGSTROM;
         else if (strcmp(val, "angstrom")) {
           fprintf(stderr, "error: --length-unit takes 'angstrom' or 'bohr', got '%s'\n", val);
           return 1;
         }
       } else {
+        o->units_given = true;
         if (!strcmp(val, "hartree")) o->cfenergy = NNMD_HARTREE_PER_EV;
         else if (strcmp(val, "eV")) {
           fprintf(stderr, "error: --energy-unit takes 'eV' or 'hartree', got '%s'\n", val);
@@ -86,6 +89,11 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
                     "                    [--length-unit angstrom|bohr] [--energy-unit eV|hartree] [--format F]\n"
                     "                    [--charge-state Q]\n");
     return 1;
+  }
+  bool rb, rh; /* a model written by nnmd train records its units */
+  if (!o->native && !o->units_given && nnmd_nnp_recorded_units(o->model, &rb, &rh)) {
+    o->cflength = rb ? NNMD_BOHR_PER_ANGSTROM : 1.0;
+    o->cfenergy = rh ? NNMD_HARTREE_PER_EV : 1.0;
   }
   if (o->native) o->cflength = o->cfenergy = 1.0;
   return 0;

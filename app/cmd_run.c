@@ -130,6 +130,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
 int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
   const char *input;
   if (parse_args(argc, argv, &input, NULL)) return NNMD_EXIT_INPUT;
+  if (nnmd_is_train_input(input)) return nnmd_cmd_train_file(cli, input, true);
   struct nnmd_error err;
   nnmd_error_init(&err);
   struct nnmd_sim s;

@@ -4,6 +4,7 @@
 #define NNMD_COMMANDS_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "comm.h"
 
@@ -19,5 +20,9 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv);
 int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv);
 int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv);
 int nnmd_cmd_analyze(const struct nnmd_cli *cli, int argc, char **argv);
+int nnmd_cmd_train(const struct nnmd_cli *cli, int argc, char **argv);
+/* A train.toml ([data] and no [run]/[system]): `nnmd check` hands it to the trainer. */
+bool nnmd_is_train_input(const char *path);
+int nnmd_cmd_train_file(const struct nnmd_cli *cli, const char *input, bool check_only);
 
 #endif

@@ -26,6 +26,9 @@ static void usage(FILE *f) {
           "               [--window N] [--fit a,b] [--charges Li=1,O=-2] [--field Ex,Ey,Ez] [--temperature K]\n"
           "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [-o DIR]\n"
           "                             MSD / diffusion, VACF / VDOS and RDF products from a trajectory\n"
+          "  nnmd train TRAIN.toml [--check]\n"
+          "                             fit an HDNNP (n2p2 format) to DFT energies, forces and stress\n"
+          "                             (docs/training.md); nnmd check TRAIN.toml validates it and the data\n"
           "  nnmd --version | --help\n\n"
           "options: -v/--verbose (more output, our source locations in errors), -q/--quiet\n"
           "exit codes: 0 ok, 1 invalid input, 2 failure during the run, 3 interrupted (SIGINT/SIGTERM)\n",
@@ -70,8 +73,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "check")) code = nnmd_cmd_check(&cli, nargs - 1, args + 1);
   else if (!strcmp(cmd, "predict")) code = nnmd_cmd_predict(&cli, nargs - 1, args + 1);
   else if (!strcmp(cmd, "analyze")) code = nnmd_cmd_analyze(&cli, nargs - 1, args + 1);
+  else if (!strcmp(cmd, "train")) code = nnmd_cmd_train(&cli, nargs - 1, args + 1);
   else {
-    fprintf(stderr, "error: unknown command '%s' (commands: run, check, predict, analyze; see nnmd --help)\n", cmd);
+    fprintf(stderr, "error: unknown command '%s' (commands: run, check, predict, analyze, train; see nnmd --help)\n", cmd);
     code = NNMD_EXIT_INPUT;
   }
   nnmd_comm_destroy(cli.comm);

@@ -10,6 +10,7 @@
 #include "descriptor.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ void nnmd_desc_work_free(struct nnmd_desc_work *w) {
   free(w->pb);
   free(w->tmp_e);
   free(w->tape);
+  free(w->gtape);
   free(w);
 }
 
@@ -90,8 +92,13 @@ int nnmd_desc_work_create(const struct nnmd_desc_plan *p, int cap, struct nnmd_d
   *out = NULL;
   struct nnmd_desc_work *w = nnmd_calloc(1, sizeof *w, err);
   if (!w) return NNMD_ERR_NOMEM;
-  int st = nnmd_desc_work_reserve(p, w, cap, err);
+  int ng = 0;
+  for (int e = 0; e < p->n_elem; ++e)
+    if (p->elem[e].n_grp > ng) ng = p->elem[e].n_grp;
+  w->gtape = nnmd_calloc((size_t)ng + 1, sizeof(size_t), err);
+  int st = w->gtape ? nnmd_desc_work_reserve(p, w, cap, err) : NNMD_ERR_NOMEM;
   if (st) {
+    free(w->gtape);
     free(w);
     return st;
   }
@@ -221,7 +228,11 @@ void nnmd_desc_values(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, 
     rsf_range(w, rs->elem, &a, &b);
     g[rs->sf] = nnmd_desc_sum(w->rho + rs->chan * cap + a, b - a);
   }
-  for (int k = 0; k < E->n_grp; ++k) nnmd_desc_group_values(p, E, &p->grp[E->grp_off + k], w, g);
+  for (int k = 0; k < E->n_grp; ++k) {
+    w->gtape[k] = w->tape_pos;
+    nnmd_desc_group_values(p, E, &p->grp[E->grp_off + k], w, g);
+  }
+  w->gtape[E->n_grp] = w->tape_pos;
 }
 
 void nnmd_desc_gradient(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w, int ec,
@@ -237,11 +248,20 @@ void nnmd_desc_gradient(const struct nnmd_desc_plan *p, struct nnmd_desc_work *w
   for (int k = 0; k < E->n_rsf; ++k) {
     const struct nnmd_desc_rsf *rs = &p->rsf[E->rsf_off + k];
     const double cs = c[rs->sf];
+    if (cs == 0.0) continue; /* nothing to add (training calls this with unit vectors) */
     int a, b;
     rsf_range(w, rs->elem, &a, &b);
     const double *restrict dr = w->drho + rs->chan * cap;
     double *restrict gr = w->grad_r;
     for (int q = a; q < b; ++q) gr[q] += cs * dr[q];
   }
-  for (int k = 0; k < E->n_grp; ++k) nnmd_desc_group_gradient(p, E, &p->grp[E->grp_off + k], w, c);
+  for (int k = 0; k < E->n_grp; ++k) {
+    const struct nnmd_desc_group *g = &p->grp[E->grp_off + k];
+    /* skip a group whose members all have c = 0 (training calls this with unit vectors);
+       a narrow group's pair-tape blocks are skipped to where pass 1 ended them */
+    bool any = false;
+    for (int m = 0; m < g->n_m && !any; ++m) any = c[p->mem[g->m_off + m].sf] != 0.0;
+    if (any) nnmd_desc_group_gradient(p, E, g, w, c);
+    else w->tape_pos = w->gtape[k + 1];
+  }
 }

@@ -132,6 +132,8 @@ struct nnmd_desc_work {
   size_t tape_cap, tape_pos;
   int *tmp_e;
   double *tmp;                              /* gather scratch */
+  size_t *gtape;                            /* tape position at the start of each group in pass 1
+                                               (lets pass 2 skip a group with all c = 0) */
 };
 
 int nnmd_desc_work_create(const struct nnmd_desc_plan *p, int cap, struct nnmd_desc_work **out,

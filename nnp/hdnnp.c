@@ -154,13 +154,27 @@ static int hdnnp_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info 
   int64_t maxw = -1;
   int s1 = nnmd_cfg_string(cfg, "model", true, &model, err);
   int s2 = nnmd_cfg_bool(cfg, "native_units", false, &native, err);
-  int s3 = nnmd_cfg_choice(cfg, "length_unit", !native, k_len, &lu, err);
-  int s4 = nnmd_cfg_choice(cfg, "energy_unit", !native, k_en, &eu, err);
-  int s5 = nnmd_cfg_int(cfg, "max_extrapolation_warnings", false, -1, INT64_MAX, &maxw, err);
-  if (st || s1 || s2 || s3 || s4 || s5) return st ? st : (s1 ? s1 : (s2 ? s2 : (s3 ? s3 : (s4 ? s4 : s5))));
   char dir[NNMD_NNP_PATH];
-  if (model[0] == '/' || !info->base_dir || !info->base_dir[0]) snprintf(dir, sizeof dir, "%s", model);
+  if (s1) dir[0] = 0;
+  else if (model[0] == '/' || !info->base_dir || !info->base_dir[0]) snprintf(dir, sizeof dir, "%s", model);
   else snprintf(dir, sizeof dir, "%s/%s", info->base_dir, model);
+  /* models written by nnmd train record their units; the keys are then optional */
+  bool rb = false, rh = false, rec = !s1 && nnmd_nnp_recorded_units(dir, &rb, &rh);
+  int s3 = nnmd_cfg_choice(cfg, "length_unit", !native && !rec, k_len, &lu, err);
+  int s4 = nnmd_cfg_choice(cfg, "energy_unit", !native && !rec, k_en, &eu, err);
+  int s5 = nnmd_cfg_int(cfg, "max_extrapolation_warnings", false, -1, INT64_MAX, &maxw, err);
+  if (rec && !s3 && !s4) {
+    const struct nnmd_cfg *kl = nnmd_cfg_get(cfg, "length_unit"), *ke = nnmd_cfg_get(cfg, "energy_unit");
+    if (kl && (lu == 1) != rb)
+      s3 = nnmd_fail_at(err, NNMD_ERR_INPUT, kl->loc, "length_unit = \"%s\" contradicts the model '%s', which "
+                        "records length=%s", k_len[lu], dir, rb ? "bohr" : "angstrom");
+    if (ke && (eu == 1) != rh)
+      s4 = nnmd_fail_at(err, NNMD_ERR_INPUT, ke->loc, "energy_unit = \"%s\" contradicts the model '%s', which "
+                        "records energy=%s", k_en[eu], dir, rh ? "hartree" : "eV");
+    if (!kl) lu = rb ? 1 : 0;
+    if (!ke) eu = rh ? 1 : 0;
+  }
+  if (st || s1 || s2 || s3 || s4 || s5) return st ? st : (s1 ? s1 : (s2 ? s2 : (s3 ? s3 : (s4 ? s4 : s5))));
   double cfl = native || lu == 0 ? 1.0 : NNMD_BOHR_PER_ANGSTROM;
   double cfe = native || eu == 0 ? 1.0 : NNMD_HARTREE_PER_EV;
   const struct nnmd_cfg *mv = nnmd_cfg_get(cfg, "model");

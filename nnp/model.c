@@ -357,3 +357,30 @@ int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_
   if (L.st == NNMD_OK) read_network(&L);
   return L.st;
 }
+
+bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree) {
+  char path[NNMD_NNP_PATH + 16];
+  snprintf(path, sizeof path, "%s/input.nn", dir);
+  FILE *fp = fopen(path, "r");
+  if (!fp) return false;
+  char line[512];
+  bool found = false;
+  for (int n = 0; n < 200 && fgets(line, sizeof line, fp); ++n) { /* the comment is in the header */
+    const char *p = strstr(line, "nnmd_units");
+    if (line[0] != '#' || !p) continue;
+    const char *l = strstr(p, "length="), *e = strstr(p, "energy=");
+    if (!l || !e) continue;
+    l += 7;
+    e += 7;
+    bool lb = !strncmp(l, "bohr", 4), la = !strncmp(l, "angstrom", 8);
+    bool eh = !strncmp(e, "hartree", 7), ee = !strncmp(e, "eV", 2);
+    if ((lb || la) && (eh || ee)) {
+      *bohr = lb;
+      *hartree = eh;
+      found = true;
+    }
+    break;
+  }
+  fclose(fp);
+  return found;
+}

@@ -122,6 +122,11 @@ int nnmd_nnp_species_map_build(struct nnmd_nnp_species_map *map, const struct nn
 /* Whether map was built for exactly these species (same symbols in the same order). */
 bool nnmd_nnp_species_map_same(const struct nnmd_nnp_species_map *map, const struct nnmd_species_table *sp);
 
+/* The units a model folder records (models written by `nnmd train`: a comment line
+ * "# nnmd_units length=angstrom|bohr energy=eV|hartree" in input.nn). Returns true and sets
+ * *bohr / *hartree when the folder records them, false otherwise (n2p2's own files do not). */
+bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree);
+
 /* Largest cutoff radius of any SF (model length unit). */
 double nnmd_nnp_model_cutoff(const struct nnmd_nnp_model *m);
 

@@ -32,6 +32,7 @@ struct trun {
   double sigE, sigF;
   char stage[NNMD_NNP_PATH + 16];
   bool stage_is_tmp;
+  int check_elems;
   /* history: rows of (THIST_COLS + n_elem) doubles */
   double *hist;
   int n_hist, hist_cols;
@@ -44,5 +45,6 @@ uint64_t trun_hash(uint64_t a, uint64_t b, uint64_t c);
 int trun_cache_get(struct trun *R, int i, struct tcache **out, struct nnmd_error *err);
 int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err);
 void trun_free(struct trun *R);
+void trun_remove_stage(struct trun *R);
 
 #endif

@@ -338,14 +338,14 @@ static int write_parity(struct trun *R, const char *dir, struct nnmd_error *err)
     struct tpred p = {.force = F};
     if ((st = tloss_predict(&R->t, R->best, f, c, &R->s, &p, err))) break;
     while (len + 256 > cap) be = realloc(be, cap *= 2);
-    len += (size_t)snprintf(be + len, cap - len, "%d,%d,%.10g,%.10g\n", f->index, f->n,
+    len += (size_t)snprintf(be + len, cap - len, "%d,%d,%.17g,%.17g\n", f->index, f->n,
                             f->energy / f->n / R->t.cfe, p.energy / f->n / R->t.cfe);
     if (f->has_f)
       for (int a = 0; a < f->n; ++a)
         for (int d = 0; d < 3; ++d) {
           while (lenf + 128 > capf) bf = realloc(bf, capf *= 2);
           const double ff = R->t.cfl / R->t.cfe;
-          lenf += (size_t)snprintf(bf + lenf, capf - lenf, "%d,%s,%d,%.8g,%.8g\n", f->index, R->t.m->sym[f->elem[a]],
+          lenf += (size_t)snprintf(bf + lenf, capf - lenf, "%d,%s,%d,%.17g,%.17g\n", f->index, R->t.m->sym[f->elem[a]],
                                    d, f->force[3 * a + d] * ff, F[3 * a + d] * ff);
         }
   }
@@ -421,8 +421,9 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
   int st = ttrain_setup(&R, check_only, err);
   if (st || check_only) {
     if (check_only && !st && R.rank == 0)
-      printf("train.toml: OK — %d frames (%d train, %d test), %zu parameters, %.1f MiB of descriptor caches\n",
-             R.data.n, R.n_tr, R.n_te, R.t.n_params, R.cache_bytes / 1048576.0);
+      printf("%s: OK — %d frames (%d train, %d test), %d elements; the training would start\n", c->path, R.data.n,
+             R.n_tr, R.n_te, R.check_elems);
+    if (st && !check_only) trun_remove_stage(&R); /* nothing of a failed set-up stays behind */
     trun_free(&R);
     return st;
   }
@@ -512,6 +513,19 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     }
     st = nnmd_comm_agree(comm, st);
     if (!st && c->checkpoint) st = nnmd_comm_agree(comm, ckpt_write(&R, epoch + 1, step, &ad, &kf, err));
+    /* a stop request (signal, or NNMD_TRAIN_STOP_AFTER=N epochs for tests) after the checkpoint */
+    int stop = c->stop && *c->stop;
+    const char *sa = getenv("NNMD_TRAIN_STOP_AFTER");
+    if (sa && epoch >= atoi(sa) && epoch < c->epochs) stop = 1;
+    double stopv = stop;
+    nnmd_comm_max_double(comm, &stopv, 1);
+    if (!st && stopv > 0 && epoch < c->epochs) {
+      if (R.rank == 0)
+        printf("train: stopped after epoch %d%s; the staging folder %s keeps the best model so far\n", epoch,
+               c->checkpoint ? " (checkpoint written: run again to resume)" : "", R.stage);
+      st = nnmd_fail(err, NNMD_ERR_INTERRUPTED, "train: interrupted after epoch %d", epoch);
+      break;
+    }
     if (!st && wall > c->max_time) {
       if (R.rank == 0) printf("train: max_time = %g s reached after epoch %d; keeping the best epoch (%d)\n",
                               c->max_time, epoch, R.best_epoch);

@@ -97,8 +97,8 @@ static int spd_inverse(double *A, int m) {
   return 0;
 }
 
-int tkalman_update(struct tkalman *k, double *w, const double *H, const double *xi, int m) {
-  const size_t n = k->n, M = (size_t)m;
+static inline int kupdate(struct tkalman *k, double *w, const double *H, const double *xi, const int m, const size_t M) {
+  const size_t n = k->n;
   double *X = k->X, *K = k->K, *A = k->A, *Ht = k->K; /* K doubles as H^T until K is formed */
   if (m > k->mmax) return -1;
   for (size_t j = 0; j < n; ++j)
@@ -156,4 +156,26 @@ int tkalman_update(struct tkalman *k, double *w, const double *H, const double *
     Pi[i] += k->q;
   }
   return 0;
+}
+
+/* Instances with a compile-time observation count (the inner loops over c vectorise). */
+#define KUPD(MM) \
+  static int kupdate_##MM(struct tkalman *k, double *w, const double *H, const double *xi) { \
+    return kupdate(k, w, H, xi, MM, MM); \
+  }
+KUPD(1)
+KUPD(2)
+KUPD(4)
+KUPD(8)
+KUPD(16)
+
+int tkalman_update(struct tkalman *k, double *w, const double *H, const double *xi, int m) {
+  switch (m) {
+    case 1: return kupdate_1(k, w, H, xi);
+    case 2: return kupdate_2(k, w, H, xi);
+    case 4: return kupdate_4(k, w, H, xi);
+    case 8: return kupdate_8(k, w, H, xi);
+    case 16: return kupdate_16(k, w, H, xi);
+    default: return kupdate(k, w, H, xi, m, (size_t)m);
+  }
 }

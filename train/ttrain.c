@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -435,6 +436,10 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
     if (st) return st;
   }
   if ((st = map_frames(R, m0, err))) goto out;
+  if (check_only) {
+    R->check_elems = m0->n_elem;
+    goto out;
+  }
   if ((st = nnmd_desc_plan_build(m0, &R->t.plan, err))) goto out;
   if ((st = nnmd_desc_work_create(R->t.plan, 64, &R->work, err))) goto out;
   if ((st = caches_and_stats(R, m0, err))) goto out;
@@ -466,6 +471,23 @@ out:
   return st;
 }
 
+/* Remove the staging folder and the regular files in it (after a failed set-up or a check). */
+void trun_remove_stage(struct trun *R) {
+  if (!R->stage[0] || R->rank != 0) return;
+  DIR *d = opendir(R->stage);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char p[2 * NNMD_NNP_PATH];
+      snprintf(p, sizeof p, "%s/%s", R->stage, e->d_name);
+      unlink(p);
+    }
+    closedir(d);
+  }
+  rmdir(R->stage);
+}
+
 void trun_free(struct trun *R) {
   if (R->cache)
     for (int i = 0; i < R->data.n; ++i)
@@ -484,12 +506,5 @@ void trun_free(struct trun *R) {
   nnmd_desc_work_free(R->work);
   nnmd_desc_plan_free(R->t.plan);
   nnmd_nnp_model_free(R->t.m);
-  if (R->stage_is_tmp && R->stage[0]) {
-    char cmd[NNMD_NNP_PATH + 64];
-    snprintf(cmd, sizeof cmd, "%s/input.nn", R->stage);
-    unlink(cmd);
-    snprintf(cmd, sizeof cmd, "%s/scaling.data", R->stage);
-    unlink(cmd);
-    rmdir(R->stage);
-  }
+  if (R->stage_is_tmp) trun_remove_stage(R);
 }

@@ -15,6 +15,7 @@
 #define NNMD_TRAIN_TTRAIN_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "comm.h"
@@ -60,6 +61,7 @@ struct tconfig {
   double k_eps, k_q0, k_qmin, k_qtau, k_eta0, k_etamax, k_etatau;
   double cache_gb;
   bool quiet;
+  volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: checkpoint after the epoch and stop */
   int n_owned;
   char *owned[2 * TTRAIN_MAX_FILES + 8]; /* resolved paths */
 };
@@ -76,7 +78,8 @@ struct ttrain_result {
   double wall;
 };
 
-/* check_only: read and check the data and the model set-up, write nothing. */
+/* check_only: read and check the data and the model set-up, write nothing.
+ * Returns NNMD_ERR_INTERRUPTED after a stop request (the checkpoint is written first). */
 int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only, struct ttrain_result *res,
                struct nnmd_error *err);
 

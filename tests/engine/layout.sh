@@ -5,6 +5,7 @@
 #
 #   engine (engine/, engine/parallel/, engine/gpu/)
 #     <- {potentials, nnp, integrators, io, analysis}   (the middle folders)
+#     <- train (training: nnp, io and engine headers)
 #     <- app (the composition root)  <- {tests, benchmarks}
 #
 #  - a file under engine/ includes only headers of engine/, engine/parallel/, engine/gpu/;
@@ -27,7 +28,7 @@ bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 
 ENGINE_DIRS="engine engine/parallel engine/gpu"
 MIDDLE="potentials nnp integrators io analysis"
-LIBS="$ENGINE_DIRS $MIDDLE app"
+LIBS="$ENGINE_DIRS $MIDDLE train app"
 # Allowed cross-folder includes beyond the edges above: "from-folder:header  reason".
 EXCEPTIONS=""
 
@@ -36,6 +37,7 @@ allowed_dirs() {
   case "$1" in
     engine|engine/parallel|engine/gpu) echo "$ENGINE_DIRS";;
     app) echo "$LIBS";;
+    train) echo "train nnp io $ENGINE_DIRS";;
     *) echo "$1 $ENGINE_DIRS";;
   esac
 }
@@ -46,7 +48,7 @@ lib_of() {
     engine/parallel/*) echo engine/parallel;;
     engine/gpu/*) echo engine/gpu;;
     engine/*) echo engine;;
-    potentials/*|nnp/*|integrators/*|io/*|analysis/*|app/*) echo "${1%%/*}";;
+    potentials/*|nnp/*|integrators/*|io/*|analysis/*|train/*|app/*) echo "${1%%/*}";;
     *) echo "";;
   esac
 }
@@ -77,7 +79,7 @@ check_file() {
 }
 
 files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.cu' '*.cuh' 2>/dev/null)
-[ -n "$files" ] || files=$(find engine potentials nnp integrators io analysis app -name '*.[ch]' -o -name '*.cu')
+[ -n "$files" ] || files=$(find engine potentials nnp integrators io analysis train app -name '*.[ch]' -o -name '*.cu')
 for f in $files; do
   checks=$((checks+1))
   out=$(check_file "$f" "$f")
@@ -114,6 +116,11 @@ expect clean engine/probe.c halo.h
 expect clean engine/gpu/probe.c system.h
 expect clean potentials/probe.c resident.h
 expect clean app/probe.c hdnnp.h
+expect clean train/probe.c hdnnp.h             # train/ uses nnp/ and io/
+expect clean train/probe.c toml.h
+expect violation train/probe.c msd.h           # analysis/
+expect violation train/probe.c setup.h         # app/
+expect violation nnp/probe.c ttrain.h          # train/ sits above nnp/
 printf '#include <mpi.h>\n' > "$probe/p.c"; checks=$((checks+1))
 [ -n "$(check_file engine/probe.c "$probe/p.c")" ] || bad "probe engine/probe.c including mpi.h was not reported"
 printf '#include <cuda_runtime.h>\n' > "$probe/p.c"; checks=$((checks+1))

@@ -18,22 +18,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <check.h>
+
 #include "descriptor.h"
 #include "model.h"
 #include "tframe.h"
 #include "tloss.h"
 #include "tmodel.h"
 
-static int fails = 0, checks = 0;
-#define CHECK(c, ...)                 \
-  do {                                \
-    ++checks;                         \
-    if (!(c)) {                       \
-      ++fails;                        \
-      printf("FAIL: " __VA_ARGS__);   \
-      printf("\n");                   \
-    }                                 \
-  } while (0)
+#define CHECK(c, ...) ck_assert_msg(c, __VA_ARGS__)
 
 static uint64_t rs = 88172645463325252ull;
 static double urand(void) {
@@ -295,17 +288,34 @@ static void check_case(const char *dir, int ne, const char *syms[], char act, bo
   nnmd_nnp_model_free(t.m);
 }
 
+static char g_dir[] = "/tmp/nnmd_train_gradXXXXXX";
+static const char *s2[] = {"H", "O"}, *s3[] = {"Li", "P", "O"};
+static const char acts[] = "tspgcSehr";
+
+START_TEST(test_activation) {
+  int k = _i;
+  check_case(g_dir, (k % 2) ? 3 : 2, (k % 2) ? s3 : s2, acts[k], true, k % 3 == 0);
+}
+END_TEST
+
+START_TEST(test_cluster) { check_case(g_dir, 3, s3, 't', false, false); }
+END_TEST
+
 int main(void) {
-  char dir[] = "/tmp/nnmd_train_gradXXXXXX";
-  if (!mkdtemp(dir)) return 1;
-  const char *s2[] = {"H", "O"}, *s3[] = {"Li", "P", "O"};
-  const char acts[] = "tspgcSeh" "r";
-  for (int k = 0; acts[k]; ++k) check_case(dir, (k % 2) ? 3 : 2, (k % 2) ? s3 : s2, acts[k], true, k % 3 == 0);
-  check_case(dir, 3, s3, 't', false, false);
+  if (!mkdtemp(g_dir)) return 1;
+  Suite *s = suite_create("train_grad");
+  TCase *tc = tcase_create("fd");
+  tcase_set_timeout(tc, 600);
+  tcase_add_loop_test(tc, test_activation, 0, (int)strlen(acts));
+  tcase_add_test(tc, test_cluster);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int nf = srunner_ntests_failed(sr);
+  srunner_free(sr);
   char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
   if (system(cmd)) return 1;
-  printf("train gradients: %d checks, %d failed\n", checks, fails);
-  printf("%d passed, %d failed\n", checks - fails, fails);
-  return fails != 0;
+  return nf ? 1 : 0;
 }
