@@ -195,8 +195,9 @@ def append_locked(path, text):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def read_frames_index(path=DATA):
-    """[(config_id, natoms, has_born, wall_s)] for every complete frame; truncates a partial last frame."""
+def read_frames_index(path=DATA, repair=False):
+    """[(config_id, natoms, has_born, wall_s)] for every complete frame. With repair=True (only the runner, the
+    single writer, between jobs) a partial last frame is cut off (a copy of the file is kept)."""
     out = []
     if not os.path.exists(path):
         return out
@@ -223,7 +224,7 @@ def read_frames_index(path=DATA):
         out.append((cid, n, "born_charges" in head, wall))
         i += 2 + n
         good_end = i
-    if good_end < len([x for x in lines]) and any(x.strip() for x in lines[good_end:]):
+    if repair and any(x.strip() for x in lines[good_end:]):
         # partial frame at the end (crash during a write): cut it off, keep a copy
         keep = "\n".join(lines[:good_end]) + ("\n" if good_end else "")
         shutil.copy(path, path + ".corrupt-" + datetime.datetime.now().strftime("%Y%m%d%H%M%S"))

@@ -68,8 +68,8 @@ def queue_order():
     return out
 
 
-def done_ids():
-    frames = P.read_frames_index()
+def done_ids(repair=False):
+    frames = P.read_frames_index(repair=repair)
     failed = {r[0] for r in P.read_tsv(P.FAILED)}
     return {f[0] for f in frames}, failed, frames
 
@@ -176,7 +176,7 @@ def cmd_run(args):
             os.remove(P.STOP_FILE)
             log("stop file found (removed): stopping")
             break
-        finished, failed, _ = done_ids()
+        finished, failed, _ = done_ids(repair=True)
         if j["id"] in finished or j["id"] in failed:
             continue
         if args.max_jobs is not None and ndone >= args.max_jobs:
