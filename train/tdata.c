@@ -10,6 +10,9 @@
 #include <strings.h>
 
 #define MAX_KV 64
+/* An error at the reader's current line. */
+#define DERR(r, status, ...) \
+  nnmd_fail_at(err, status, ((struct nnmd_loc){(r)->path, (int)(r)->line, 1}), __VA_ARGS__)
 #define MAX_LINE (64L << 20) /* a longer line is an error, not an allocation */
 
 struct kv {
@@ -27,7 +30,7 @@ struct rd {
 static int rd_next(struct rd *r, struct nnmd_error *err) {
   ssize_t n = getline(&r->buf, &r->cap, r->fp);
   if (n < 0) return 1;
-  if (n > MAX_LINE) return -nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: line too long", r->path, r->line + 1);
+  if (n > MAX_LINE) return -DERR(r, NNMD_ERR_FORMAT, "line too long" + 1);
   r->line++;
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
   return 0;
@@ -37,14 +40,16 @@ static int intern(struct tdata *d, const char *s, const char *path, long line, s
   char sym[4];
   size_t n = strlen(s);
   if (n == 0 || n > 3 || !isalpha((unsigned char)s[0]))
-    return -1 - nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: '%s' is not an element symbol", path, line, s);
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}),
+                             "'%s' is not an element symbol", s);
   sym[0] = (char)toupper((unsigned char)s[0]);
   for (size_t k = 1; k < n; ++k) sym[k] = (char)tolower((unsigned char)s[k]);
   sym[n] = 0;
   for (int e = 0; e < d->nsym; ++e)
     if (!strcmp(d->sym[e], sym)) return e;
   if (d->nsym == TDATA_MAX_SPECIES)
-    return -1 - nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: more than %d species", path, line, TDATA_MAX_SPECIES);
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}), "more than %d species",
+                             TDATA_MAX_SPECIES);
   memcpy(d->sym[d->nsym], sym, n + 1);
   return d->nsym++;
 }
@@ -106,8 +111,7 @@ static int numbers(const char *s, double *out, int max) {
 }
 
 static int bad_num(const struct rd *r, const char *what, struct nnmd_error *err) {
-  return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %s is not a finite number (NaN or inf labels are refused)",
-                   r->path, r->line, what);
+  return DERR(r, NNMD_ERR_FORMAT, "%s is not a finite number (NaN or inf labels are refused)", what);
 }
 
 static void voigt_from9(const double *m, double *v) {
@@ -132,27 +136,26 @@ static int properties(const char *p, const struct tdata_opts *o, struct cols *c,
   char *save = NULL;
   for (char *name = strtok_r(buf, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
     char *type = strtok_r(NULL, ":", &save), *cnt = strtok_r(NULL, ":", &save);
-    if (!type || !cnt) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties is not name:type:count...", r->path, r->line);
+    if (!type || !cnt) return DERR(r, NNMD_ERR_FORMAT, "Properties is not name:type:count...");
     int count = atoi(cnt);
-    if (count < 1 || count > 64) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties: bad count '%s'", r->path, r->line, cnt);
+    if (count < 1 || count > 64) return DERR(r, NNMD_ERR_FORMAT, "Properties: bad count '%s'", cnt);
     const char *fk = o->forces_key ? o->forces_key : "forces";
     if (!strcasecmp(name, "species")) c->species = col;
     else if (!strcasecmp(name, "pos") || !strcasecmp(name, "positions")) c->pos = col;
     else if (!strcasecmp(name, fk)) {
-      if (count != 3) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: column '%s' has %d values per atom, not 3", r->path, r->line, name, count);
+      if (count != 3) return DERR(r, NNMD_ERR_FORMAT, "column '%s' has %d values per atom, not 3", name, count);
       c->forces = col;
     } else if (o->bec_key && !strcasecmp(name, o->bec_key)) {
       if (count != 9)
-        return nnmd_fail(err, NNMD_ERR_FORMAT,
-                         "%s:%ld: Born-charge column '%s' has %d values per atom; 9 are needed (the full 3x3 tensor)",
-                         r->path, r->line, name, count);
+        return DERR(r, NNMD_ERR_FORMAT, "Born-charge column '%s' has %d values per atom; 9 are needed (the full 3x3 tensor)",
+                  name, count);
       c->bec = col;
     }
     col += count;
   }
   c->ncol = col;
   if (c->species < 0 || c->pos < 0)
-    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Properties lacks species or pos", r->path, r->line);
+    return DERR(r, NNMD_ERR_FORMAT, "Properties lacks species or pos");
   return NNMD_OK;
 }
 
@@ -176,19 +179,19 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     char *end;
     long n = strtol(s, &end, 10);
     if (end == s || n < 1 || n > 10000000)
-      return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: expected the atom count of a frame", r->path, r->line);
-    if (rd_next(r, err)) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends before the comment line", r->path, r->line);
+      return DERR(r, NNMD_ERR_FORMAT, "expected the atom count of a frame");
+    if (rd_next(r, err)) return DERR(r, NNMD_ERR_FORMAT, "file ends before the comment line");
     struct tframe f = {0};
     f.file = fname;
     f.line = (int)r->line;
     f.weight = 1.0;
     struct kv kv[MAX_KV];
     int nkv;
-    if (parse_kv(r->buf, kv, &nkv)) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: unclosed quote", r->path, r->line);
+    if (parse_kv(r->buf, kv, &nkv)) return DERR(r, NNMD_ERR_FORMAT, "unclosed quote");
     double v[16];
     const char *s_lat = find(kv, nkv, "Lattice");
     if (s_lat) {
-      if (numbers(s_lat, v, 9) != 9) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: Lattice needs 9 numbers", r->path, r->line);
+      if (numbers(s_lat, v, 9) != 9) return DERR(r, NNMD_ERR_FORMAT, "Lattice needs 9 numbers");
       for (int a = 0; a < 3; ++a)
         for (int k = 0; k < 3; ++k) f.h[3 * k + a] = v[3 * a + k] * o->length_scale;
       f.has_cell = true;
@@ -210,7 +213,7 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     if (!ek && !s_e) s_e = find(kv, nkv, "free_energy");
     if (s_e) {
       f.energy = strtod(s_e, &end);
-      if (end == s_e) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: energy '%s' is not a number", r->path, r->line, s_e);
+      if (end == s_e) return DERR(r, NNMD_ERR_FORMAT, "energy '%s' is not a number", s_e);
       if (!isfinite(f.energy)) return bad_num(r, "the energy", err);
       f.energy *= o->energy_scale;
       f.has_e = true;
@@ -220,14 +223,14 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     if (s_s || s_v) {
       int m = numbers(s_s ? s_s : s_v, v, 9);
       if (m != 9 && m != 6)
-        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %s needs 9 or 6 numbers", r->path, r->line, s_s ? sk : "virial");
+        return DERR(r, NNMD_ERR_FORMAT, "%s needs 9 or 6 numbers", s_s ? sk : "virial");
       for (int k = 0; k < m; ++k)
         if (!isfinite(v[k])) return bad_num(r, s_s ? sk : "virial", err);
       if (m == 9) voigt_from9(v, f.stress);
       else memcpy(f.stress, v, 6 * sizeof(double));
       f.has_s = true;
       if (!s_s) { /* virial W (eV) -> stress = -W / V, after the cell is known */
-        if (!f.has_cell) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: virial without a Lattice", r->path, r->line);
+        if (!f.has_cell) return DERR(r, NNMD_ERR_FORMAT, "virial without a Lattice");
         double V = tframe_volume(&f) / (o->length_scale * o->length_scale * o->length_scale);
         for (int k = 0; k < 6; ++k) f.stress[k] = -f.stress[k] / V;
       }
@@ -238,7 +241,7 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     if (s_w) {
       f.weight = strtod(s_w, &end);
       if (end == s_w || !(f.weight >= 0) || !isfinite(f.weight))
-        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: weight '%s' must be a number >= 0", r->path, r->line, s_w);
+        return DERR(r, NNMD_ERR_FORMAT, "weight '%s' must be a number >= 0", s_w);
     }
     f.n = (int)n;
     f.elem = malloc((size_t)n * sizeof(int));
@@ -254,14 +257,14 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     for (long i = 0; i < n; ++i) {
       if (rd_next(r, err)) {
         tframe_free(&f);
-        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends inside a frame (%ld of %ld atoms)", r->path, r->line, i, n);
+        return DERR(r, NNMD_ERR_FORMAT, "file ends inside a frame (%ld of %ld atoms)", i, n);
       }
       int nt = 0;
       char *save = NULL;
       for (char *t = strtok_r(r->buf, " \t", &save); t && nt < 256; t = strtok_r(NULL, " \t", &save)) tok[nt++] = t;
       if (nt < c.ncol) {
         tframe_free(&f);
-        return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: %d columns, Properties says %d", r->path, r->line, nt, c.ncol);
+        return DERR(r, NNMD_ERR_FORMAT, "%d columns, Properties says %d", nt, c.ncol);
       }
       int e = intern(d, tok[c.species], r->path, r->line, err);
       if (e < 0) {
@@ -373,7 +376,7 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
     } else if (!strcmp(tok[0], "charge")) {
       continue;
     } else if (!strcmp(tok[0], "end")) {
-      if (f.n == 0) return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: structure without atoms", r->path, r->line);
+      if (f.n == 0) return DERR(r, NNMD_ERR_FORMAT, "structure without atoms");
       if (nlat != 0 && nlat != 3) goto bad;
       if ((st = push_frame(d, &f, err))) return st;
       memset(&f, 0, sizeof f);
@@ -384,12 +387,12 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
   if (st < 0) return -st;
   if (in) {
     tframe_free(&f);
-    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: file ends inside a structure (no 'end')", r->path, r->line);
+    return DERR(r, NNMD_ERR_FORMAT, "file ends inside a structure (no 'end')");
   }
   return NNMD_OK;
 bad:
   tframe_free(&f);
-  return nnmd_fail(err, NNMD_ERR_FORMAT, "%s:%ld: unexpected line for n2p2 input.data", r->path, r->line);
+  return DERR(r, NNMD_ERR_FORMAT, "unexpected line for n2p2 input.data");
 }
 
 int tdata_read(struct tdata *d, const char *path, const char *format, const struct tdata_opts *o,
@@ -416,7 +419,8 @@ int tdata_read(struct tdata *d, const char *path, const char *format, const stru
   int st = n2p2 ? read_n2p2(d, &r, o, fname, err) : read_xyz(d, &r, o, fname, err);
   free(r.buf);
   fclose(r.fp);
-  if (!st && d->n == n0) st = nnmd_fail(err, NNMD_ERR_INPUT, "%s: no frames in the file", path);
+  if (!st && d->n == n0)
+    st = nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){path, 1, 1}), "no frames in the file (empty data set)");
   return st;
 }
 

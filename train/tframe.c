@@ -105,7 +105,8 @@ static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, st
     double hi[9];
     if (inv3(f->h, hi)) {
       free(x);
-      return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: the cell of frame %d is singular", f->file, f->line, f->index);
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}), "the cell of frame %d is singular",
+                          f->index);
     }
     double V = tframe_volume(f), cols[3][3];
     for (int a = 0; a < 3; ++a)
@@ -118,8 +119,8 @@ static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, st
       double nm = ceil(m->rc_max / height);
       if (!(nm < 1000)) {
         free(x);
-        return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: frame %d: the cell is too thin (%g) for the cutoff %g",
-                         f->file, f->line, f->index, height, m->rc_max);
+        return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
+                            "frame %d: the cell is too thin (%g) for the cutoff %g", f->index, height, m->rc_max);
       }
       nmax[a] = (int)nm;
     }

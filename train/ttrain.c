@@ -57,8 +57,9 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
   for (int i = 0; i < R->data.n; ++i) {
     const struct tframe *f = &R->data.f[i];
     if (!f->has_e)
-      return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: frame %d has no energy (looked for '%s')", f->file, f->line, i,
-                       c->energy_key ? c->energy_key : "energy or free_energy");
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
+                          "frame %d has no energy (looked for '%s' in the comment line)", i,
+                          c->energy_key ? c->energy_key : "energy or free_energy");
   }
   for (int s = 0; s < R->data.nsym; ++s) {
     bool found = false;
@@ -67,8 +68,9 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
       for (int i = 0; i < R->data.n; ++i)
         for (int a = 0; a < R->data.f[i].n; ++a)
           if (R->data.f[i].elem[a] == s)
-            return nnmd_fail(err, NNMD_ERR_INPUT, "%s:%d: element '%s' (frame %d) is not in [model] elements (line %d)",
-                             R->data.f[i].file, R->data.f[i].line, R->data.sym[s], i, c->elements_loc.line);
+            return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){R->data.f[i].file, R->data.f[i].line, 1}),
+                                "element '%s' (frame %d) is not in [model] elements (%s line %d)", R->data.sym[s], i,
+                                c->path, c->elements_loc.line);
     }
   }
   return NNMD_OK;
@@ -436,6 +438,15 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
     if (st) return st;
   }
   if ((st = map_frames(R, m0, err))) goto out;
+  if (c->init_template) /* fine-tuning needs the template's weights */
+    for (int e = 0; e < m0->n_elem && !st; ++e) {
+      char wp[NNMD_NNP_PATH + 32];
+      snprintf(wp, sizeof wp, "%s/weights.%03d.data", c->template_dir, m0->z[e]);
+      if (access(wp, R_OK))
+        st = nnmd_fail_at(err, NNMD_ERR_INPUT, c->template_loc,
+                          "[model] init = \"template\": the template has no weights for %s (%s)", m0->sym[e], wp);
+    }
+  if (st) goto out;
   if (check_only) {
     R->check_elems = m0->n_elem;
     goto out;

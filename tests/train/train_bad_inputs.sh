@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# train_bad_inputs.sh — bad training inputs: `nnmd train` and `nnmd check` must exit 1 with a
+# first line "FILE:LINE:COL: error: MESSAGE" naming the data file or the train.toml line,
+# and nothing may be written to the output folder (nor a staging folder left behind).
+set -u
+NNMD=${NNMD_BIN:?}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pass=0; fail=0
+
+frame() { # frame ENERGY_FIELD FORCE_X : one 2-atom H-O frame
+  printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:forces:R:3 %s pbc="T T T"\n' "$1"
+  printf 'O 1.0 1.0 1.0 %s 0.0 0.0\nH 1.9 1.2 1.0 0.1 0.0 0.0\n' "$2"
+}
+toml() { # toml DATA [extra model lines] [extra data lines]
+  printf '[data]\ntrain = ["%s"]\n%s\n[model]\nelements = ["H", "O"]\ncutoff = 4.0\nhidden = [4]\n%s\n[training]\nepochs = 1\noutput = "out"\n' \
+    "$1" "${3:-}" "${2:-}" > train.toml
+}
+expect() { # expect NAME LOCATION_PREFIX MESSAGE_PART
+  for cmd in train check; do
+    out=$("$NNMD" "$cmd" train.toml 2>&1 >/dev/null); rc=$?
+    first=$(printf '%s\n' "$out" | grep -m1 'error')
+    ok=1
+    [ $rc -eq 1 ] || { echo "FAIL $1 ($cmd): exit $rc, expected 1"; ok=0; }
+    case "$first" in "$2"*"$3"*) ;; *) echo "FAIL $1 ($cmd): got '$first', expected '$2...$3'"; ok=0;; esac
+    [ -e out ] || [ -e out.partial ] && { echo "FAIL $1 ($cmd): output written"; ok=0; }
+    if [ $ok -eq 1 ]; then pass=$((pass+1)); else fail=$((fail+1)); fi
+  done
+}
+
+: > empty.extxyz; toml empty.extxyz
+expect empty_data "empty.extxyz:1:" "empty data set"
+
+{ frame "energy=-10.0" 0.3; frame "" 0.2; } > noe.extxyz; toml noe.extxyz
+expect no_energy "noe.extxyz:6:" "has no energy"
+
+{ frame "energy=-10.0" 0.3; printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:forces:R:3 energy=-9 pbc="T T T"\nO 1 1 1 0 0 0\nLi 2 2 2 0 0 0\n'; } > el.extxyz
+toml el.extxyz
+expect unknown_element "el.extxyz:6:" "element 'Li' (frame 1) is not in [model] elements"
+
+{ frame "energy=-10.0" 0.3; frame "energy=-10.5" nan; } > nan.extxyz; toml nan.extxyz
+expect nan_label "nan.extxyz:7:" "a force is not a finite number"
+
+{ frame "energy=-10.0" 0.3; frame "energy=nan" 0.1; } > nane.extxyz; toml nane.extxyz
+expect nan_energy "nane.extxyz:6:" "the energy is not a finite number"
+
+printf 'begin\nlattice 6 0 0\nlattice 0 6 0\nlattice 0 0 6\natom 1 1 1 O 0 0 0.3 0 0\natom 1.9 1.2 1 H 0 0 0.1 0 0\nenergy -10\ncharge 0\nend\n' > input.data
+toml input.data
+expect n2p2_units "train.toml:2:" "n2p2 input.data, which does not record its units"
+
+{ frame "energy=-10.0" 0.3; frame "energy=-10.5" 0.2; } > two.extxyz; toml two.extxyz "" "test_fraction = 0.9"
+expect no_training_frame "train.toml:3:" "test_fraction = 0.9 leaves no training frame"
+
+mkdir -p tmpl && printf 'number_of_elements 2\nelements H O\ncutoff_type 6 0.0\nscale_symmetry_functions\nglobal_hidden_layers_short 1\nglobal_nodes_short 3\nglobal_activation_short t l\nsymfunction_short H 2 O 0.5 0.0 4.0\nsymfunction_short O 2 H 0.5 0.0 4.0\n' > tmpl/input.nn
+printf '1 1 0 1 0.5 0.2\n2 1 0 1 0.5 0.2\n' > tmpl/scaling.data
+printf '[data]\ntrain = ["two.extxyz"]\n[model]\nelements = ["H", "O"]\ntemplate = "tmpl"\ninit = "template"\nlength_unit = "angstrom"\nenergy_unit = "eV"\n[training]\nepochs = 1\noutput = "out"\n' > train.toml
+expect template_without_weights "train.toml:5:" "the template has no weights for H"
+
+printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:forces:R:3\nO 1 1 1 0 0 0\n' > trunc.extxyz; toml trunc.extxyz
+expect truncated "trunc.extxyz:" "file ends inside a frame"
+
+{ frame "energy=-10.0" 0.3; } > one.extxyz; toml one.extxyz "activation = \"tanhh\""
+expect bad_activation "train.toml:" "[model] activation"
+
+echo "train bad inputs: $pass passed, $fail failed"
+[ $fail -eq 0 ]
