@@ -206,22 +206,28 @@ int trun_cache_get(struct trun *R, int i, struct tcache **out, struct nnmd_error
   return st;
 }
 
-/* Caches of this rank's frames while memory allows; SF statistics of the training frames. */
+/* Caches of this rank's frames while memory allows; SF statistics of the training frames.
+ * Sums are made per frame and added in frame order after an exact cross-rank sum (each
+ * frame's slot has one non-zero contribution), so the statistics — and the model — do not
+ * depend on the number of ranks. */
 static int caches_and_stats(struct trun *R, const struct nnmd_nnp_model *m, struct nnmd_error *err) {
-  const int n = R->data.n, nsf = m->n_sf_total;
-  int st;
+  const int n = R->data.n, nsf = m->n_sf_total, ne = m->n_elem;
+  int st = NNMD_OK;
   R->cache = nnmd_calloc((size_t)n, sizeof *R->cache, err);
   R->cached = nnmd_calloc((size_t)n, 1, err);
-  double *stat = nnmd_calloc(4 * (size_t)nsf + 1, sizeof(double), err); /* -min, max, sum, sumsq */
-  double *cnt = nnmd_calloc((size_t)m->n_elem + 1, sizeof(double), err);
-  if (!R->cache || !R->cached || !stat || !cnt) {
-    free(stat);
-    free(cnt);
+  double *mx = nnmd_calloc(2 * (size_t)nsf + 1, sizeof(double), err); /* -min, max */
+  const size_t row = 2 * (size_t)nsf + (size_t)ne;                     /* sum, sumsq, count */
+  double *pf = nnmd_calloc((size_t)R->n_tr * row + 1, sizeof(double), err);
+  int *slot = nnmd_malloc((size_t)n * sizeof(int) + 1, err);
+  if (!R->cache || !R->cached || !mx || !pf || !slot) {
+    free(mx);
+    free(pf);
+    free(slot);
     return NNMD_ERR_NOMEM;
   }
-  for (int k = 0; k < nsf; ++k) stat[k] = stat[nsf + k] = -INFINITY;
-  char *is_train = calloc((size_t)n, 1);
-  for (int k = 0; k < R->n_tr; ++k) is_train[R->train_idx[k]] = 1;
+  for (int k = 0; k < 2 * nsf; ++k) mx[k] = -INFINITY;
+  for (int i = 0; i < n; ++i) slot[i] = -1;
+  for (int k = 0; k < R->n_tr; ++k) slot[R->train_idx[k]] = k;
   const double budget = R->c->cache_gb * 1073741824.0;
   for (int i = 0; i < n; ++i) {
     if (!trun_mine(R, i)) continue;
@@ -234,47 +240,52 @@ static int caches_and_stats(struct trun *R, const struct nnmd_nnp_model *m, stru
       cp = &R->cache[i];
     } else
       R->n_uncached++;
-    if (is_train[i]) {
+    if (slot[i] >= 0) {
       const struct tframe *f = &R->data.f[i];
+      double *p = pf + (size_t)slot[i] * row;
       for (int a = 0; a < f->n; ++a) {
         const int e = f->elem[a];
         const double *g = cp->g + cp->goff[a];
         for (int k = 0; k < m->n_sf[e]; ++k) {
           const int s = m->sf_off[e] + k;
-          if (-g[k] > stat[s]) stat[s] = -g[k];
-          if (g[k] > stat[nsf + s]) stat[nsf + s] = g[k];
-          stat[2 * nsf + s] += g[k];
-          stat[3 * nsf + s] += g[k] * g[k];
+          if (-g[k] > mx[s]) mx[s] = -g[k];
+          if (g[k] > mx[nsf + s]) mx[nsf + s] = g[k];
+          p[s] += g[k];
+          p[nsf + s] += g[k] * g[k];
         }
-        cnt[e] += 1;
+        p[2 * nsf + e] += 1;
       }
     }
     if (cp == &tmp) tcache_free(&tmp);
   }
-  free(is_train);
+  free(slot);
   st = nnmd_comm_agree(R->comm, st);
+  double *tot = NULL;
   if (!st) {
-    nnmd_comm_max_double(R->comm, stat, 2 * nsf);
-    nnmd_comm_sum_double(R->comm, stat + 2 * nsf, 2 * nsf);
-    nnmd_comm_sum_double(R->comm, cnt, m->n_elem);
+    nnmd_comm_max_double(R->comm, mx, 2 * nsf);
+    if (R->size > 1) nnmd_comm_sum_double(R->comm, pf, (int)((size_t)R->n_tr * row));
+    tot = nnmd_calloc(row, sizeof(double), err);
     R->gmin = nnmd_malloc(4 * (size_t)nsf * sizeof(double) + 1, err);
-    if (!R->gmin) st = NNMD_ERR_NOMEM;
+    if (!tot || !R->gmin) st = NNMD_ERR_NOMEM;
   }
   if (!st) {
+    for (int k = 0; k < R->n_tr; ++k)
+      for (size_t q = 0; q < row; ++q) tot[q] += pf[(size_t)k * row + q];
     R->gmax = R->gmin + nsf;
     R->gmean = R->gmax + nsf;
     R->gsig = R->gmean + nsf;
-    for (int e = 0; e < m->n_elem; ++e) {
-      if (cnt[e] == 0) {
+    for (int e = 0; e < ne; ++e) {
+      const double cnt = tot[2 * nsf + e];
+      if (cnt == 0) {
         st = nnmd_fail_at(err, NNMD_ERR_INPUT, R->c->elements_loc,
                           "[model] element '%s' has no atom in the training frames", m->sym[e]);
         break;
       }
       for (int k = 0; k < m->n_sf[e]; ++k) {
         const int s = m->sf_off[e] + k;
-        double mean = stat[2 * nsf + s] / cnt[e], var = stat[3 * nsf + s] / cnt[e] - mean * mean;
-        R->gmin[s] = -stat[s];
-        R->gmax[s] = stat[nsf + s];
+        double mean = tot[s] / cnt, var = tot[nsf + s] / cnt - mean * mean;
+        R->gmin[s] = -mx[s];
+        R->gmax[s] = mx[nsf + s];
         R->gmean[s] = mean;
         R->gsig[s] = sqrt(var > 0 ? var : 0);
         if (!(R->gmax[s] - R->gmin[s] > 1e-12 * (fabs(R->gmax[s]) + 1e-300))) {
@@ -288,8 +299,9 @@ static int caches_and_stats(struct trun *R, const struct nnmd_nnp_model *m, stru
       }
     }
   }
-  free(stat);
-  free(cnt);
+  free(tot);
+  free(mx);
+  free(pf);
   return st;
 }
 
