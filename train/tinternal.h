@@ -29,7 +29,7 @@ struct trun {
   struct tscratch s;
   double *gmin, *gmax, *gmean, *gsig;
   int n_const_sf;
-  double sigE, sigF;
+  double sigE, sigF, sigS; /* label scales: energy per atom, force, per-atom virial (eV) */
   char stage[NNMD_NNP_PATH + 16];
   bool stage_is_tmp;
   int check_elems;

@@ -163,7 +163,8 @@ static int kalman_epoch(struct trun *R, struct tkalman *kf, int epoch, double rm
       struct tcache *cc;
       double epa;
       if (!(st = trun_cache_get(R, frame, &cc, err)))
-        st = tloss_observe_begin(&R->t, R->theta, f, cc, kind[u] == 'F', &R->s, &epa, err);
+        st = tloss_observe_begin(&R->t, R->theta, f, cc, kind[u] == 'F' || (c->wS > 0 && f->has_s), &R->s, &epa,
+                                 err);
       if (!st && kind[u] == 'E') {
         double o;
         tloss_observe_row(&R->t, R->theta, f, cc, -1, 0, R->sigE, R->sigF, &R->s, &o, H);
@@ -171,6 +172,16 @@ static int kalman_epoch(struct trun *R, struct tkalman *kf, int epoch, double rm
         xi[0] = c->wE * (ref - o);
         for (size_t q = 0; q < np; ++q) H[q] *= c->wE;
         m = 1;
+        if (c->wS > 0 && f->has_s && f->has_cell) { /* the frame's stress as 6 more observations */
+          const double V = tframe_volume(f);
+          for (int v = 0; v < 6; ++v) {
+            tloss_observe_row(&R->t, R->theta, f, cc, -2 - v, 0, R->sigE, R->sigS, &R->s, &o, H + (size_t)m * np);
+            const double rs = f->stress[v] * V / (f->n * R->t.cfe) / R->sigS;
+            xi[m] = c->wS * (rs - o);
+            for (size_t q = 0; q < np; ++q) H[(size_t)m * np + q] *= c->wS;
+            ++m;
+          }
+        }
       } else if (!st) {
         const double thr = isfinite(rmseF) ? rmseF / R->sigF : 0.0;
         for (int b = 0; b < c->force_batch; ++b) {
@@ -439,9 +450,10 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     st = tadam_init(&ad, np, err);
     if (!st && !(G = nnmd_malloc((size_t)c->batch * np * sizeof(double), err))) st = NNMD_ERR_NOMEM;
   } else {
-    st = tkalman_init(&kf, np, (int)c->force_batch, c->k_eps, c->k_eta0, c->k_q0, c->k_etamax, c->k_qmin, err);
-    H = nnmd_malloc((size_t)c->force_batch * np * sizeof(double), err);
-    xi = nnmd_malloc((size_t)c->force_batch * sizeof(double), err);
+    const int mmax = c->force_batch > 7 ? (int)c->force_batch : 7;
+    st = tkalman_init(&kf, np, mmax, c->k_eps, c->k_eta0, c->k_q0, c->k_etamax, c->k_qmin, err);
+    H = nnmd_malloc((size_t)mmax * np * sizeof(double), err);
+    xi = nnmd_malloc((size_t)mmax * sizeof(double), err);
     if (!st && (!H || !xi)) st = NNMD_ERR_NOMEM;
   }
   int epoch0 = 0;

@@ -277,8 +277,8 @@ int tloss_observe_begin(const struct tmodel *t, const double *theta, const struc
                         bool forces, struct tscratch *s, double *energy_pa, struct nnmd_error *err) {
   int st = reserve(t, s, f->n, err);
   if (st) return st;
-  double E, W[9];
-  pass1(t, theta, f, c, s, forces, &E, s->force, W);
+  double E;
+  pass1(t, theta, f, c, s, forces, &E, s->force, s->W);
   *energy_pa = E / f->n / t->cfe;
   return NNMD_OK;
 }
@@ -286,7 +286,7 @@ int tloss_observe_begin(const struct tmodel *t, const double *theta, const struc
 void tloss_observe_row(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
                        int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H) {
   memset(H, 0, t->n_params * sizeof(double));
-  if (atom < 0) {
+  if (atom == -1) {
     double E = 0.0;
     for (int i = 0; i < f->n; ++i) { /* energy from the stored outputs (pass 1) */
       const int ec = f->elem[i];
@@ -297,6 +297,17 @@ void tloss_observe_row(const struct tmodel *t, const double *theta, const struct
     }
     *obs = E / f->n / t->cfe / sE;
     pass2(t, theta, f, c, s, NULL, NULL, 1.0 / (f->n * t->cfe * sE), H, -1);
+    return;
+  }
+  if (atom <= -2) { /* stress: per-atom virial component v = -2 - atom (Voigt), divided by sF */
+    const int v = -2 - atom, a = VA[v], b = VB[v];
+    const double V = tframe_volume(f), k = 1.0 / (f->n * t->cfe * sF);
+    *obs = -0.5 * (s->W[3 * a + b] + s->W[3 * b + a]) * k; /* sigma V / n = -W / n */
+    double R[9] = {0};
+    R[3 * a + b] += a == b ? -k : -0.5 * k;
+    if (a != b) R[3 * b + a] += -0.5 * k;
+    (void)V;
+    pass2(t, theta, f, c, s, NULL, R, 0.0, H, -1);
     return;
   }
   const double ff = t->cfl / t->cfe / sF;
@@ -310,7 +321,7 @@ int tloss_observe(const struct tmodel *t, const double *theta, const struct tfra
                   int atom, int axis, double sE, double sF, struct tscratch *s, double *obs, double *H,
                   struct nnmd_error *err) {
   double epa;
-  int st = tloss_observe_begin(t, theta, f, c, atom >= 0, s, &epa, err);
+  int st = tloss_observe_begin(t, theta, f, c, atom != -1, s, &epa, err);
   if (st) return st;
   tloss_observe_row(t, theta, f, c, atom, axis, sE, sF, s, obs, H);
   return NNMD_OK;

@@ -45,6 +45,7 @@ struct tscratch {
   double *tmp;   /* 4 * max_nodes */
   double *force; /* 3 cap */
   double *res;   /* 3 cap: dL/dF */
+  double W[9];   /* virial of the last tloss_observe_begin with forces */
 };
 void tscratch_free(struct tscratch *s);
 
@@ -76,9 +77,10 @@ int tloss_predict(const struct tmodel *t, const double *theta, const struct tfra
 int tloss_frame(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
                 const struct tloss_w *w, struct tscratch *s, double *grad, double *loss, struct tloss_parts *parts,
                 struct nnmd_error *err);
-/* Kalman observations. The energy per atom (eV/atom) divided by sE, or one force
- * component F_ka (eV/A) divided by sF. Returns the prediction in *obs and its gradient
- * (n_params, overwritten) in H. atom < 0: the energy. */
+/* Kalman observations. atom = -1: the energy per atom (eV/atom) divided by sE; atom >= 0:
+ * the force component F_(atom,axis) (eV/A) divided by sF; atom = -2 - v: the per-atom virial
+ * sigma_v V / n (eV, Voigt v = xx yy zz yz xz xy) divided by sF (pass the stress scale).
+ * Returns the prediction in *obs and its gradient (n_params, overwritten) in H. */
 /* The same in two steps: tloss_observe_begin evaluates the frame once (networks, energy,
  * forces into s->force; *energy_pa = predicted energy per atom in eV), then each
  * tloss_observe_row gives one observation and its row. */

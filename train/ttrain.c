@@ -410,6 +410,18 @@ static void label_scales(struct trun *R) {
         nF += 1;
       }
   }
+  double v2 = 0, nv = 0;
+  for (int k = 0; k < R->n_tr; ++k) {
+    const struct tframe *f = &R->data.f[R->train_idx[k]];
+    if (!f->has_s || !f->has_cell) continue;
+    const double V = tframe_volume(f);
+    for (int v = 0; v < 6; ++v) {
+      double x = f->stress[v] * V / (f->n * R->t.cfe);
+      v2 += x * x;
+      nv += 1;
+    }
+  }
+  R->sigS = nv > 0 ? sqrt(v2 / nv) + 1e-4 : 1.0;
   double mean = s1 / nE, var = s2 / nE - mean * mean;
   R->sigE = sqrt(var > 0 ? var : 0) + 1e-4;
   R->sigF = nF > 0 ? sqrt(f2 / nF) + 1e-3 : 1.0;

@@ -256,8 +256,8 @@ static void check_case(const char *dir, int ne, const char *syms[], char act, bo
           periodic ? "periodic" : "cluster", wi, gerr, gmax);
   }
   /* Kalman rows */
-  int obs_atom[3] = {-1, 2, f.n - 1}, obs_ax[3] = {0, 1, 2};
-  for (int oi = 0; oi < 3; ++oi) {
+  int obs_atom[5] = {-1, 2, f.n - 1, -2, -2 - 4}, obs_ax[5] = {0, 1, 2, 0, 0};
+  for (int oi = 0; oi < (periodic ? 5 : 3); ++oi) {
     double o0;
     if (tloss_observe(&t, th, &f, &c, obs_atom[oi], obs_ax[oi], 0.5, 2.0, &s, &o0, H, &err)) die(&err);
     double hmax = 0, herr = 0;
