@@ -118,6 +118,9 @@ def run_one(j):
         res, wall, cpu = P.label(s, jobdir, kpts, bec=bec)
     except Exception as e:  # no convergence, parse error, QE crash: log, skip, never retry
         P.archive(jobdir)
+        if _stop["flag"]:  # QE was killed together with us (e.g. Ctrl-C to the process group): rerun next time
+            log(f"{cid}: interrupted ({type(e).__name__}: {e}); not marked failed, reruns on the next start")
+            return
         record_failure(cid, f"{type(e).__name__}: {e}")
         record_job(cid, j["job"], s.natoms, "failed", 0.0, 0.0)
         log(f"{cid}: FAILED {type(e).__name__}: {e}")
