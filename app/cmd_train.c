@@ -79,10 +79,10 @@ static void plots(const char *dir) {
   snprintf(path, sizeof path, "%s/train.csv", dir);
   if (!read_csv(path, -1, &t) && t.rows > 0) {
     double *ep = column(&t, 0), *ftr = column(&t, 4), *fte = column(&t, 5), *etr = column(&t, 2), *ete = column(&t, 3);
-    struct nnmd_plot_series s[4] = {{"forces, train (meV/A)", ep, ftr, t.rows, false, 0, false},
-                                    {"forces, test (meV/A)", ep, fte, t.rows, true, 0, false},
-                                    {"energy, train (meV/atom) x 10", ep, etr, t.rows, false, 1, false},
-                                    {"energy, test (meV/atom) x 10", ep, ete, t.rows, true, 1, false}};
+    struct nnmd_plot_series s[4] = {{"F train, meV/A", ep, ftr, t.rows, false, 0, false},
+                                    {"F test, meV/A", ep, fte, t.rows, true, 0, false},
+                                    {"E train, meV/atom x10", ep, etr, t.rows, false, 1, false},
+                                    {"E test, meV/atom x10", ep, ete, t.rows, true, 1, false}};
     for (int r = 0; r < t.rows; ++r) {
       etr[r] *= 10;
       ete[r] *= 10;

@@ -109,6 +109,29 @@ int tgen_write_atom_energies(FILE *fp, const struct nnmd_nnp_model *m, const dou
   return NNMD_OK;
 }
 
+int tgen_replace_atom_energies(const char *path, const struct nnmd_nnp_model *m, const double *e0,
+                               struct nnmd_error *err) {
+  FILE *in = fopen(path, "r");
+  if (!in) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot read: %s", path, strerror(errno));
+  char tmp[NNMD_NNP_PATH + 16];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *out = fopen(tmp, "w");
+  if (!out) {
+    fclose(in);
+    return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write: %s", tmp, strerror(errno));
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, in) > 0)
+    if (!starts(line, "atom_energy")) fputs(line, out);
+  free(line);
+  fclose(in);
+  int st = tgen_write_atom_energies(out, m, e0, err);
+  if (fclose(out) && !st) st = nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", tmp);
+  if (!st && rename(tmp, path)) st = nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot replace: %s", path, strerror(errno));
+  return st;
+}
+
 int tmodel_write_scaling(const char *path, const struct nnmd_nnp_model *m, const double *gmin, const double *gmax,
                          const double *gmean, const double *gsig, struct nnmd_error *err) {
   FILE *fp = fopen(path, "w");

@@ -47,6 +47,10 @@ int tgen_copy_template(FILE *fp, const char *path, bool keep_energies, int n_hid
 /* Append `atom_energy` lines (model energy unit). */
 int tgen_write_atom_energies(FILE *fp, const struct nnmd_nnp_model *m, const double *e0, struct nnmd_error *err);
 
+/* Rewrite the input.nn at path with new `atom_energy` lines (the old ones are dropped). */
+int tgen_replace_atom_energies(const char *path, const struct nnmd_nnp_model *m, const double *e0,
+                               struct nnmd_error *err);
+
 /* scaling.data from per-SF statistics (min, max, mean, sigma per SF in model->sf order). */
 int tmodel_write_scaling(const char *path, const struct nnmd_nnp_model *m, const double *gmin, const double *gmax,
                          const double *gmean, const double *gsig, struct nnmd_error *err);

@@ -427,6 +427,54 @@ static void label_scales(struct trun *R) {
   R->sigF = nF > 0 ? sqrt(f2 / nF) + 1e-3 : 1.0;
 }
 
+/* Fine-tuning: a template trained on another DFT set (or code) usually has another energy
+ * reference. The per-element offsets E0 are re-fitted by least squares to the residuals
+ * E_ref - E_model of the training frames (weights unchanged), so the optimiser starts from
+ * the template's forces instead of chasing a constant shift. Exact cross-rank sums as for
+ * the statistics (one slot per frame). */
+static int refit_offsets(struct trun *R, struct nnmd_error *err) {
+  const struct nnmd_nnp_model *m = R->t.m;
+  const int ne = m->n_elem;
+  double *res = nnmd_calloc((size_t)R->n_tr + 1, sizeof(double), err);
+  int *counts = nnmd_calloc((size_t)R->n_tr * ne + 1, sizeof(int), err);
+  if (!res || !counts) {
+    free(res);
+    free(counts);
+    return NNMD_ERR_NOMEM;
+  }
+  int st = NNMD_OK;
+  for (int k = 0; k < R->n_tr && !st; ++k) {
+    const int i = R->train_idx[k];
+    const struct tframe *f = &R->data.f[i];
+    for (int a = 0; a < f->n; ++a) counts[k * ne + f->elem[a]]++;
+    if (!trun_mine(R, i)) continue;
+    struct tcache *c;
+    if ((st = trun_cache_get(R, i, &c, err))) break;
+    struct tpred p = {0};
+    if ((st = tloss_predict(&R->t, R->theta, f, c, &R->s, &p, err))) break;
+    res[k] = f->energy - p.energy;
+  }
+  st = nnmd_comm_agree(R->comm, st);
+  if (!st) {
+    if (R->size > 1) nnmd_comm_sum_double(R->comm, res, R->n_tr);
+    double d[NNMD_NNP_MAX_ELEM], e0[NNMD_NNP_MAX_ELEM];
+    tmodel_fit_e0(R->n_tr, ne, counts, res, d);
+    for (int e = 0; e < ne; ++e) {
+      e0[e] = m->atom_energy[e] + d[e];
+      R->t.m->atom_energy[e] = e0[e];
+    }
+    if (R->rank == 0) {
+      char path[NNMD_NNP_PATH + 32];
+      snprintf(path, sizeof path, "%s/input.nn", R->stage);
+      st = tgen_replace_atom_energies(path, m, e0, err);
+    }
+    st = nnmd_comm_agree(R->comm, st);
+  }
+  free(res);
+  free(counts);
+  return st;
+}
+
 int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
   const struct tconfig *c = R->c;
   int st;
@@ -500,6 +548,7 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
   nnmd_desc_plan_free(R->t.plan);
   R->t.plan = NULL;
   if ((st = nnmd_desc_plan_build(R->t.m, &R->t.plan, err))) goto out;
+  if (c->init_template && (st = refit_offsets(R, err))) goto out;
   label_scales(R);
 out:
   nnmd_nnp_model_free(m0);
