@@ -124,7 +124,8 @@ static void plots(const char *dir) {
     free(y);
   }
   table_free(&t);
-  snprintf(path, sizeof path, "%s/parity_forces.csv", dir);
+  for (int pass = 0; pass < 2; ++pass) {
+  snprintf(path, sizeof path, pass ? "%s/parity_bec.csv" : "%s/parity_forces.csv", dir);
   if (!read_csv(path, 1, &t) && t.rows > 0) {
     /* one series per element, at most 20,000 points each */
     struct nnmd_plot_series s[17];
@@ -157,7 +158,12 @@ static void plots(const char *dir) {
     s[ns] = (struct nnmd_plot_series){"y = x", dx, dx, 2, true, 7, false};
     struct nnmd_plot p = {.title = "force parity (test frames, components)", .xlabel = "DFT force (eV/A)",
                           .ylabel = "NNP force (eV/A)"};
-    snprintf(path, sizeof path, "%s/parity_forces.svg", dir);
+    if (pass) {
+      p.title = "Born-charge parity (test frames, 9 components, ASR applied)";
+      p.xlabel = "DFT Z* (e)";
+      p.ylabel = "NNP Z* (e)";
+    }
+    snprintf(path, sizeof path, pass ? "%s/parity_bec.svg" : "%s/parity_forces.svg", dir);
     if (nnmd_plot_svg(path, &p, s, ns + 1, &err)) nnmd_error_clear(&err);
     for (int k = 0; k < ns; ++k) {
       free(xs[k]);
@@ -165,6 +171,7 @@ static void plots(const char *dir) {
     }
   }
   table_free(&t);
+  }
 }
 
 bool nnmd_is_train_input(const char *path) {
@@ -198,8 +205,14 @@ int nnmd_cmd_train_file(const struct nnmd_cli *cli, const char *input, bool chec
                                                                                                   : NNMD_EXIT_RUNTIME;
     else if (!check_only && nnmd_comm_rank(cli->comm) == 0) {
       plots(c.output);
-      printf("train: best epoch %d: test RMSE E %.3f meV/atom, F %.2f meV/A", res.best_epoch, res.test_e, res.test_f);
-      if (isfinite(res.test_s)) printf(", stress %.4f GPa", res.test_s);
+      if (c.kind == 1)
+        printf("train: best epoch %d: test RMSE of Z* %.4f e (diagonal %.4f, off-diagonal %.4f; ASR applied)",
+               res.best_epoch, res.test_e, res.test_f, res.test_s);
+      else {
+        printf("train: best epoch %d: test RMSE E %.3f meV/atom, F %.2f meV/A", res.best_epoch, res.test_e,
+               res.test_f);
+        if (isfinite(res.test_s)) printf(", stress %.4f GPa", res.test_s);
+      }
       printf("; %.1f s\ntrain: model written to %s (learning.svg, parity_*.svg, train.csv, train.json)\n", res.wall,
              c.output);
     }

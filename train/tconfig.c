@@ -8,6 +8,8 @@
 #include "ttrain.h"
 #include "units.h"
 
+#define NNMD_BEC_MAX_RADIAL_T 16 /* nnp/bec.h NNMD_BEC_MAX_RADIAL */
+
 void tconfig_free(struct tconfig *c) {
   for (int i = 0; i < c->n_owned; ++i) free(c->owned[i]);
   c->n_owned = 0;
@@ -101,27 +103,37 @@ static int data_section(struct tconfig *c, const struct nnmd_cfg *d, struct nnmd
   if ((st = units(d, "[data]", &l, &e, NULL, NULL, &c->data_units_given, err))) return st;
   c->data_length_scale = 1.0 / l; /* file units -> A */
   c->data_energy_scale = 1.0 / e;
-  if (nnmd_cfg_get(d, "born_charges") || nnmd_cfg_get(d, "index_order")) {
+  if (c->kind == 1) {
+    c->bec_key = "born_charges";
+    if ((st = nnmd_cfg_string(d, "born_charges", false, &c->bec_key, err))) return st;
+    static const char *const orders[] = {"field_first", "force_first", NULL};
+    if (!nnmd_cfg_get(d, "index_order"))
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, d->loc,
+                          "[data] index_order = \"field_first\" | \"force_first\" is required for Born-charge "
+                          "labels: say whether the first index of the 9 values (row-major 3x3) is the field or "
+                          "the force direction");
+    if ((st = nnmd_cfg_choice(d, "index_order", true, orders, &c->bec_order, err))) return st;
+  } else if (nnmd_cfg_get(d, "born_charges") || nnmd_cfg_get(d, "index_order")) {
     const struct nnmd_cfg *b = nnmd_cfg_get(d, "born_charges");
     if (!b) b = nnmd_cfg_get(d, "index_order");
-    return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, b->loc,
-                        "[data] born_charges: training Born-charge models ([model] kind = \"bec\") is not "
-                        "implemented yet in this version");
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, b->loc,
+                        "[data] born_charges/index_order are for Born-charge models: set [model] kind = \"bec\"");
   }
   return NNMD_OK;
 }
 
 static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnmd_error *err) {
   static const char *const keys[] = {"kind", "elements", "cutoff", "hidden", "activation", "template", "init",
-                                     "length_unit", "energy_unit", "descriptors", NULL};
+                                     "length_unit", "energy_unit", "descriptors", "bec_radial", "bec_cutoff",
+                                     NULL};
   int st = nnmd_cfg_check_keys(m, keys, "[model]", err);
   if (st) return st;
-  static const char *const kinds[] = {"energy", "bec", NULL};
-  int kind = 0;
-  if ((st = nnmd_cfg_choice(m, "kind", false, kinds, &kind, err))) return st;
-  if (kind == 1)
-    return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, nnmd_cfg_get(m, "kind")->loc,
-                        "[model] kind = \"bec\": Born-charge training is not implemented yet in this version");
+  int64_t kr = 4;
+  if ((st = nnmd_cfg_int(m, "bec_radial", false, 1, NNMD_BEC_MAX_RADIAL_T, &kr, err))) return st;
+  c->bec_radial = (int)kr;
+  if ((st = nnmd_cfg_double(m, "bec_cutoff", false, 0.0, 1e3, &c->bec_cutoff, err))) return st;
+  if (c->kind == 0 && (nnmd_cfg_get(m, "bec_radial") || nnmd_cfg_get(m, "bec_cutoff")))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, m->loc, "[model] bec_radial/bec_cutoff need kind = \"bec\"");
   const struct nnmd_cfg *el = nnmd_cfg_get(m, "elements");
   if (!el || el->kind != NNMD_CFG_ARRAY || el->n == 0)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, el ? el->loc : m->loc, "[model] needs elements = [\"H\", \"O\", ...]");
@@ -150,6 +162,10 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
   int ii = 0;
   if ((st = nnmd_cfg_choice(m, "init", false, inits, &ii, err))) return st;
   c->init_template = ii == 1;
+  if (c->init_template && c->kind == 1)
+    return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, nnmd_cfg_get(m, "init")->loc,
+                        "[model] init = \"template\" is for energy models (a BEC model starts from random weights; "
+                        "template = \"dir\" still gives it the energy model's descriptors)");
   if (c->init_template && !tp)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(m, "init")->loc, "[model] init = \"template\" needs template = \"dir\"");
   bool ug;
@@ -227,8 +243,11 @@ static int training_section(struct tconfig *c, const struct nnmd_cfg *t, struct 
   int st = nnmd_cfg_check_keys(t, keys, "[training]", err);
   if (st) return st;
   static const char *const opts[] = {"kalman", "adam", NULL};
-  c->optimizer = 0;
+  c->optimizer = c->kind == 1 ? 1 : 0;
   if ((st = nnmd_cfg_choice(t, "optimizer", false, opts, &c->optimizer, err))) return st;
+  if (c->kind == 1 && c->optimizer == 0)
+    return nnmd_fail_at(err, NNMD_ERR_UNSUPPORTED, nnmd_cfg_get(t, "optimizer")->loc,
+                        "[training] optimizer = \"kalman\" is not available for Born-charge models; use \"adam\"");
   c->epochs = 20;
   if ((st = nnmd_cfg_int(t, "epochs", false, 0, 100000000, &c->epochs, err))) return st;
   c->batch = 8;
@@ -295,6 +314,9 @@ int tconfig_parse(const struct nnmd_cfg *root, const char *path, struct tconfig 
   if ((st = nnmd_cfg_table(root, "data", true, &d, err))) return st;
   if ((st = nnmd_cfg_table(root, "model", true, &m, err))) return st;
   if ((st = nnmd_cfg_table(root, "training", false, &t, err))) return st;
+  static const char *const kinds[] = {"energy", "bec", NULL};
+  if ((st = nnmd_cfg_choice(m, "kind", false, kinds, &c->kind, err))) return st;
+  if (nnmd_cfg_get(m, "kind")) c->kind_loc = nnmd_cfg_get(m, "kind")->loc;
   if ((st = data_section(c, d, err))) return st;
   if ((st = model_section(c, m, err))) return st;
   if (t) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tbec.h"
 #include "tdata.h"
 #include "tloss.h"
 #include "ttrain.h"
@@ -20,6 +21,9 @@ struct trun {
   int n_train_frames_files;
   int *train_idx, n_tr, *test_idx, n_te;
   struct tmodel t;
+  struct nnmd_bec_model *bm;  /* Born-charge fit: the model (owns t.m) */
+  struct tbec_chan *chan;     /* per frame (own frames; computed on demand) */
+  int n_no_bec;               /* frames skipped: no Born-charge column */
   double *theta, *best;
   struct tcache *cache, tmp_cache;
   char *cached;
@@ -43,6 +47,7 @@ struct trun {
 static inline bool trun_mine(const struct trun *R, int frame) { return frame % R->size == R->rank; }
 uint64_t trun_hash(uint64_t a, uint64_t b, uint64_t c);
 int trun_cache_get(struct trun *R, int i, struct tcache **out, struct nnmd_error *err);
+int trun_chan_get(struct trun *R, int i, const struct tcache *c, struct tbec_chan **out, struct nnmd_error *err);
 int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err);
 void trun_free(struct trun *R);
 void trun_remove_stage(struct trun *R);

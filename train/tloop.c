@@ -40,8 +40,30 @@ static double urand(uint64_t a, uint64_t b, uint64_t c) { return (double)(trun_h
 
 struct eval {
   struct tloss_parts p;
+  struct tbec_parts z; /* Born-charge fits */
   double loss;
 };
+
+/* Atoms with Born-charge labels among the frames idx (the BEC loss normaliser). */
+static double bec_atoms(const struct trun *R, const int *idx, int n) {
+  double a = 0;
+  for (int k = 0; k < n; ++k) a += R->data.f[idx[k]].n;
+  return a;
+}
+
+/* Loss (and gradient) of frame i for either kind. */
+static int frame_loss(struct trun *R, int i, const struct tloss_w *w, double NZ, const double *theta, double *grad,
+                      double *loss, struct eval *ev, struct nnmd_error *err) {
+  struct tcache *c;
+  int st = trun_cache_get(R, i, &c, err);
+  if (st) return st;
+  if (R->bm) {
+    struct tbec_chan *ch;
+    if ((st = trun_chan_get(R, i, c, &ch, err))) return st;
+    return tbec_frame(&R->t, R->bm, theta, &R->data.f[i], c, ch, 1.0, NZ, &R->s, grad, loss, ev ? &ev->z : NULL, err);
+  }
+  return tloss_frame(&R->t, theta, &R->data.f[i], c, w, &R->s, grad, loss, ev ? &ev->p : NULL, err);
+}
 
 /* Normalisers of a frame set for the loss. */
 static struct tloss_w weights_for(const struct trun *R, const int *idx, int n) {
@@ -59,16 +81,16 @@ static int evaluate(struct trun *R, const double *theta, const int *idx, int n, 
                     struct nnmd_error *err) {
   memset(ev, 0, sizeof *ev);
   struct tloss_w w = weights_for(R, idx, n);
+  const double NZ = bec_atoms(R, idx, n);
   int st = NNMD_OK;
   for (int k = 0; k < n && !st; ++k) {
     if (!trun_mine(R, idx[k])) continue;
-    struct tcache *c;
-    if ((st = trun_cache_get(R, idx[k], &c, err))) break;
-    st = tloss_frame(&R->t, theta, &R->data.f[idx[k]], c, &w, &R->s, NULL, &ev->loss, &ev->p, err);
+    st = frame_loss(R, idx[k], &w, NZ, theta, NULL, &ev->loss, ev, err);
   }
   st = nnmd_comm_agree(R->comm, st);
   if (st) return st;
   nnmd_comm_sum_double(R->comm, (double *)&ev->p, (int)(sizeof ev->p / sizeof(double)));
+  nnmd_comm_sum_double(R->comm, (double *)&ev->z, (int)(sizeof ev->z / sizeof(double)));
   nnmd_comm_sum_double(R->comm, &ev->loss, 1);
   return NNMD_OK;
 }
@@ -98,13 +120,12 @@ static int adam_epoch(struct trun *R, struct tadam *ad, int epoch, int64_t *step
   for (int b0 = 0; b0 < n && !st; b0 += B) {
     const int nb = b0 + B <= n ? B : n - b0;
     struct tloss_w w = weights_for(R, order + b0, nb);
+    const double NZ = bec_atoms(R, order + b0, nb);
     memset(G, 0, (size_t)nb * np * sizeof(double));
     for (int k = 0; k < nb && !st; ++k) {
       const int i = order[b0 + k];
       if (!trun_mine(R, i)) continue;
-      struct tcache *cc;
-      if ((st = trun_cache_get(R, i, &cc, err))) break;
-      st = tloss_frame(&R->t, R->theta, &R->data.f[i], cc, &w, &R->s, G + (size_t)k * np, NULL, NULL, err);
+      st = frame_loss(R, i, &w, NZ, R->theta, G + (size_t)k * np, NULL, NULL, err);
     }
     st = nnmd_comm_agree(R->comm, st);
     if (st) break;
@@ -307,9 +328,15 @@ static int write_csv(struct trun *R, const char *dir, struct nnmd_error *err) {
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *fp = fopen(tmp, "w");
   if (!fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write: %s", tmp, strerror(errno));
-  fprintf(fp, "epoch,wall_s,train_E_meV_atom,test_E_meV_atom,train_F_meV_A,test_F_meV_A,train_S_GPa,test_S_GPa");
-  for (int e = 0; e < R->t.m->n_elem; ++e) fprintf(fp, ",test_F_%s_meV_A", R->t.m->sym[e]);
-  fprintf(fp, "\n");
+  if (R->bm) {
+    fprintf(fp, "epoch,wall_s,train_Z_e,test_Z_e,train_Zdiag_e,test_Zdiag_e,train_Zoff_e,test_Zoff_e");
+    for (int e = 0; e < R->t.m->n_elem; ++e) fprintf(fp, ",test_Z_%s_e", R->t.m->sym[e]);
+    fprintf(fp, ",train_trace_e,test_trace_e\n");
+  } else {
+    fprintf(fp, "epoch,wall_s,train_E_meV_atom,test_E_meV_atom,train_F_meV_A,test_F_meV_A,train_S_GPa,test_S_GPa");
+    for (int e = 0; e < R->t.m->n_elem; ++e) fprintf(fp, ",test_F_%s_meV_A", R->t.m->sym[e]);
+    fprintf(fp, "\n");
+  }
   for (int r = 0; r < R->n_hist; ++r) {
     const double *h = R->hist + (size_t)r * R->hist_cols;
     fprintf(fp, "%d,%.3f", (int)h[0], h[1]);
@@ -340,6 +367,30 @@ static int write_parity(struct trun *R, const char *dir, struct nnmd_error *err)
     const struct tframe *f = &R->data.f[i];
     struct tcache *c;
     if ((st = trun_cache_get(R, i, &c, err))) break;
+    if (R->bm) { /* Born charges, ASR applied to both: frame, element, component, DFT, NNP */
+      struct tbec_chan *ch;
+      double *nz = realloc(F, 9 * (size_t)f->n * sizeof(double));
+      if (!nz || (st = trun_chan_get(R, i, c, &ch, err))) {
+        if (nz) F = nz;
+        if (!st) st = nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+        break;
+      }
+      F = nz;
+      if ((st = tbec_predict(&R->t, R->bm, R->best, f, c, ch, &R->s, F, err))) break;
+      double mz[9] = {0}, mr[9] = {0};
+      for (int a = 0; a < f->n; ++a)
+        for (int q = 0; q < 9; ++q) {
+          mz[q] += F[9 * a + q] / f->n;
+          mr[q] += f->bec[9 * a + q] / f->n;
+        }
+      for (int a = 0; a < f->n; ++a)
+        for (int q = 0; q < 9; ++q) {
+          while (lenf + 128 > capf) bf = realloc(bf, capf *= 2);
+          lenf += (size_t)snprintf(bf + lenf, capf - lenf, "%d,%s,%d,%.17g,%.17g\n", f->index,
+                                   R->t.m->sym[f->elem[a]], q, f->bec[9 * a + q] - mr[q], F[9 * a + q] - mz[q]);
+        }
+      continue;
+    }
     double *nf = realloc(F, 3 * (size_t)f->n * sizeof(double));
     if (!nf) {
       st = nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
@@ -368,7 +419,16 @@ static int write_parity(struct trun *R, const char *dir, struct nnmd_error *err)
   if (!st) st = nnmd_comm_gather(R->comm, bf, (int64_t)lenf, &af, &nfb, 0, err);
   free(be);
   free(bf);
-  if (!st && R->rank == 0) {
+  if (!st && R->rank == 0 && R->bm) {
+    char path[NNMD_NNP_PATH + 64];
+    snprintf(path, sizeof path, "%s/parity_bec.csv", dir);
+    FILE *fp = fopen(path, "w");
+    if (fp) {
+      fprintf(fp, "frame,element,component,dft_e,nnp_e\n");
+      fwrite(af, 1, (size_t)nfb, fp);
+      fclose(fp);
+    }
+  } else if (!st && R->rank == 0) {
     char path[NNMD_NNP_PATH + 64];
     snprintf(path, sizeof path, "%s/parity_energy.csv", dir);
     FILE *fp = fopen(path, "w");
@@ -404,9 +464,20 @@ static int write_json(struct trun *R, const char *dir, const struct ttrain_resul
   fprintf(fp, "  \"parameters\": %zu,\n  \"frames\": {\"train\": %d, \"test\": %d},\n", R->t.n_params, R->n_tr, R->n_te);
   fprintf(fp, "  \"test_frames\": [");
   for (int k = 0; k < R->n_te; ++k) fprintf(fp, "%s%d", k ? ", " : "", R->test_idx[k]);
-  fprintf(fp, "],\n  \"best\": {\"train_E_meV_atom\": %.6g, \"test_E_meV_atom\": %.6g, \"train_F_meV_A\": %.6g, "
-              "\"test_F_meV_A\": %.6g, \"train_S_GPa\": %.6g, \"test_S_GPa\": %.6g},\n",
-          res->train_e, res->test_e, res->train_f, res->test_f, res->train_s, res->test_s);
+  if (R->bm) {
+    const double *b = R->hist;
+    for (int r = 0; r < R->n_hist; ++r)
+      if ((int)R->hist[(size_t)r * R->hist_cols] == res->best_epoch) b = R->hist + (size_t)r * R->hist_cols;
+    const int ne = R->t.m->n_elem;
+    fprintf(fp, "],\n  \"kind\": \"bec\",\n  \"frames_without_born_charges\": %d,\n", R->n_no_bec);
+    fprintf(fp, "  \"best\": {\"train_Z_e\": %.6g, \"test_Z_e\": %.6g, \"test_Zdiag_e\": %.6g, \"test_Zoff_e\": %.6g, "
+                "\"test_trace_e\": %.6g", b[2], b[3], b[5], b[7], b[THIST_COLS + ne + 1]);
+    for (int e = 0; e < ne; ++e) fprintf(fp, ", \"test_Z_%s_e\": %.6g", R->t.m->sym[e], b[THIST_COLS + e]);
+    fprintf(fp, "},\n");
+  } else
+    fprintf(fp, "],\n  \"best\": {\"train_E_meV_atom\": %.6g, \"test_E_meV_atom\": %.6g, \"train_F_meV_A\": %.6g, "
+                "\"test_F_meV_A\": %.6g, \"train_S_GPa\": %.6g, \"test_S_GPa\": %.6g},\n",
+            res->train_e, res->test_e, res->train_f, res->test_f, res->train_s, res->test_s);
   fprintf(fp, "  \"wall_s\": %.3f,\n  \"ranks\": %d,\n  \"cache_MiB\": %.1f,\n  \"uncached_frames\": %d,\n",
           res->wall, R->size, R->cache_bytes / 1048576.0, R->n_uncached);
   fprintf(fp, "  \"constant_descriptors\": %d,\n  \"sigma_E_eV_atom\": %.6g,\n  \"rms_F_eV_A\": %.6g\n}\n",
@@ -418,7 +489,7 @@ static int write_json(struct trun *R, const char *dir, const struct ttrain_resul
 
 static int write_best(struct trun *R, struct nnmd_error *err) {
   if (R->rank != 0) return NNMD_OK;
-  return tmodel_write_weights(R->stage, R->t.m, R->best, err);
+  return tmodel_write_weights(R->stage, R->bm ? "bec-weights" : "weights", R->t.m, R->best, err);
 }
 
 int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only, struct ttrain_result *res,
@@ -440,7 +511,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
   }
   const size_t np = R.t.n_params;
   const int ne = R.t.m->n_elem;
-  R.hist_cols = THIST_COLS + ne;
+  R.hist_cols = THIST_COLS + ne + (R.bm ? 2 : 0);
   R.best_score = INFINITY;
   R.best_epoch = -1;
   struct tadam ad = {0};
@@ -497,6 +568,17 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     nnmd_comm_max_double(comm, &wall, 1);
     h[0] = epoch;
     h[1] = wall;
+    if (R.bm) {
+      h[2] = rmse(tr.z.s_all, tr.z.n_all, 1);
+      h[3] = rmse(te.z.s_all, te.z.n_all, 1);
+      h[4] = rmse(tr.z.s_diag, tr.z.n_diag, 1);
+      h[5] = rmse(te.z.s_diag, te.z.n_diag, 1);
+      h[6] = rmse(tr.z.s_off, tr.z.n_off, 1);
+      h[7] = rmse(te.z.s_off, te.z.n_off, 1);
+      for (int e = 0; e < ne; ++e) h[THIST_COLS + e] = rmse(te.z.s_el[e], te.z.n_el[e], 1);
+      h[THIST_COLS + ne] = rmse(tr.z.s_tr, tr.z.n_tr, 1);
+      h[THIST_COLS + ne + 1] = rmse(te.z.s_tr, te.z.n_tr, 1);
+    } else {
     h[2] = rmse(tr.p.se2, tr.p.nE, 1000);
     h[3] = rmse(te.p.se2, te.p.nE, 1000);
     h[4] = rmse(tr.p.sf2, tr.p.nF, 1000);
@@ -504,6 +586,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     h[6] = rmse(tr.p.ss2, tr.p.nS, 1);
     h[7] = rmse(te.p.ss2, te.p.nS, 1);
     for (int e = 0; e < ne; ++e) h[THIST_COLS + e] = rmse(te.p.sfe[e], te.p.nfe[e], 1000);
+    }
     lastE = h[2] / 1000.0;
     lastF = h[4] / 1000.0;
     const double score = R.n_te ? te.loss : tr.loss;
@@ -516,9 +599,13 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     if (R.rank == 0) {
       double per = epoch > epoch0 ? (now() - tl) / (epoch - epoch0 + (epoch0 == 0 ? 0 : 1)) : 0;
       double eta = per * (c->epochs - epoch);
-      printf("epoch %4d/%lld  E %8.3f / %8.3f meV/atom  F %8.2f / %8.2f meV/A", epoch, (long long)c->epochs, h[2],
-             h[3], h[4], h[5]);
-      if (tr.p.nS > 0) printf("  S %.3f / %.3f GPa", h[6], h[7]);
+      if (R.bm)
+        printf("epoch %4d/%lld  Z* %.4f / %.4f e  diag %.4f / %.4f  off %.4f / %.4f", epoch, (long long)c->epochs,
+               h[2], h[3], h[4], h[5], h[6], h[7]);
+      else
+        printf("epoch %4d/%lld  E %8.3f / %8.3f meV/atom  F %8.2f / %8.2f meV/A", epoch, (long long)c->epochs, h[2],
+               h[3], h[4], h[5]);
+      if (!R.bm && tr.p.nS > 0) printf("  S %.3f / %.3f GPa", h[6], h[7]);
       printf("  (train / test)  %.1f s  ETA %.0f s%s\n", wall, eta, R.best_epoch == epoch ? "  *" : "");
       fflush(stdout);
       st = write_csv(&R, R.stage, err);

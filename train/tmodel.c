@@ -147,13 +147,13 @@ int tmodel_write_scaling(const char *path, const struct nnmd_nnp_model *m, const
   return NNMD_OK;
 }
 
-int tmodel_write_weights(const char *dir, const struct nnmd_nnp_model *m, const double *theta,
+int tmodel_write_weights(const char *dir, const char *prefix, const struct nnmd_nnp_model *m, const double *theta,
                          struct nnmd_error *err) {
   size_t off = 0;
   for (int e = 0; e < m->n_elem; ++e) {
     const struct nnmd_ann *a = &m->ann[e];
-    char path[NNMD_NNP_PATH + 32];
-    snprintf(path, sizeof path, "%s/weights.%03d.data", dir, m->z[e]);
+    char path[NNMD_NNP_PATH + 64];
+    snprintf(path, sizeof path, "%s/%s.%03d.data", dir, prefix, m->z[e]);
     FILE *fp = fopen(path, "w");
     if (!fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write: %s", path, strerror(errno));
     fprintf(fp, "# Neural network connection values (weights and biases), element %s, written by nnmd train\n",

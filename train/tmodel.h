@@ -54,8 +54,9 @@ int tgen_replace_atom_energies(const char *path, const struct nnmd_nnp_model *m,
 /* scaling.data from per-SF statistics (min, max, mean, sigma per SF in model->sf order). */
 int tmodel_write_scaling(const char *path, const struct nnmd_nnp_model *m, const double *gmin, const double *gmax,
                          const double *gmean, const double *gsig, struct nnmd_error *err);
-/* weights.NNN.data of every element from the flat parameter vector (element blocks). */
-int tmodel_write_weights(const char *dir, const struct nnmd_nnp_model *m, const double *theta,
+/* <prefix>.NNN.data ("weights" or "bec-weights") of every element from the flat parameter
+ * vector (element blocks). */
+int tmodel_write_weights(const char *dir, const char *prefix, const struct nnmd_nnp_model *m, const double *theta,
                          struct nnmd_error *err);
 /* Random initial weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), output layer
  * scaled by 0.1, biases 0. seed: splitmix64 stream. */

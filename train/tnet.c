@@ -139,3 +139,27 @@ void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *st, d
     }
   }
 }
+
+const double *tnet_outputs(const struct nnmd_ann *a, const double *st) { return st + loff(a, a->n_layers); }
+
+void tnet_reverse_out(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double *grad,
+                      double *scratch) {
+  const int M = a->max_nodes;
+  double *ybar = scratch, *zbar = scratch + 2 * M;
+  memcpy(ybar, ybarL, (size_t)a->nodes[a->n_layers] * sizeof(double));
+  for (int l = a->n_layers; l >= 1; --l) {
+    const int ni = a->nodes[l - 1], no = a->nodes[l];
+    const double *d1 = st + loff(a, l) + no;
+    const double *yin = st + loff(a, l - 1);
+    const double k = knorm(a, l);
+    for (int o = 0; o < no; ++o) zbar[o] = d1[o] * ybar[o];
+    double *gW = grad + a->w_off[l], *gb = gW + (size_t)ni * no;
+    for (int j = 0; j < ni; ++j) {
+      double *row = gW + (size_t)j * no;
+      const double yj = k * yin[j];
+      for (int o = 0; o < no; ++o) row[o] += zbar[o] * yj;
+    }
+    for (int o = 0; o < no; ++o) gb[o] += k * zbar[o];
+    if (l > 1) back_mat(a, w, l, zbar, ybar);
+  }
+}

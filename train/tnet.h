@@ -45,4 +45,11 @@ double tnet_tangent(const struct nnmd_ann *a, const double *w, const double *c, 
 void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *state, double sE, double sT,
                   double *grad, double *scratch);
 
+/* Accumulate sum_k ybarL[k] dy_k/dw (all n[L] outputs, no tangent) into grad.
+ * scratch: 4 * a->max_nodes doubles. */
+void tnet_reverse_out(const struct nnmd_ann *a, const double *w, const double *state, const double *ybarL,
+                      double *grad, double *scratch);
+/* The n[L] outputs of the last tnet_forward. */
+const double *tnet_outputs(const struct nnmd_ann *a, const double *state);
+
 #endif

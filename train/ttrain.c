@@ -31,6 +31,7 @@ uint64_t trun_hash(uint64_t a, uint64_t b, uint64_t c) {
 static int read_data(struct trun *R, struct nnmd_error *err) {
   const struct tconfig *c = R->c;
   struct tdata_opts o = {.energy_key = c->energy_key, .forces_key = c->forces_key, .stress_key = c->stress_key,
+                         .bec_key = c->kind == 1 ? c->bec_key : NULL,
                          .length_scale = c->data_length_scale, .energy_scale = c->data_energy_scale};
   int st;
   for (int k = 0; k < c->n_train + c->n_test; ++k) {
@@ -54,6 +55,35 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
     (void)n0;
   }
   if (R->data.n == 0) return nnmd_fail_at(err, NNMD_ERR_INPUT, c->train_loc, "[data] the data set is empty");
+  if (c->kind == 1) { /* Born-charge fit: frames without the column are skipped and counted */
+    int keep = 0, keep_train = 0;
+    for (int i = 0; i < R->data.n; ++i) {
+      struct tframe *f = &R->data.f[i];
+      if (!f->has_z) {
+        R->n_no_bec++;
+        tframe_free(f);
+        continue;
+      }
+      if (c->bec_order == 1) /* force_first -> the engine's field-first order */
+        for (int a = 0; a < f->n; ++a)
+          for (int p = 0; p < 3; ++p)
+            for (int q = p + 1; q < 3; ++q) {
+              double t = f->bec[9 * a + 3 * p + q];
+              f->bec[9 * a + 3 * p + q] = f->bec[9 * a + 3 * q + p];
+              f->bec[9 * a + 3 * q + p] = t;
+            }
+      if (i < R->n_train_frames_files) keep_train++;
+      f->index = keep;
+      R->data.f[keep++] = *f;
+    }
+    R->data.n = keep;
+    R->n_train_frames_files = keep_train;
+    if (keep == 0)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, c->train_loc,
+                          "[data] no frame has the Born-charge column '%s' (Properties=...:%s:R:9:...)", c->bec_key,
+                          c->bec_key);
+    return NNMD_OK;
+  }
   for (int i = 0; i < R->data.n; ++i) {
     const struct tframe *f = &R->data.f[i];
     if (!f->has_e)
@@ -305,12 +335,86 @@ static int caches_and_stats(struct trun *R, const struct nnmd_nnp_model *m, stru
   return st;
 }
 
+/* The Born-charge model's files: bec.nn (the descriptor settings plus the nnmd keywords of
+ * docs/bec.md), bec-scaling.data, random bec-weights.NNN.data. Radial functions of the
+ * tensor basis: K Gaussians centred at r0 + (a + 1/2) dr, dr = (rc - r0)/K, eta = 1/dr^2,
+ * times the cutoff function; rc = [model] bec_cutoff or the smallest descriptor cutoff. */
+static int bec_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_error *err) {
+  const struct tconfig *c = R->c;
+  char in[NNMD_NNP_PATH + 64], out[NNMD_NNP_PATH + 64];
+  snprintf(in, sizeof in, "%s/input.nn", R->stage);
+  snprintf(out, sizeof out, "%s/bec.nn", R->stage);
+  double rmin = INFINITY;
+  for (int e = 0; e < m0->n_elem; ++e) rmin = fmin(rmin, m0->rc_elem[e]);
+  double rc = c->bec_cutoff > 0 ? c->bec_cutoff * c->cfl : rmin;
+  if (rc > rmin * (1 + 1e-12))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, c->elements_loc,
+                        "[model] bec_cutoff = %g is beyond the descriptors' cutoff %g (model units)", rc, rmin);
+  const double r0 = (c->template_dir ? 0.5 * c->cfl : c->gen.r0);
+  if (!(rc > r0)) return nnmd_fail_at(err, NNMD_ERR_INPUT, c->elements_loc, "[model] bec_cutoff must exceed r0");
+  const int K = c->bec_radial, P = K * m0->n_elem, nout = 1 + P + P * P;
+  FILE *fi = fopen(in, "r"), *fo = fi ? fopen(out, "w") : NULL;
+  if (!fi || !fo) {
+    if (fi) fclose(fi);
+    return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot write: %s", out, strerror(errno));
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  fprintf(fo, "# Born-charge model (nnmd tensor basis, docs/bec.md) made by nnmd train\n");
+  while (getline(&line, &cap, fi) > 0) fputs(line, fo);
+  free(line);
+  fclose(fi);
+  const double dr = (rc - r0) / K;
+  for (int a = 0; a < K; ++a) fprintf(fo, "nnmd_bec_radial %.17g %.17g %.17g\n", 1.0 / (dr * dr), r0 + (a + 0.5) * dr, rc);
+  fprintf(fo, "nnmd_bec_index_order field_first\nnnmd_length_unit %s\nnnmd_bec_outputs %d\n",
+          c->cfl == 1.0 ? "angstrom" : "bohr", nout);
+  if (fclose(fo)) return nnmd_fail(err, NNMD_ERR_FILE, "%s: write failed", out);
+  unlink(in);
+  snprintf(out, sizeof out, "%s/bec-scaling.data", R->stage);
+  int st = tmodel_write_scaling(out, m0, R->gmin, R->gmax, R->gmean, R->gsig, err);
+  if (st) return st;
+  for (int e = 0; e < m0->n_elem; ++e) nnmd_ann_set_outputs(&m0->ann[e], nout);
+  struct tmodel t0 = {.m = m0};
+  if ((st = tmodel_setup_params(&t0, err))) return st;
+  double *th = nnmd_calloc(t0.n_params + 1, sizeof(double), err);
+  if (!th) return NNMD_ERR_NOMEM;
+  tmodel_init_weights(m0, th, (uint64_t)c->seed);
+  st = tmodel_write_weights(R->stage, "bec-weights", m0, th, err);
+  free(th);
+  return st;
+}
+
+static int load_bec(struct trun *R, struct nnmd_error *err) {
+  int st = nnmd_bec_model_load(NULL, R->stage, &R->bm, err);
+  if (st) return st;
+  R->t.m = R->bm->nnp;
+  if ((st = tmodel_setup_params(&R->t, err))) return st;
+  R->theta = nnmd_malloc(R->t.n_params * sizeof(double), err);
+  R->best = nnmd_malloc(R->t.n_params * sizeof(double), err);
+  if (!R->theta || !R->best) return NNMD_ERR_NOMEM;
+  for (int e = 0; e < R->t.m->n_elem; ++e)
+    memcpy(R->theta + R->t.poff[e], R->t.m->ann[e].w, R->t.m->ann[e].n_params * sizeof(double));
+  memcpy(R->best, R->theta, R->t.n_params * sizeof(double));
+  R->chan = nnmd_calloc((size_t)R->data.n + 1, sizeof *R->chan, err);
+  return R->chan ? NNMD_OK : NNMD_ERR_NOMEM;
+}
+
+int trun_chan_get(struct trun *R, int i, const struct tcache *c, struct tbec_chan **out, struct nnmd_error *err) {
+  if (!R->chan[i].v) {
+    int st = tbec_channels(R->bm, &R->data.f[i], c, &R->chan[i], err);
+    if (st) return st;
+  }
+  *out = &R->chan[i];
+  return NNMD_OK;
+}
+
 /* atom energies, scaling.data, initial weights; then the full model from the folder. */
 static int model_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_error *err) {
   const struct tconfig *c = R->c;
   char path[NNMD_NNP_PATH + 64];
   int st;
   const int ne = m0->n_elem;
+  if (c->kind == 1) return bec_files(R, m0, err);
   double e0[NNMD_NNP_MAX_ELEM] = {0};
   if (!c->init_template) {
     int *counts = nnmd_calloc((size_t)R->n_tr * ne + 1, sizeof(int), err);
@@ -374,7 +478,7 @@ static int model_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_er
     double *th = nnmd_calloc(t0.n_params + 1, sizeof(double), err);
     if (!th) return NNMD_ERR_NOMEM;
     tmodel_init_weights(m0, th, (uint64_t)c->seed);
-    st = tmodel_write_weights(R->stage, m0, th, err);
+    st = tmodel_write_weights(R->stage, "weights", m0, th, err);
     free(th);
     if (st) return st;
   }
@@ -529,7 +633,9 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
   if (R->rank == 0) st = model_files(R, m0, err);
   st = nnmd_comm_agree(R->comm, st);
   if (st) goto out;
-  if (R->rank != 0) {
+  if (c->kind == 1) {
+    if ((st = load_bec(R, err))) goto out;
+  } else if (R->rank != 0) {
     struct nnmd_nnp_model *m = NULL;
     if ((st = nnmd_nnp_model_load(R->stage, &m, err))) goto out;
     R->t.m = m;
@@ -549,7 +655,7 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
   R->t.plan = NULL;
   if ((st = nnmd_desc_plan_build(R->t.m, &R->t.plan, err))) goto out;
   if (c->init_template && (st = refit_offsets(R, err))) goto out;
-  label_scales(R);
+  if (c->kind == 0) label_scales(R);
 out:
   nnmd_nnp_model_free(m0);
   return st;
@@ -589,6 +695,10 @@ void trun_free(struct trun *R) {
   tscratch_free(&R->s);
   nnmd_desc_work_free(R->work);
   nnmd_desc_plan_free(R->t.plan);
-  nnmd_nnp_model_free(R->t.m);
+  if (R->chan)
+    for (int i = 0; i < R->data.n; ++i) tbec_chan_free(&R->chan[i]);
+  free(R->chan);
+  if (R->bm) nnmd_bec_model_free(R->bm); /* owns t.m */
+  else nnmd_nnp_model_free(R->t.m);
   if (R->stage_is_tmp) trun_remove_stage(R);
 }

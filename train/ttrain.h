@@ -37,6 +37,13 @@ struct tconfig {
   const char *energy_key, *forces_key, *stress_key;
   double data_length_scale, data_energy_scale; /* to A, eV */
   bool data_units_given;
+  /* Born-charge fits ([model] kind = "bec") */
+  int kind;                /* 0 energy, 1 bec */
+  const char *bec_key;     /* [data] born_charges: the per-atom column (9 reals) */
+  int bec_order;           /* [data] index_order: 0 field_first, 1 force_first */
+  int bec_radial;          /* [model] bec_radial: radial functions K of the tensor basis */
+  double bec_cutoff;       /* [model] bec_cutoff (A; 0 = the descriptor cutoff) */
+  struct nnmd_loc kind_loc;
   /* [model] */
   int n_elem;
   char elements[NNMD_NNP_MAX_ELEM][4];

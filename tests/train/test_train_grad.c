@@ -95,7 +95,7 @@ static struct tmodel make_model(const char *dir, int ne, const char *syms[], cha
   double *th = malloc(t.n_params * sizeof(double));
   tmodel_init_weights(m, th, 7);
   for (size_t k = 0; k < t.n_params; ++k) th[k] += 0.3 * (urand() - 0.5); /* non-zero biases too */
-  if (tmodel_write_weights(dir, m, th, &err)) die(&err);
+  if (tmodel_write_weights(dir, "weights", m, th, &err)) die(&err);
   free(th);
   nnmd_nnp_model_free(m);
   struct tmodel t2 = {0};

@@ -1,0 +1,205 @@
+/* tbec.c — Born-charge model training: channels, predictions, loss and gradient (see
+ * tbec.h). The radial functions use the model's cutoff function through descriptor_math.h,
+ * as nnp/bec.c does at run time. */
+#include "tbec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "descriptor_math.h"
+#include "mem.h"
+#include "tnet.h"
+
+void tbec_chan_free(struct tbec_chan *ch) {
+  free(ch->v);
+  free(ch->T);
+  memset(ch, 0, sizeof *ch);
+}
+
+int tbec_channels(const struct nnmd_bec_model *bm, const struct tframe *f, const struct tcache *c,
+                  struct tbec_chan *ch, struct nnmd_error *err) {
+  const struct nnmd_nnp_model *m = bm->nnp;
+  const int K = bm->K, P = bm->P, n = f->n;
+  ch->n = n;
+  ch->P = P;
+  ch->v = nnmd_calloc(3 * (size_t)P * n + 1, sizeof(double), err);
+  ch->T = nnmd_calloc(9 * (size_t)P * n + 1, sizeof(double), err);
+  if (!ch->v || !ch->T) {
+    tbec_chan_free(ch);
+    return NNMD_ERR_NOMEM;
+  }
+  const double rcr = bm->rc_radial, alpha = m->cutoff_alpha;
+  for (int i = 0; i < n; ++i) {
+    double *v = ch->v + 3 * (size_t)P * i, *T = ch->T + 9 * (size_t)P * i;
+    for (size_t q = c->eoff[i]; q < c->eoff[i + 1]; ++q) {
+      const double *d = c->ed + 3 * q;
+      double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+      if (!(r2 < rcr * rcr) || r2 == 0.0) continue;
+      double r = sqrt(r2), u[3] = {d[0] / r, d[1] / r, d[2] / r}, uu[9];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) uu[3 * a + b] = u[a] * u[b] - (a == b ? 1.0 / 3.0 : 0.0);
+      const int s = f->elem[c->eatom[q]];
+      for (int a = 0; a < K; ++a) {
+        if (!(r < bm->rc[a])) continue;
+        double fc, dfc;
+        nnmd_nnp_cutoff(m->cutoff_type, r, bm->rc[a], alpha * bm->rc[a], &fc, &dfc);
+        double w = exp(-bm->eta[a] * (r - bm->rs[a]) * (r - bm->rs[a])) * fc;
+        const int p = s * K + a;
+        for (int k = 0; k < 3; ++k) v[3 * p + k] += w * u[k];
+        for (int k = 0; k < 9; ++k) T[9 * p + k] += w * uu[k];
+      }
+    }
+  }
+  return NNMD_OK;
+}
+
+static int reserve(const struct tmodel *t, struct tscratch *s, int n, struct nnmd_error *err) {
+  /* the energy scratch holds what the BEC fit needs (state per atom, inputs, tmp); tmp must
+     hold the multi-output reverse pass (4 max_nodes) and a seed vector (n_out) */
+  const struct nnmd_nnp_model *m = t->m;
+  if (s->cap >= n && s->state) return NNMD_OK;
+  tscratch_free(s);
+  size_t ssz = 0, gsz = 1;
+  int mn = 1;
+  for (int e = 0; e < m->n_elem; ++e) {
+    size_t z = 0;
+    for (int l = 0; l <= m->ann[e].n_layers; ++l) z += 5 * (size_t)m->ann[e].nodes[l];
+    if (z > ssz) ssz = z;
+    if ((size_t)m->n_sf[e] > gsz) gsz = (size_t)m->n_sf[e];
+    if (m->ann[e].max_nodes > mn) mn = m->ann[e].max_nodes;
+  }
+  s->ssz = ssz;
+  s->gsz = gsz;
+  s->cap = n;
+  s->state = nnmd_malloc((size_t)n * ssz * sizeof(double), err);
+  s->gs = nnmd_malloc(gsz * sizeof(double), err);
+  s->tmp = nnmd_malloc(6 * (size_t)mn * sizeof(double), err);
+  s->res = nnmd_malloc(18 * (size_t)n * sizeof(double) + 1, err);
+  if (!s->state || !s->gs || !s->tmp || !s->res) {
+    tscratch_free(s);
+    return NNMD_ERR_NOMEM;
+  }
+  return NNMD_OK;
+}
+
+/* forward every atom, M of each atom into z (field first: Z = M) */
+static void forward_all(const struct tmodel *t, const struct nnmd_bec_model *bm, const double *theta,
+                        const struct tframe *f, const struct tcache *c, const struct tbec_chan *ch, struct tscratch *s,
+                        double *z) {
+  const struct nnmd_nnp_model *m = t->m;
+  const int P = bm->P;
+  for (int i = 0; i < f->n; ++i) {
+    const int ec = f->elem[i];
+    const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+    const double *G = c->g + c->goff[i];
+    for (int k = 0; k < m->n_sf[ec]; ++k) s->gs[k] = sf[k].smin + sf[k].scale * (G[k] - sf[k].gref);
+    double *st = s->state + (size_t)i * s->ssz;
+    tnet_forward(&m->ann[ec], theta + t->poff[ec], s->gs, st);
+    double M[9];
+    nnmd_bec_assemble(P, tnet_outputs(&m->ann[ec], st), ch->v + 3 * (size_t)P * i, ch->T + 9 * (size_t)P * i, M);
+    for (int k = 0; k < 9; ++k) z[9 * i + k] = bm->order == NNMD_BEC_FIELD_FIRST ? M[k] : M[3 * (k % 3) + k / 3];
+  }
+}
+
+int tbec_predict(const struct tmodel *t, const struct nnmd_bec_model *bm, const double *theta,
+                 const struct tframe *f, const struct tcache *c, const struct tbec_chan *ch, struct tscratch *s,
+                 double *z, struct nnmd_error *err) {
+  int st = reserve(t, s, f->n, err);
+  if (st) return st;
+  forward_all(t, bm, theta, f, c, ch, s, z);
+  return NNMD_OK;
+}
+
+int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const double *theta, const struct tframe *f,
+               const struct tcache *c, const struct tbec_chan *ch, double wZ, double N, struct tscratch *s,
+               double *grad, double *loss, struct tbec_parts *parts, struct nnmd_error *err) {
+  int st = reserve(t, s, f->n, err);
+  if (st) return st;
+  const int n = f->n, P = bm->P;
+  double *z = s->res, *res = s->res + 9 * (size_t)n;
+  forward_all(t, bm, theta, f, c, ch, s, z);
+  double mz[9] = {0}, mr[9] = {0};
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < 9; ++k) {
+      mz[k] += z[9 * i + k] / n;
+      mr[k] += f->bec[9 * i + k] / n;
+    }
+  double L = 0.0;
+  const double fw = f->weight;
+  for (int i = 0; i < n; ++i) {
+    double str = 0.0;
+    for (int k = 0; k < 9; ++k) {
+      const double d = (z[9 * i + k] - mz[k]) - (f->bec[9 * i + k] - mr[k]);
+      res[9 * i + k] = d;
+      L += d * d;
+      if (parts) {
+        parts->s_all += d * d;
+        parts->n_all += 1;
+        parts->s_el[f->elem[i]] += d * d;
+        parts->n_el[f->elem[i]] += 1;
+        if (k % 4 == 0) {
+          parts->s_diag += d * d;
+          parts->n_diag += 1;
+          str += d;
+        } else {
+          parts->s_off += d * d;
+          parts->n_off += 1;
+        }
+      }
+    }
+    if (parts) {
+      parts->s_tr += (str / 3) * (str / 3);
+      parts->n_tr += 1;
+    }
+  }
+  if (loss && N > 0) *loss += fw * wZ / (9.0 * N) * L;
+  if (!grad || N <= 0) return NNMD_OK;
+  const struct nnmd_nnp_model *m = t->m;
+  const int nout = 1 + P + P * P;
+  double *seed = malloc((size_t)nout * sizeof(double));
+  if (!seed) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < n; ++i) {
+    const int ec = f->elem[i];
+    double g[9]; /* dL/dM (M in the model's order) */
+    for (int k = 0; k < 9; ++k) {
+      const double gz = fw * 2.0 * wZ / (9.0 * N) * res[9 * i + k];
+      if (bm->order == NNMD_BEC_FIELD_FIRST) g[k] = gz;
+      else g[3 * (k % 3) + k / 3] = gz;
+    }
+    const double *v = ch->v + 3 * (size_t)P * i, *T = ch->T + 9 * (size_t)P * i;
+    seed[0] = g[0] + g[4] + g[8];
+    for (int p = 0; p < P; ++p) {
+      double sdot = 0.0;
+      for (int k = 0; k < 9; ++k) sdot += g[k] * T[9 * p + k];
+      seed[1 + p] = sdot;
+    }
+    /* gv[q] = g v^q, vg . : v^p . (g v^q) */
+    double *gv = malloc(3 * (size_t)P * sizeof(double));
+    if (!gv) {
+      free(seed);
+      return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+    }
+    for (int q = 0; q < P; ++q)
+      for (int a = 0; a < 3; ++a)
+        gv[3 * q + a] = g[3 * a] * v[3 * q] + g[3 * a + 1] * v[3 * q + 1] + g[3 * a + 2] * v[3 * q + 2];
+    int k = 1 + P;
+    for (int p = 0; p < P; ++p)
+      for (int q = p; q < P; ++q) {
+        double a1 = v[3 * p] * gv[3 * q] + v[3 * p + 1] * gv[3 * q + 1] + v[3 * p + 2] * gv[3 * q + 2];
+        double a2 = v[3 * q] * gv[3 * p] + v[3 * q + 1] * gv[3 * p + 1] + v[3 * q + 2] * gv[3 * p + 2];
+        seed[k++] = 0.5 * (a1 + a2);
+      }
+    for (int p = 0; p < P; ++p)
+      for (int q = p + 1; q < P; ++q) {
+        double a1 = v[3 * p] * gv[3 * q] + v[3 * p + 1] * gv[3 * q + 1] + v[3 * p + 2] * gv[3 * q + 2];
+        double a2 = v[3 * q] * gv[3 * p] + v[3 * q + 1] * gv[3 * p + 1] + v[3 * q + 2] * gv[3 * p + 2];
+        seed[k++] = 0.5 * (a1 - a2);
+      }
+    free(gv);
+    tnet_reverse_out(&m->ann[ec], theta + t->poff[ec], s->state + (size_t)i * s->ssz, seed, grad + t->poff[ec],
+                     s->tmp);
+  }
+  free(seed);
+  return NNMD_OK;
+}
