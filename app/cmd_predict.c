@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "bec.h"
 #include "hdnnp.h"
 #include "run.h"
 #include "structure.h"
@@ -23,6 +24,7 @@
 
 struct predict_opts {
   const char *model, *structure, *out, *format;
+  const char *bec; /* --born-charges BEC_DIR */
   double cflength, cfenergy;
   int native;
   bool units_given;
@@ -36,13 +38,15 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
     const char *a = argv[i];
     const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
     if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--units") || !strcmp(a, "--length-unit") ||
-        !strcmp(a, "--energy-unit") || !strcmp(a, "--format") || !strcmp(a, "--charge-state")) {
+        !strcmp(a, "--energy-unit") || !strcmp(a, "--format") || !strcmp(a, "--charge-state") ||
+        !strcmp(a, "--born-charges")) {
       if (!val) {
         fprintf(stderr, "error: option %s needs a value\n", a);
         return 1;
       }
       ++i;
       if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->out = val;
+      else if (!strcmp(a, "--born-charges")) o->bec = val;
       else if (!strcmp(a, "--charge-state")) {
         char *end;
         o->q = strtod(val, &end);
@@ -87,7 +91,7 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
   if (!o->model || !o->structure) {
     fprintf(stderr, "usage: nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model]\n"
                     "                    [--length-unit angstrom|bohr] [--energy-unit eV|hartree] [--format F]\n"
-                    "                    [--charge-state Q]\n");
+                    "                    [--charge-state Q] [--born-charges BEC_DIR]\n");
     return 1;
   }
   bool rb, rh; /* a model written by nnmd train records its units */
@@ -117,6 +121,15 @@ static int compute(const struct predict_opts *o, struct nnmd_comm *comm, struct 
     return st;
   }
   if ((st = nnmd_ff_add(md->ff, &nnmd_pot_hdnnp, state, NNMD_NOLOC, err))) return st;
+  if (o->bec) { /* the Born-charge term publishes raw Z* as the field "bec" */
+    struct nnmd_term_info ti;
+    memset(&ti, 0, sizeof ti);
+    ti.species = &sys->species;
+    ti.log = log;
+    void *bs = NULL;
+    if ((st = nnmd_bec_term_create(o->bec, &ti, &bs, err))) return st;
+    if ((st = nnmd_ff_add(md->ff, &nnmd_pot_bec, bs, NNMD_NOLOC, err))) return st;
+  }
   if ((st = nnmd_ff_setup_lists(md->ff, 0.0, err))) return st;
   md->sys = sys;
   md->comm = comm;
@@ -132,9 +145,24 @@ static int write_result(const struct predict_opts *o, struct nnmd_md *md, struct
   snprintf(tmp, sizeof tmp, "%s.tmp", o->out);
   FILE *f = fopen(tmp, "w");
   if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
-  struct nnmd_extxyz_column col = {.name = "energies", .ncomp = 1, .data = md->eatom, .stride = 0};
+  struct nnmd_extxyz_column col[2] = {{.name = "energies", .ncomp = 1, .data = md->eatom, .stride = 0},
+                                      {.name = "born_charges", .ncomp = 9, .data = NULL, .stride = 0}};
+  int ncol = 1;
+  double *z = o->bec ? nnmd_system_field(md->sys, "bec") : NULL;
+  if (z) { /* acoustic sum rule (methods.md 4.2): subtract the mean over the structure */
+    const struct nnmd_system *sys = md->sys;
+    const int64_t cap = sys->capacity, n = sys->n_local;
+    for (int k = 0; k < 9; ++k) {
+      double mean = 0.0;
+      for (int64_t i = 0; i < n; ++i) mean += z[k * cap + i];
+      mean /= (double)n;
+      for (int64_t i = 0; i < n; ++i) z[k * cap + i] -= mean;
+    }
+    col[1].data = z;
+    ncol = 2;
+  }
   struct nnmd_extxyz_frame fr = {.has_energy = true, .energy = md->epot, .has_virial = true, .write_stress = true,
-                                 .forces = true, .n_extra = 1, .extra = &col};
+                                 .forces = true, .n_extra = ncol, .extra = col};
   memcpy(fr.virial, md->virial, sizeof fr.virial);
   int st = nnmd_write_extxyz_frame(f, md->sys, &md->box, &fr, err);
   if (fclose(f) != 0 && !st) st = nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
