@@ -82,9 +82,8 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
       return nnmd_fail_at(err, NNMD_ERR_INPUT, c->train_loc,
                           "[data] no frame has the Born-charge column '%s' (Properties=...:%s:R:9:...)", c->bec_key,
                           c->bec_key);
-    return NNMD_OK;
   }
-  for (int i = 0; i < R->data.n; ++i) {
+  for (int i = 0; i < R->data.n && c->kind == 0; ++i) {
     const struct tframe *f = &R->data.f[i];
     if (!f->has_e)
       return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),

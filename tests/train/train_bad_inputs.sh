@@ -63,5 +63,27 @@ expect truncated "trunc.extxyz:" "file ends inside a frame"
 { frame "energy=-10.0" 0.3; } > one.extxyz; toml one.extxyz "activation = \"tanhh\""
 expect bad_activation "train.toml:" "[model] activation"
 
+# Born-charge models ([model] kind = "bec")
+bframe() { # bframe COLUMN COUNT : one 2-atom H-O frame with a Born-charge column of COUNT values
+  local z1 z2; z1=$(printf ' 0.5%.0s' $(seq 1 "$2")); z2=$(printf ' -0.5%.0s' $(seq 1 "$2"))
+  printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:%s:R:%s pbc="T T T"\n' "$1" "$2"
+  printf 'O 1.0 1.0 1.0%s\nH 1.9 1.2 1.0%s\n' "$z2" "$z1"
+}
+btoml() { # btoml DATA [data lines]
+  printf '[data]\ntrain = ["%s"]\n%s\n[model]\nkind = "bec"\nelements = ["H", "O"]\ncutoff = 4.0\nhidden = [4]\n[training]\nepochs = 1\noutput = "out"\n' \
+    "$1" "${2:-}" > train.toml
+}
+{ bframe born_charges 9; bframe born_charges 9; } > z.extxyz; btoml z.extxyz
+expect bec_no_index_order "train.toml:1:" "[data] index_order"
+{ bframe born_charges 6; } > z6.extxyz; btoml z6.extxyz 'index_order = "field_first"'
+expect bec_six_components "z6.extxyz:2:" "Born-charge column 'born_charges' has 6 values per atom"
+{ bframe charges 9; bframe other 9; } > zn.extxyz; btoml zn.extxyz 'index_order = "field_first"'
+expect bec_all_missing "train.toml:2:" "no frame has the Born-charge column 'born_charges'"
+{ bframe born_charges 9; printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:born_charges:R:9 pbc="T T T"\nO 1 1 1 0 0 0 0 0 0 0 0 0\nLi 2 2 2 0 0 0 0 0 0 0 0 0\n'; } > zel.extxyz
+btoml zel.extxyz 'index_order = "field_first"'
+expect bec_unknown_element "zel.extxyz:6:" "element 'Li' (frame 1) is not in [model] elements"
+btoml z.extxyz 'index_order = "field_first"'; sed -i 's/epochs = 1/epochs = 1\noptimizer = "kalman"/' train.toml
+expect bec_kalman "train.toml:" "optimizer = \"kalman\" is not available for Born-charge models"
+
 echo "train bad inputs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
