@@ -153,6 +153,16 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
       parts->n_tr += 1;
     }
   }
+  /* the raw predictions' frame mean (the acoustic-sum-rule violation) is a null direction of
+     the ASR-projected loss: a penalty of the same scale, wZ/(9N) n |<Z>|^2, keeps the raw
+     model close to the rule so the MD term's correction stays small */
+  double a2 = 0.0;
+  for (int k = 0; k < 9; ++k) a2 += mz[k] * mz[k];
+  L += n * a2;
+  if (parts) {
+    parts->s_asr += sqrt(a2);
+    parts->n_asr += 1;
+  }
   if (loss && N > 0) *loss += fw * wZ / (9.0 * N) * L;
   if (!grad || N <= 0) return NNMD_OK;
   const struct nnmd_nnp_model *m = t->m;
@@ -163,7 +173,7 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
     const int ec = f->elem[i];
     double g[9]; /* dL/dM (M in the model's order) */
     for (int k = 0; k < 9; ++k) {
-      const double gz = fw * 2.0 * wZ / (9.0 * N) * res[9 * i + k];
+      const double gz = fw * 2.0 * wZ / (9.0 * N) * (res[9 * i + k] + mz[k]);
       if (bm->order == NNMD_BEC_FIELD_FIRST) g[k] = gz;
       else g[3 * (k % 3) + k / 3] = gz;
     }

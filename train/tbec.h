@@ -6,10 +6,11 @@
  * outputs c (1 + P + P^2) and M = c0 I + sum cT_p T^p + sum_{p<=q} cS_pq sym(v^p v^q^T)
  * + sum_{p<q} cA_pq asym(v^p v^q^T) (nnmd_bec_assemble). The model is written field-first,
  * so Z = M (Z[alpha][beta], alpha = field).
- * Loss (e^2): L = w/(9 N) sum_i |Z_i - <Z> - (Zref_i - <Zref>)|_F^2 with the acoustic sum
- * rule (frame mean subtracted) applied to predictions and labels. The gradient with respect
- * to M of atom i is g_i = 2w/(9N) (residual_i) (the projection of the ASR leaves it unchanged,
- * sum_i g_i = 0), and dL/dc follows from the basis: dL/dc0 = tr g, dL/dcT_p = g : T^p,
+ * Loss (e^2): L = w/(9 N) [sum_i |Z_i - <Z> - (Zref_i - <Zref>)|_F^2 + n |<Z>|_F^2] with the
+ * acoustic sum rule (frame mean subtracted) applied to predictions and labels; the second
+ * term keeps the raw predictions' mean (the rule's violation, a null direction of the first
+ * term) near zero. The gradient with respect
+ * to M of atom i is g_i = 2w/(9N) (residual_i + <Z>), and dL/dc follows from the basis: dL/dc0 = tr g, dL/dcT_p = g : T^p,
  * dL/dcS_pq = (v^p . g v^q + v^q . g v^p)/2, dL/dcA_pq = (v^p . g v^q - v^q . g v^p)/2.
  */
 #ifndef NNMD_TRAIN_TBEC_H
@@ -30,6 +31,7 @@ void tbec_chan_free(struct tbec_chan *ch);
 /* Loss parts of the BEC fit (sums of squares in e^2 and counts). */
 struct tbec_parts {
   double s_all, n_all, s_diag, n_diag, s_off, n_off, s_tr, n_tr;
+  double s_asr, n_asr; /* sum over frames of the raw |<Z>|_F (acoustic-sum-rule violation) */
   double s_el[NNMD_NNP_MAX_ELEM], n_el[NNMD_NNP_MAX_ELEM];
 };
 

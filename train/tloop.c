@@ -331,7 +331,7 @@ static int write_csv(struct trun *R, const char *dir, struct nnmd_error *err) {
   if (R->bm) {
     fprintf(fp, "epoch,wall_s,train_Z_e,test_Z_e,train_Zdiag_e,test_Zdiag_e,train_Zoff_e,test_Zoff_e");
     for (int e = 0; e < R->t.m->n_elem; ++e) fprintf(fp, ",test_Z_%s_e", R->t.m->sym[e]);
-    fprintf(fp, ",train_trace_e,test_trace_e\n");
+    fprintf(fp, ",train_trace_e,test_trace_e,test_raw_asr_e\n");
   } else {
     fprintf(fp, "epoch,wall_s,train_E_meV_atom,test_E_meV_atom,train_F_meV_A,test_F_meV_A,train_S_GPa,test_S_GPa");
     for (int e = 0; e < R->t.m->n_elem; ++e) fprintf(fp, ",test_F_%s_meV_A", R->t.m->sym[e]);
@@ -471,7 +471,8 @@ static int write_json(struct trun *R, const char *dir, const struct ttrain_resul
     const int ne = R->t.m->n_elem;
     fprintf(fp, "],\n  \"kind\": \"bec\",\n  \"frames_without_born_charges\": %d,\n", R->n_no_bec);
     fprintf(fp, "  \"best\": {\"train_Z_e\": %.6g, \"test_Z_e\": %.6g, \"test_Zdiag_e\": %.6g, \"test_Zoff_e\": %.6g, "
-                "\"test_trace_e\": %.6g", b[2], b[3], b[5], b[7], b[THIST_COLS + ne + 1]);
+                "\"test_trace_e\": %.6g, \"test_raw_asr_violation_e\": %.6g", b[2], b[3], b[5], b[7],
+                b[THIST_COLS + ne + 1], b[THIST_COLS + ne + 2]);
     for (int e = 0; e < ne; ++e) fprintf(fp, ", \"test_Z_%s_e\": %.6g", R->t.m->sym[e], b[THIST_COLS + e]);
     fprintf(fp, "},\n");
   } else
@@ -511,7 +512,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
   }
   const size_t np = R.t.n_params;
   const int ne = R.t.m->n_elem;
-  R.hist_cols = THIST_COLS + ne + (R.bm ? 2 : 0);
+  R.hist_cols = THIST_COLS + ne + (R.bm ? 3 : 0);
   R.best_score = INFINITY;
   R.best_epoch = -1;
   struct tadam ad = {0};
@@ -578,6 +579,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
       for (int e = 0; e < ne; ++e) h[THIST_COLS + e] = rmse(te.z.s_el[e], te.z.n_el[e], 1);
       h[THIST_COLS + ne] = rmse(tr.z.s_tr, tr.z.n_tr, 1);
       h[THIST_COLS + ne + 1] = rmse(te.z.s_tr, te.z.n_tr, 1);
+      h[THIST_COLS + ne + 2] = te.z.n_asr > 0 ? te.z.s_asr / te.z.n_asr : NAN;
     } else {
     h[2] = rmse(tr.p.se2, tr.p.nE, 1000);
     h[3] = rmse(te.p.se2, te.p.nE, 1000);
