@@ -1,8 +1,11 @@
 /* cmd_predict.c — `nnmd predict MODEL_DIR STRUCTURE [options]`: single-point energy,
  * forces and stress with an n2p2 model (like n2p2's nnp-predict), for any structure format
- * nnmd reads. Output: extxyz (atoms in input order) with energy=, virial=, stress= in the
- * comment line and forces:R:3 and energies:R:1 (per-atom energies) columns; a summary on
- * stdout.
+ * nnmd reads. Every frame of a multi-frame extxyz or n2p2 input.data file is predicted, in
+ * input order, streaming (one frame's text is copied to a temporary file and read with the
+ * ordinary structure reader, so memory does not grow with the file). Output: extxyz, one
+ * frame per input frame (atoms in input order) with energy=, virial=, stress= in the comment
+ * line and forces:R:3 and energies:R:1 (per-atom energies) columns (+ born_charges:R:9 with
+ * --born-charges); a summary on stdout (per frame for up to 10 frames, then totals).
  * Units: by default the structure is in A and results in eV, eV/A, eV/A^3; the model's
  * units are given with --length-unit angstrom|bohr and --energy-unit eV|hartree (as the
  * [[potential]] keys). With --units model the structure is read in the model's own units
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "bec.h"
@@ -103,10 +107,10 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
   return 0;
 }
 
-static int compute(const struct predict_opts *o, struct nnmd_comm *comm, struct nnmd_log *log,
+static int compute(const struct predict_opts *o, const char *path, struct nnmd_comm *comm, struct nnmd_log *log,
                    struct nnmd_system *sys, struct nnmd_md *md, struct nnmd_error *err) {
   struct nnmd_structure_info info;
-  int st = nnmd_read_structure(o->structure, o->format, 1.0, sys, &md->box, &info, err);
+  int st = nnmd_read_structure(path, o->format, 1.0, sys, &md->box, &info, err);
   if (st) return st;
   void *state = NULL;
   if ((st = nnmd_hdnnp_create_dir(o->model, &sys->species, o->cflength, o->cfenergy, -1, log, &state, err)))
@@ -140,11 +144,7 @@ static int compute(const struct predict_opts *o, struct nnmd_comm *comm, struct 
   return nnmd_md_init(md, err);
 }
 
-static int write_result(const struct predict_opts *o, struct nnmd_md *md, struct nnmd_error *err) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", o->out);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
+static int write_result(const struct predict_opts *o, struct nnmd_md *md, FILE *f, struct nnmd_error *err) {
   struct nnmd_extxyz_column col[2] = {{.name = "energies", .ncomp = 1, .data = md->eatom, .stride = 0},
                                       {.name = "born_charges", .ncomp = 9, .data = NULL, .stride = 0}};
   int ncol = 1;
@@ -164,11 +164,70 @@ static int write_result(const struct predict_opts *o, struct nnmd_md *md, struct
   struct nnmd_extxyz_frame fr = {.has_energy = true, .energy = md->epot, .has_virial = true, .write_stress = true,
                                  .forces = true, .n_extra = ncol, .extra = col};
   memcpy(fr.virial, md->virial, sizeof fr.virial);
-  int st = nnmd_write_extxyz_frame(f, md->sys, &md->box, &fr, err);
-  if (fclose(f) != 0 && !st) st = nnmd_fail(err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
-  if (!st && rename(tmp, o->out) != 0) st = nnmd_fail(err, NNMD_ERR_FILE, "cannot rename '%s' to '%s'", tmp, o->out);
-  if (st) remove(tmp);
-  return st;
+  return nnmd_write_extxyz_frame(f, md->sys, &md->box, &fr, err);
+}
+
+/* Frame splitter: copies the next frame's text of `in` to the file `out` (truncated).
+ * n2p2: begin ... end; extxyz: the count line, the comment and count atom lines; any other
+ * format (LAMMPS data) is one frame: the whole file. Sets *line0 to the frame's first line.
+ * Returns 1 at the end of the input, 0 after a frame, -1 on a truncated frame. */
+struct splitter {
+  FILE *in;
+  long line;
+  int kind; /* 0 extxyz, 1 n2p2, 2 whole file */
+  char *buf;
+  size_t cap;
+};
+
+static int next_frame(struct splitter *sp, const char *out, long *line0) {
+  FILE *fo = fopen(out, "w");
+  if (!fo) return -1;
+  ssize_t n;
+  int got = 0;
+  if (sp->kind == 2) {
+    while ((n = getline(&sp->buf, &sp->cap, sp->in)) > 0) {
+      fwrite(sp->buf, 1, (size_t)n, fo);
+      got = 1;
+    }
+    *line0 = 1;
+    fclose(fo);
+    return got ? 0 : 1;
+  }
+  /* skip blank lines, then the first line of the frame */
+  while ((n = getline(&sp->buf, &sp->cap, sp->in)) > 0) {
+    sp->line++;
+    if (strspn(sp->buf, " \t\r\n") != (size_t)n) break;
+  }
+  if (n <= 0) {
+    fclose(fo);
+    return 1;
+  }
+  *line0 = sp->line;
+  fwrite(sp->buf, 1, (size_t)n, fo);
+  int rc = 0;
+  if (sp->kind == 1) {
+    for (;;) {
+      if ((n = getline(&sp->buf, &sp->cap, sp->in)) <= 0) {
+        rc = -1;
+        break;
+      }
+      sp->line++;
+      fwrite(sp->buf, 1, (size_t)n, fo);
+      const char *t = sp->buf + strspn(sp->buf, " \t");
+      if (!strncmp(t, "end", 3) && (t[3] == 0 || t[3] == '\n' || t[3] == '\r' || t[3] == ' ')) break;
+    }
+  } else {
+    char *end;
+    long na = strtol(sp->buf, &end, 10);
+    if (end == sp->buf || na < 1) na = 0; /* the structure reader reports the bad count line */
+    for (long k = 0; k < na + 1; ++k) {
+      if ((n = getline(&sp->buf, &sp->cap, sp->in)) <= 0) break; /* truncated: the reader reports it */
+      sp->line++;
+      fwrite(sp->buf, 1, (size_t)n, fo);
+    }
+  }
+  if (fclose(fo)) return -1;
+  return rc;
 }
 
 int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
@@ -178,29 +237,106 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
   nnmd_error_init(&err);
   struct nnmd_log log;
   nnmd_log_init(&log, nnmd_comm_rank(cli->comm), cli->verbosity);
-  struct nnmd_system *sys = NULL;
-  struct nnmd_md md;
-  memset(&md, 0, sizeof md);
-  int st = nnmd_system_create(&sys, &err);
-  if (!st) st = compute(&o, cli->comm, &log, sys, &md, &err);
-  if (!st) st = write_result(&o, &md, &err);
-  if (!st) {
-    const char *eu = o.native ? "model energy unit" : "eV", *lu = o.native ? "model length unit" : "A";
-    double fm = 0;
-    int64_t c = sys->capacity;
-    for (int64_t i = 0; i < sys->n_local; ++i)
-      fm = fmax(fm, sqrt(sys->f[i] * sys->f[i] + sys->f[c + i] * sys->f[c + i] + sys->f[2 * c + i] * sys->f[2 * c + i]));
-    nnmd_log_info(&log, "atoms %lld, energy %.17g %s (%.17g per atom)", (long long)sys->n_global, md.epot, eu,
-                  md.epot / (double)sys->n_global);
-    nnmd_log_info(&log, "max |force| %.6g %s/%s, virial trace %.10g %s, extrapolation warnings %lld", fm, eu, lu,
-                  md.virial[0] + md.virial[4] + md.virial[8], eu, (long long)nnmd_ff_warnings(md.ff));
-    nnmd_log_info(&log, "wrote %s", o.out);
-  } else {
-    nnmd_error_print(&err, stderr, cli->verbosity >= 2);
+  struct splitter sp = {0};
+  sp.in = fopen(o.structure, "r");
+  if (!sp.in) {
+    fprintf(stderr, "error: cannot open '%s'\n", o.structure);
+    return NNMD_EXIT_INPUT;
   }
-  nnmd_md_release(&md);
-  nnmd_ff_destroy(md.ff);
-  nnmd_system_destroy(sys);
+  { /* the format decides how frames are split */
+    const char *fmt = o.format;
+    char first[64] = "";
+    if (!fmt || !strcmp(fmt, "auto")) {
+      int c;
+      size_t k = 0;
+      while ((c = fgetc(sp.in)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {}
+      while (c != EOF && c != ' ' && c != '\t' && c != '\n' && k + 1 < sizeof first) {
+        first[k++] = (char)c;
+        c = fgetc(sp.in);
+      }
+      first[k] = 0;
+      rewind(sp.in);
+      char *end;
+      long v = strtol(first, &end, 10);
+      sp.kind = !strcmp(first, "begin") ? 1 : (end != first && *end == 0 && v > 0) ? 0 : 2;
+    } else
+      sp.kind = !strcmp(fmt, "n2p2") ? 1 : !strcmp(fmt, "extxyz") ? 0 : 2;
+  }
+  char frame_path[] = "/tmp/nnmd_predict_XXXXXX";
+  int fd = mkstemp(frame_path);
+  if (fd < 0) {
+    fclose(sp.in);
+    fprintf(stderr, "error: cannot create a temporary file\n");
+    return NNMD_EXIT_RUNTIME;
+  }
+  close(fd);
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", o.out);
+  FILE *out = fopen(tmp, "w");
+  int st = out ? NNMD_OK : nnmd_fail(&err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
+  long nframes = 0;
+  double etot = 0.0;
+  int64_t natoms = 0, nwarn = 0;
+  const char *eu = o.native ? "model energy unit" : "eV", *lu = o.native ? "model length unit" : "A";
+  while (!st) {
+    long line0 = 0;
+    int r = next_frame(&sp, frame_path, &line0);
+    if (r == 1) break;
+    if (r < 0) {
+      st = nnmd_fail_at(&err, NNMD_ERR_FORMAT, ((struct nnmd_loc){o.structure, (int)line0, 1}),
+                        "frame %ld is truncated (no 'end' or too few atom lines)", nframes + 1);
+      break;
+    }
+    struct nnmd_system *sys = NULL;
+    struct nnmd_md md;
+    memset(&md, 0, sizeof md);
+    st = nnmd_system_create(&sys, &err);
+    if (!st) st = compute(&o, frame_path, cli->comm, &log, sys, &md, &err);
+    if (st) { /* point at the frame in the user's file, not at the temporary copy */
+      struct nnmd_error e2;
+      nnmd_error_init(&e2);
+      nnmd_fail_at(&e2, st, ((struct nnmd_loc){o.structure, (int)line0, 1}), "frame %ld (starting here): %s",
+                   nframes + 1, err.msg);
+      nnmd_error_clear(&err);
+      err = e2;
+    }
+    if (!st) st = write_result(&o, &md, out, &err);
+    if (!st) {
+      double fm = 0;
+      int64_t c = sys->capacity;
+      for (int64_t i = 0; i < sys->n_local; ++i)
+        fm = fmax(fm, sqrt(sys->f[i] * sys->f[i] + sys->f[c + i] * sys->f[c + i] + sys->f[2 * c + i] * sys->f[2 * c + i]));
+      ++nframes;
+      etot += md.epot;
+      natoms += sys->n_global;
+      nwarn += nnmd_ff_warnings(md.ff);
+      if (nframes <= 10) {
+        nnmd_log_info(&log, "frame %ld: atoms %lld, energy %.17g %s (%.17g per atom)", nframes,
+                      (long long)sys->n_global, md.epot, eu, md.epot / (double)sys->n_global);
+        nnmd_log_info(&log, "frame %ld: max |force| %.6g %s/%s, virial trace %.10g %s, extrapolation warnings %lld",
+                      nframes, fm, eu, lu, md.virial[0] + md.virial[4] + md.virial[8], eu,
+                      (long long)nnmd_ff_warnings(md.ff));
+      }
+    }
+    nnmd_md_release(&md);
+    nnmd_ff_destroy(md.ff);
+    nnmd_system_destroy(sys);
+  }
+  fclose(sp.in);
+  free(sp.buf);
+  remove(frame_path);
+  if (out && fclose(out) != 0 && !st) st = nnmd_fail(&err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
+  if (!st && nframes == 0) st = nnmd_fail_at(&err, NNMD_ERR_INPUT, ((struct nnmd_loc){o.structure, 1, 1}), "no frames");
+  if (!st && rename(tmp, o.out) != 0) st = nnmd_fail(&err, NNMD_ERR_FILE, "cannot rename '%s' to '%s'", tmp, o.out);
+  if (st) {
+    remove(tmp);
+    nnmd_error_print(&err, stderr, cli->verbosity >= 2);
+  } else {
+    if (nframes > 1)
+      nnmd_log_info(&log, "%ld frames, %lld atoms, mean energy per atom %.10g %s, extrapolation warnings %lld", nframes,
+                    (long long)natoms, etot / (double)natoms, eu, (long long)nwarn);
+    nnmd_log_info(&log, "wrote %s", o.out);
+  }
   nnmd_error_clear(&err);
   return st ? (st == NNMD_ERR_INTERRUPTED ? NNMD_EXIT_INTERRUPTED : NNMD_EXIT_INPUT) : NNMD_EXIT_OK;
 }
