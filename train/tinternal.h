@@ -24,6 +24,7 @@ struct trun {
   struct nnmd_bec_model *bm;  /* Born-charge fit: the model (owns t.m) */
   struct tbec_chan *chan;     /* per frame (own frames; computed on demand) */
   int n_no_bec;               /* frames skipped: no Born-charge column */
+  double *epred;              /* energy per atom (eV) of every frame at the last evaluation */
   double *theta, *best;
   struct tcache *cache, tmp_cache;
   char *cached;

@@ -83,12 +83,23 @@ static int evaluate(struct trun *R, const double *theta, const int *idx, int n, 
   struct tloss_w w = weights_for(R, idx, n);
   const double NZ = bec_atoms(R, idx, n);
   int st = NNMD_OK;
+  if (!R->epred && !R->bm) R->epred = calloc((size_t)R->data.n + 1, sizeof(double));
   for (int k = 0; k < n && !st; ++k) {
     if (!trun_mine(R, idx[k])) continue;
     st = frame_loss(R, idx[k], &w, NZ, theta, NULL, &ev->loss, ev, err);
+    if (R->epred) R->epred[idx[k]] = R->s.last_epa;
   }
   st = nnmd_comm_agree(R->comm, st);
   if (st) return st;
+  if (R->epred && R->size > 1) { /* every rank gets every frame's prediction (one owner each) */
+    double *tmp = calloc((size_t)R->data.n + 1, sizeof(double));
+    if (!tmp) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < n; ++k)
+      if (trun_mine(R, idx[k])) tmp[idx[k]] = R->epred[idx[k]];
+    nnmd_comm_sum_double(R->comm, tmp, R->data.n);
+    for (int k = 0; k < n; ++k) R->epred[idx[k]] = tmp[idx[k]];
+    free(tmp);
+  }
   nnmd_comm_sum_double(R->comm, (double *)&ev->p, (int)(sizeof ev->p / sizeof(double)));
   nnmd_comm_sum_double(R->comm, (double *)&ev->z, (int)(sizeof ev->z / sizeof(double)));
   nnmd_comm_sum_double(R->comm, &ev->loss, 1);
@@ -175,8 +186,21 @@ static int kalman_epoch(struct trun *R, struct tkalman *kf, int epoch, double rm
   for (int u = 0; u < U && !st; ++u) {
     const uint64_t key = ((uint64_t)epoch << 32) | (uint64_t)u;
     int frame, m = 0;
-    if (kind[u] == 'E') frame = R->train_idx[(int)(urand((uint64_t)c->seed, 3, key) * R->n_tr)];
-    else frame = fr_f[(int)(urand((uint64_t)c->seed, 4, key) * nff)];
+    if (kind[u] == 'E') {
+      /* energy candidates: up to 3 frames drawn, the first whose error exceeds the last epoch's
+         training RMSE is kept (n2p2's threshold selection); every rank knows every frame's
+         label, and the prediction for the choice needs its owner: candidates are judged by
+         their owner's cached prediction of the last evaluation (R->epred) */
+      frame = R->train_idx[(int)(urand((uint64_t)c->seed, 3, key) * R->n_tr)];
+      if (R->epred && isfinite(rmseE))
+        for (int trial = 1; trial < 3; ++trial) {
+          const struct tframe *fc = &R->data.f[frame];
+          double e = (R->epred[frame] - fc->energy / fc->n / R->t.cfe);
+          if (fabs(e) >= rmseE) break;
+          frame = R->train_idx[(int)(urand((uint64_t)c->seed, 30 + (uint64_t)trial, key) * R->n_tr)];
+        }
+    } else
+      frame = fr_f[(int)(urand((uint64_t)c->seed, 4, key) * nff)];
     if (frame >= R->data.n) frame = R->data.n - 1;
     const int owner = frame % R->size;
     if (R->rank == owner) {
@@ -222,7 +246,6 @@ static int kalman_epoch(struct trun *R, struct tkalman *kf, int epoch, double rm
           ++m;
         }
       }
-      (void)rmseE;
     }
     st = nnmd_comm_agree(R->comm, st);
     if (st) break;

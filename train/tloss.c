@@ -201,6 +201,7 @@ int tloss_frame(const struct tmodel *t, const double *theta, const struct tframe
   double E, W[9];
   pass1(t, theta, f, c, s, need_f, &E, s->force, W);
   const double n = f->n, cfe = t->cfe, ff = t->cfl / t->cfe, fw = f->weight;
+  s->last_epa = E / n / cfe;
   double L = 0.0, aE = 0.0;
   if (f->has_e) {
     const double eE = (E - f->energy) / n / cfe;

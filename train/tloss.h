@@ -46,6 +46,7 @@ struct tscratch {
   double *force; /* 3 cap */
   double *res;   /* 3 cap: dL/dF */
   double W[9];   /* virial of the last tloss_observe_begin with forces */
+  double last_epa; /* predicted energy per atom (eV) of the last tloss_frame */
 };
 void tscratch_free(struct tscratch *s);
 

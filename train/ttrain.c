@@ -689,6 +689,7 @@ void trun_free(struct trun *R) {
   free(R->test_idx);
   free(R->theta);
   free(R->best);
+  free(R->epred);
   free(R->gmin);
   free(R->hist);
   tscratch_free(&R->s);
