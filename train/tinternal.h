@@ -24,6 +24,7 @@ struct trun {
   struct nnmd_bec_model *bm;  /* Born-charge fit: the model (owns t.m) */
   struct tbec_chan *chan;     /* per frame (own frames; computed on demand) */
   int n_no_bec;               /* frames skipped: no Born-charge column */
+  double best_e0[NNMD_NNP_MAX_ELEM]; /* atom energies of the best epoch */
   double *epred;              /* energy per atom (eV) of every frame at the last evaluation */
   double *theta, *best;
   struct tcache *cache, tmp_cache;
@@ -52,5 +53,6 @@ int trun_chan_get(struct trun *R, int i, const struct tcache *c, struct tbec_cha
 int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err);
 void trun_free(struct trun *R);
 void trun_remove_stage(struct trun *R);
+int trun_refit_offsets(struct trun *R, struct nnmd_error *err);
 
 #endif

@@ -268,7 +268,7 @@ static int kalman_epoch(struct trun *R, struct tkalman *kf, int epoch, double rm
 }
 
 /* ---- checkpoints: magic, sizes, epoch, history, parameters, optimiser state; atomic */
-#define CKPT_MAGIC "NNMDTRN1"
+#define CKPT_MAGIC "NNMDTRN2"
 
 static int ckpt_write(struct trun *R, int next_epoch, int64_t step, const struct tadam *ad,
                       const struct tkalman *kf, struct nnmd_error *err) {
@@ -286,6 +286,8 @@ static int ckpt_write(struct trun *R, int next_epoch, int64_t step, const struct
   fwrite(R->theta, sizeof(double), R->t.n_params, fp);
   fwrite(R->best, sizeof(double), R->t.n_params, fp);
   fwrite(R->hist, sizeof(double), (size_t)R->n_hist * R->hist_cols, fp);
+  fwrite(R->t.m->atom_energy, sizeof(double), NNMD_NNP_MAX_ELEM, fp);
+  fwrite(R->best_e0, sizeof(double), NNMD_NNP_MAX_ELEM, fp);
   if (R->c->optimizer == 1) {
     fwrite(&ad->t, sizeof ad->t, 1, fp);
     fwrite(ad->m, sizeof(double), ad->n, fp);
@@ -328,7 +330,9 @@ static int ckpt_read(struct trun *R, int *next_epoch, int64_t *step, struct tada
   if (!st && (fread(&R->best_score, sizeof(double), 1, fp) != 1 || fread(R->theta, sizeof(double), np, fp) != np ||
               fread(R->best, sizeof(double), np, fp) != np ||
               fread(R->hist, sizeof(double), (size_t)R->n_hist * R->hist_cols, fp) !=
-                  (size_t)R->n_hist * R->hist_cols))
+                  (size_t)R->n_hist * R->hist_cols ||
+              fread(R->t.m->atom_energy, sizeof(double), NNMD_NNP_MAX_ELEM, fp) != NNMD_NNP_MAX_ELEM ||
+              fread(R->best_e0, sizeof(double), NNMD_NNP_MAX_ELEM, fp) != NNMD_NNP_MAX_ELEM))
     st = nnmd_fail(err, NNMD_ERR_FORMAT, "%s: truncated checkpoint", path);
   if (!st && R->c->optimizer == 1) {
     if (fread(&ad->t, sizeof ad->t, 1, fp) != 1 || fread(ad->m, sizeof(double), np, fp) != np ||
@@ -513,6 +517,12 @@ static int write_json(struct trun *R, const char *dir, const struct ttrain_resul
 
 static int write_best(struct trun *R, struct nnmd_error *err) {
   if (R->rank != 0) return NNMD_OK;
+  if (!R->bm) { /* the offsets of the best epoch go with its weights */
+    char path[NNMD_NNP_PATH + 32];
+    snprintf(path, sizeof path, "%s/input.nn", R->stage);
+    int st = tgen_replace_atom_energies(path, R->t.m, R->best_e0, err);
+    if (st) return st;
+  }
   return tmodel_write_weights(R->stage, R->bm ? "bec-weights" : "weights", R->t.m, R->best, err);
 }
 
@@ -576,6 +586,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
     if (epoch > 0) {
       if (c->optimizer == 1) st = adam_epoch(&R, &ad, epoch, &step, steps_total, G, err);
       else st = kalman_epoch(&R, &kf, epoch, lastE, lastF, H, xi, err);
+      if (!st && !R.bm && c->wE > 0) st = trun_refit_offsets(&R, err);
       if (st) break;
     }
     struct eval tr, te;
@@ -619,6 +630,7 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
       R.best_score = score;
       R.best_epoch = epoch;
       memcpy(R.best, R.theta, np * sizeof(double));
+      memcpy(R.best_e0, R.t.m->atom_energy, sizeof R.best_e0);
       if ((st = write_best(&R, err))) break;
     }
     if (R.rank == 0) {

@@ -530,12 +530,14 @@ static void label_scales(struct trun *R) {
   R->sigF = nF > 0 ? sqrt(f2 / nF) + 1e-3 : 1.0;
 }
 
-/* Fine-tuning: a template trained on another DFT set (or code) usually has another energy
- * reference. The per-element offsets E0 are re-fitted by least squares to the residuals
- * E_ref - E_model of the training frames (weights unchanged), so the optimiser starts from
- * the template's forces instead of chasing a constant shift. Exact cross-rank sums as for
- * the statistics (one slot per frame). */
-static int refit_offsets(struct trun *R, struct nnmd_error *err) {
+/* The per-element offsets E0 re-fitted by least squares to the residuals E_ref - E_model of
+ * the training frames (weights unchanged; forces unaffected). Used before fine-tuning (a
+ * template made for another DFT set usually has another energy reference, so the optimiser
+ * starts from the template's forces instead of chasing a constant shift) and after every
+ * epoch (the filter's updates can move the networks' mean; the linear part is exact by least
+ * squares). Exact cross-rank sums (one slot per frame). The staging input.nn is not touched:
+ * the offsets are written with the best model (tmodel_write_best). */
+int trun_refit_offsets(struct trun *R, struct nnmd_error *err) {
   const struct nnmd_nnp_model *m = R->t.m;
   const int ne = m->n_elem;
   double *res = nnmd_calloc((size_t)R->n_tr + 1, sizeof(double), err);
@@ -566,12 +568,6 @@ static int refit_offsets(struct trun *R, struct nnmd_error *err) {
       e0[e] = m->atom_energy[e] + d[e];
       R->t.m->atom_energy[e] = e0[e];
     }
-    if (R->rank == 0) {
-      char path[NNMD_NNP_PATH + 32];
-      snprintf(path, sizeof path, "%s/input.nn", R->stage);
-      st = tgen_replace_atom_energies(path, m, e0, err);
-    }
-    st = nnmd_comm_agree(R->comm, st);
   }
   free(res);
   free(counts);
@@ -653,7 +649,7 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
   nnmd_desc_plan_free(R->t.plan);
   R->t.plan = NULL;
   if ((st = nnmd_desc_plan_build(R->t.m, &R->t.plan, err))) goto out;
-  if (c->init_template && (st = refit_offsets(R, err))) goto out;
+  if (c->init_template && (st = trun_refit_offsets(R, err))) goto out;
   if (c->kind == 0) label_scales(R);
 out:
   nnmd_nnp_model_free(m0);
