@@ -90,6 +90,14 @@ grep -q "resumed from the checkpoint" resume.log || { echo "FAIL: the second run
 for w in weights.016.data weights.029.data; do
   cmp -s model.full/$w model2/$w || { echo "FAIL: resumed $w differs from the uninterrupted run"; fail=1; }
 done
+# descriptor caches off (cache_memory below one frame): every frame recomputed when used,
+# bit-identical weights
+sed -e 's/output = "model"/output = "model3"\ncache_memory = 1e-9/' -e '/checkpoint/d' train.toml > nocache.toml
+"$NNMD" -q train nocache.toml > nocache.log 2>&1 || { echo "FAIL: training without caches"; cat nocache.log; fail=1; }
+grep -q '"uncached_frames": 16' model3/train.json || { echo "FAIL: frames were cached despite cache_memory"; fail=1; }
+for w in weights.016.data weights.029.data; do
+  cmp -s model.full/$w model3/$w || { echo "FAIL: recomputed descriptors: $w differs from the cached run"; fail=1; }
+done
 tail -3 train.log
 if [ $fail -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
 exit $fail
