@@ -6,9 +6,9 @@
  * frame per input frame (atoms in input order) with energy=, virial=, stress= in the comment
  * line and forces:R:3 and energies:R:1 (per-atom energies) columns (+ born_charges:R:9 with
  * --born-charges); a summary on stdout (per frame for up to 10 frames, then totals).
- * Units: by default the structure is in A and results in eV, eV/A, eV/A^3; the model's
- * units are given with --length-unit angstrom|bohr and --energy-unit eV|hartree (as the
- * [[potential]] keys). With --units model the structure is read in the model's own units
+ * Units: the structure is in A and results in eV, eV/A, eV/A^3; the model's units are given
+ * with --length-unit angstrom|bohr and --energy-unit eV|hartree (as the [[potential]] keys),
+ * both required unless the model folder records them (models written by nnmd train). With --units model the structure is read in the model's own units
  * and the results are printed in them too, with no conversion at all (for comparisons with
  * n2p2's own numbers). --charge-state Q gives the system charge (e) for a model with a
  * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it. */
@@ -32,6 +32,7 @@ struct predict_opts {
   double cflength, cfenergy;
   int native;
   bool units_given;
+  int n_unit_flags;
   bool has_q;
   double q;
 };
@@ -69,6 +70,7 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
         o->native = !strcmp(val, "model");
       } else if (!strcmp(a, "--length-unit")) {
         o->units_given = true;
+        o->n_unit_flags |= 1;
         if (!strcmp(val, "bohr")) o->cflength = NNMD_BOHR_PER_ANGSTROM;
         else if (strcmp(val, "angstrom")) {
           fprintf(stderr, "error: --length-unit takes 'angstrom' or 'bohr', got '%s'\n", val);
@@ -76,6 +78,7 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
         }
       } else {
         o->units_given = true;
+        o->n_unit_flags |= 2;
         if (!strcmp(val, "hartree")) o->cfenergy = NNMD_HARTREE_PER_EV;
         else if (strcmp(val, "eV")) {
           fprintf(stderr, "error: --energy-unit takes 'eV' or 'hartree', got '%s'\n", val);
@@ -98,8 +101,20 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
                     "                    [--charge-state Q] [--born-charges BEC_DIR]\n");
     return 1;
   }
+  if (!o->native && o->n_unit_flags && o->n_unit_flags != 3) {
+    fprintf(stderr, "error: give both --length-unit and --energy-unit (the model's units)\n");
+    return 1;
+  }
   bool rb, rh; /* a model written by nnmd train records its units */
-  if (!o->native && !o->units_given && nnmd_nnp_recorded_units(o->model, &rb, &rh)) {
+  if (!o->native && !o->units_given) {
+    if (!nnmd_nnp_recorded_units(o->model, &rb, &rh)) {
+      fprintf(stderr,
+              "error: the model '%s' does not record its units (n2p2 files do not): give --length-unit "
+              "angstrom|bohr and --energy-unit eV|hartree (as the hdnnp input keys), or --units model to work in "
+              "the model's own units\n",
+              o->model);
+      return 1;
+    }
     o->cflength = rb ? NNMD_BOHR_PER_ANGSTROM : 1.0;
     o->cfenergy = rh ? NNMD_HARTREE_PER_EV : 1.0;
   }

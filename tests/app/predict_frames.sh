@@ -43,5 +43,14 @@ out=$("$NNMD" predict "$MODEL" trunc.extxyz -o t.extxyz --length-unit angstrom -
 printf '%s\n' "$out" | grep -q "^trunc.extxyz:$((2 * 146 + 1)):1: error: frame 3" \
   || { echo "FAIL: truncated input message: $out"; fail=1; }
 [ -e t.extxyz ] && { echo "FAIL: output written for a failed predict"; fail=1; }
+# units: an n2p2 model records none, so predict needs both flags (no silent A/eV guess)
+H2O=$SHARED/models/H2O_RPBE-D3
+if [ -d "$H2O" ]; then
+  "$NNMD" predict "$H2O" "$H2O/reference/h2o_192.data" -o u.extxyz > u.log 2>&1; rc=$?
+  [ $rc -eq 1 ] && grep -q "does not record its units" u.log || { echo "FAIL: predict without units: exit $rc"; cat u.log; fail=1; }
+  "$NNMD" predict "$H2O" "$H2O/reference/h2o_192.data" -o u.extxyz --length-unit bohr > u.log 2>&1; rc=$?
+  [ $rc -eq 1 ] && grep -q "give both --length-unit and --energy-unit" u.log || { echo "FAIL: one unit flag: exit $rc"; fail=1; }
+  [ -e u.extxyz ] && { echo "FAIL: output written without units"; fail=1; }
+fi
 if [ $fail -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
 exit $fail

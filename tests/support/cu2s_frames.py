@@ -82,7 +82,8 @@ def main():
             fin = os.path.join(tmp, "in.extxyz")
             fout = os.path.join(tmp, "out.extxyz")
             write_xyz(fin, new_lat, new_atoms)
-            subprocess.run([nnmd, "-q", "predict", model, fin, "-o", fout], check=True,
+            subprocess.run([nnmd, "-q", "predict", model, fin, "-o", fout, "--length-unit", "angstrom",
+                            "--energy-unit", "eV"], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             fo.write(open(fout).read())
     for name in ("in.extxyz", "out.extxyz"):
