@@ -63,8 +63,7 @@ static int reserve(const struct tmodel *t, struct tscratch *s, int n, struct nnm
   size_t ssz = 0, gsz = 1;
   int mn = 1;
   for (int e = 0; e < m->n_elem; ++e) {
-    size_t z = 0;
-    for (int l = 0; l <= m->ann[e].n_layers; ++l) z += 5 * (size_t)m->ann[e].nodes[l];
+    size_t z = tnet_state_size(&m->ann[e]);
     if (z > ssz) ssz = z;
     if ((size_t)m->n_sf[e] > gsz) gsz = (size_t)m->n_sf[e];
     if (m->ann[e].max_nodes > mn) mn = m->ann[e].max_nodes;

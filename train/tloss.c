@@ -291,10 +291,8 @@ void tloss_observe_row(const struct tmodel *t, const double *theta, const struct
     double E = 0.0;
     for (int i = 0; i < f->n; ++i) { /* energy from the stored outputs (pass 1) */
       const int ec = f->elem[i];
-      const double *st = s->state + (size_t)i * s->ssz;
-      size_t o = 0;
-      for (int l = 0; l < t->m->ann[ec].n_layers; ++l) o += 5 * (size_t)t->m->ann[ec].nodes[l];
-      E += st[o] / t->m->conv_energy + t->m->mean_energy + t->m->atom_energy[ec];
+      const double y = tnet_outputs(&t->m->ann[ec], s->state + (size_t)i * s->ssz)[0];
+      E += y / t->m->conv_energy + t->m->mean_energy + t->m->atom_energy[ec];
     }
     *obs = E / f->n / t->cfe / sE;
     pass2(t, theta, f, c, s, NULL, NULL, 1.0 / (f->n * t->cfe * sE), H, -1);

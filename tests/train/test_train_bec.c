@@ -20,6 +20,7 @@
 #include "tbec.h"
 #include "tframe.h"
 #include "tmodel.h"
+#include "train_test_util.h"
 
 #define PI 3.14159265358979323846
 
@@ -31,10 +32,7 @@ static double urand(void) {
   return (double)(rs >> 11) * 0x1.0p-53;
 }
 
-static void die(struct nnmd_error *err) {
-  nnmd_error_print(err, stderr, false);
-  ck_abort_msg("unexpected error");
-}
+#define die tt_die
 
 /* A random BEC model in dir: generated SFs, K = 2 radial functions, random stats/weights. */
 static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *syms[], bool force_first) {
@@ -67,23 +65,10 @@ static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *sy
   fp = fopen(p2, "w");
   if (tgen_write_input(fp, &o, "angstrom", "eV", &err)) die(&err);
   fclose(fp);
-  struct nnmd_nnp_settings s;
-  struct nnmd_nnp_model *m = calloc(1, sizeof *m);
-  if (nnmd_nnp_settings_read(NULL, p2, &s, &err)) die(&err);
-  if (nnmd_nnp_model_from_settings(&s, m, &err)) die(&err);
-  nnmd_nnp_settings_free(&s);
+  struct nnmd_nnp_model *m = tt_settings_model(p2);
   unlink(p2);
-  int nsf = m->n_sf_total;
-  double *a = malloc(4 * nsf * sizeof(double));
-  for (int k = 0; k < nsf; ++k) {
-    a[k] = urand() * 0.1;
-    a[nsf + k] = a[k] + 0.5 + 2 * urand();
-    a[2 * nsf + k] = 0.5 * (a[k] + a[nsf + k]);
-    a[3 * nsf + k] = 0.3;
-  }
   snprintf(path, sizeof path, "%s/bec-scaling.data", dir);
-  if (tmodel_write_scaling(path, m, a, a + nsf, a + 2 * nsf, a + 3 * nsf, &err)) die(&err);
-  free(a);
+  tt_random_scaling(path, m, urand);
   for (int e = 0; e < ne; ++e) nnmd_ann_set_outputs(&m->ann[e], nout);
   struct tmodel t = {.m = m};
   if (tmodel_setup_params(&t, &err)) die(&err);

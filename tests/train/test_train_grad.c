@@ -25,6 +25,7 @@
 #include "tframe.h"
 #include "tloss.h"
 #include "tmodel.h"
+#include "train_test_util.h"
 
 #define CHECK(c, ...) ck_assert_msg(c, __VA_ARGS__)
 
@@ -36,10 +37,7 @@ static double urand(void) {
   return (double)(rs >> 11) * 0x1.0p-53;
 }
 
-static void die(struct nnmd_error *err) {
-  nnmd_error_print(err, stderr, false);
-  exit(1);
-}
+#define die tt_die
 
 /* model in dir with random stats and weights */
 static struct tmodel make_model(const char *dir, int ne, const char *syms[], char act, bool narrow) {
@@ -70,25 +68,12 @@ static struct tmodel make_model(const char *dir, int ne, const char *syms[], cha
   tmp.n_elem = ne;
   /* atom energies go in after the settings; sorted element order is the loader's */
   fclose(fp);
-  struct nnmd_nnp_settings s;
-  struct nnmd_nnp_model *m = calloc(1, sizeof *m);
-  if (nnmd_nnp_settings_read(NULL, path, &s, &err)) die(&err);
-  if (nnmd_nnp_model_from_settings(&s, m, &err)) die(&err);
-  nnmd_nnp_settings_free(&s);
+  struct nnmd_nnp_model *m = tt_settings_model(path);
   fp = fopen(path, "a");
   if (tgen_write_atom_energies(fp, m, e0, &err)) die(&err);
   fclose(fp);
-  int nsf = m->n_sf_total;
-  double *a = malloc(4 * nsf * sizeof(double));
-  for (int k = 0; k < nsf; ++k) {
-    a[k] = urand() * 0.1;
-    a[nsf + k] = a[k] + 0.5 + 2 * urand();
-    a[2 * nsf + k] = 0.5 * (a[k] + a[nsf + k]);
-    a[3 * nsf + k] = 0.3;
-  }
   snprintf(path, sizeof path, "%s/scaling.data", dir);
-  if (tmodel_write_scaling(path, m, a, a + nsf, a + 2 * nsf, a + 3 * nsf, &err)) die(&err);
-  free(a);
+  tt_random_scaling(path, m, urand);
   struct tmodel t = {0};
   t.m = m;
   if (tmodel_setup_params(&t, &err)) die(&err);
