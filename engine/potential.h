@@ -77,6 +77,11 @@ struct nnmd_force_ctx {
    * n_ghost, species and the ids of the last rebuild; its positions and forces are stale. */
   const struct nnmd_dev_atoms *dev;
   const struct nnmd_dev_list *dlist;
+  /* Add the ghost entries of a per-atom array (ncomp blocks of stride sys->capacity) to their
+   * owners (halo reverse communication; collective: every rank calls it equally often). NULL
+   * where the caller has no halo; a term that needs it then fails. */
+  int (*reverse_sum)(void *arg, double *data, int ncomp, struct nnmd_error *err);
+  void *reverse_arg;
 };
 
 struct nnmd_potential_ops {

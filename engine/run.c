@@ -182,13 +182,19 @@ static void resident_stop(struct nnmd_md *md) {
 
 /* The force context of this step: energy/virial only where thermo, observers or the
  * integrator use them (inside nnmd_md_run). */
+static int reverse_sum(void *arg, double *data, int ncomp, struct nnmd_error *err) {
+  struct nnmd_md *md = arg;
+  return nnmd_halo_reverse_array(md->halo, md->sys, data, ncomp, err);
+}
+
 static int force_ctx(struct nnmd_md *md, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
   if (md->want_eatom &&
       nnmd_grow((void **)&md->eatom, &md->eatom_cap, (size_t)md->sys->capacity, sizeof(double), err))
     return NNMD_ERR_NOMEM;
   *ctx = (struct nnmd_force_ctx){.units = md->units, .log = md->log, .step = md->step,
                                  .time = (double)md->step * md->dt, .comm = md->comm,
-                                 .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true};
+                                 .eatom = md->want_eatom ? md->eatom : NULL, .eflag = true, .vflag = true,
+                                 .reverse_sum = reverse_sum, .reverse_arg = md};
   if (md->lazy_energy) {
     unsigned f = md->integ ? md->integ->flags : 0;
     bool sampled = md->step == md->last_step;

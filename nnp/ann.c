@@ -120,6 +120,7 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
   /* D_L = f_L'(x_L); then walk back. */
   double *d = e1;
   d[0] = ds[L][0];
+  for (int k = 1; k < a->nodes[L]; ++k) d[k] = 0.0; /* multi-output networks: dy_0/dG */
   for (int l = L; l >= 1; --l) {
     int np = a->nodes[l - 1], nl = a->nodes[l];
     if (a->normalize) {

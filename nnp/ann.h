@@ -44,7 +44,8 @@ void nnmd_ann_finish(struct nnmd_ann *a);
 void nnmd_ann_free(struct nnmd_ann *a);
 /* Scratch doubles needed by nnmd_ann_eval. */
 size_t nnmd_ann_scratch_size(const struct nnmd_ann *a);
-/* Energy y(G) and, if dy != NULL, dy/dG (n[0] values). scratch: nnmd_ann_scratch_size. */
+/* Energy y(G) and, if dy != NULL, dy/dG (n[0] values). scratch: nnmd_ann_scratch_size.
+ * A multi-output network gives its output 0 and dy_0/dG. */
 double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, double *scratch);
 
 /* ---- networks with several outputs (the BEC model, bec.h); forward pass only */

@@ -1,5 +1,6 @@
-/* bec.c — evaluation of the tensor-basis BEC model and the force term "bec" (see bec.h for
- * the model, the output order, the index convention and units).
+/* bec.c — evaluation of the BEC model (tensor basis, charge-derivative forms) and the force
+ * term "bec" (see bec.h for the model, the forms, the output order, the index convention and
+ * units).
  *
  * Per owned atom i of element e (full neighbour list incl. periodic-image ghosts; entries
  * beyond the cutoff are skipped, so a list with a skin is fine):
@@ -10,6 +11,9 @@
  *   channels, for every entry with 0 < r < rc_a: w = exp(-eta_a (r - rs_a)^2) f_c(r; rc_a),
  *        p = elem_j K + a, v^p += w rhat, T^p += w (rhat rhat^T - I/3);
  *   M = nnmd_bec_assemble(c, v, T); Z = M (field_first) or M^T (force_first).
+ * Charge-derivative forms: dq_i/dG~ (ann.c, output 0), c_s = dq/dG~_s scale_s, the
+ *   descriptor gradient gives u_k = dq_i/dd_k per neighbour entry, and -d_k (x) u_k is added
+ *   to the entry's atom (owned or ghost); ghost sums reach their owners by ctx->reverse_sum.
  * The term writes Z (engine order z[3 alpha + beta]) into the field "bec" of owned atoms;
  * nothing else. Memory: O(neighbours + P^2) scratch, nothing per atom.
  */
@@ -37,6 +41,7 @@ struct bec {
   int64_t warn_total, warn_last;
   int warn_shown;
   double *g, *gs, *c, *v, *T, *ann_scratch; /* per-atom scratch */
+  double *dq, *cg;                          /* charge-derivative forms: dq/dG~, dq/dG */
   double *nb; /* dx, dy, dz blocks of nb_cap (model units) */
   int *nb_e, *nb_idx;
   int nb_cap;
@@ -93,13 +98,15 @@ static int alloc_scratch(struct bec *b, struct nnmd_error *err) {
     if (s > na) na = s;
   }
   size_t P = (size_t)bm->P;
-  b->g = nnmd_calloc(2 * nsf + (size_t)bm->n_out + 12 * P, sizeof(double), err);
+  b->g = nnmd_calloc(4 * nsf + (size_t)bm->n_out + 12 * P, sizeof(double), err);
   b->ann_scratch = nnmd_calloc(na, sizeof(double), err);
   if (!b->g || !b->ann_scratch) return NNMD_ERR_NOMEM;
   b->gs = b->g + nsf;
   b->c = b->g + 2 * nsf;
   b->v = b->c + bm->n_out;
   b->T = b->v + 3 * P;
+  b->dq = b->T + 9 * P;
+  b->cg = b->dq + nsf;
   return nnmd_desc_work_create(b->plan, 64, &b->work, err);
 }
 
@@ -220,6 +227,11 @@ int nnmd_bec_eval_atom(void *state, int ec, int n, const double *dx, const doubl
                        const int *elem, double z[9], int64_t *n_extrap, struct nnmd_error *err) {
   struct bec *b = state;
   const int ne = b->model->nnp->n_elem;
+  if (b->model->deriv)
+    return nnmd_fail(err, NNMD_ERR_UNSUPPORTED,
+                     "bec: single-atom evaluation is not possible for the charge-derivative form of %s (Z* of an "
+                     "atom needs its neighbours' networks)",
+                     b->model->path);
   if (ec < 0 || ec >= ne) return nnmd_fail(err, NNMD_ERR_INPUT, "bec: central element index %d out of range", ec);
   int st = reserve(b, n, err);
   if (st) return st;
@@ -269,9 +281,32 @@ static void bec_print(const void *state, struct nnmd_log *log) {
     strncat(els, t, sizeof els - strlen(els) - 1);
   }
   nnmd_log_info(log,
-                "bec model '%s': elements %s, %d radial functions, %d outputs, %s, lengths in %s, cutoff %.4f A",
-                m->dir, els, bm->K, bm->n_out, bm->order == NNMD_BEC_FIELD_FIRST ? "field_first" : "force_first",
+                "bec model '%s' (%s form): elements %s, %d radial functions, %d outputs, %s, lengths in %s, "
+                "cutoff %.4f A",
+                m->dir, bm->form == NNMD_BEC_FORM_TENSOR ? "tensor" : bm->form == NNMD_BEC_FORM_CHARGE ? "charge"
+                                                                                                  : "tensor_charge",
+                els, bm->K, bm->n_out, bm->order == NNMD_BEC_FIELD_FIRST ? "field_first" : "force_first",
                 bm->length_unit == NNMD_BEC_BOHR ? "bohr" : "angstrom", b->rc);
+}
+
+/* Charge-derivative term of the atom just evaluated by atom_z (b->gs = its scaled SFs, the
+ * descriptor work holds its neighbours): u_k = d q / d d_k for every neighbour entry k, and
+ * zf[(3 alpha + beta) cap + idx_k] -= d_k,alpha u_k,beta (model units; Z is dimensionless). */
+static void deriv_scatter(struct bec *b, int ec, double *zf, int64_t cap) {
+  const struct nnmd_nnp_model *m = b->model->nnp;
+  const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+  nnmd_ann_eval(&m->ann[ec], b->gs, b->dq, b->ann_scratch);
+  for (int s = 0; s < m->n_sf[ec]; ++s) b->cg[s] = b->dq[s] * sf[s].scale;
+  nnmd_desc_gradient(b->plan, b->work, ec, b->cg);
+  const struct nnmd_desc_work *wk = b->work;
+  for (int q = 0; q < wk->n; ++q) {
+    const double gr = wk->grad_r[q];
+    const double u[3] = {wk->gx[q] + gr * wk->ux[q], wk->gy[q] + gr * wk->uy[q], wk->gz[q] + gr * wk->uz[q]};
+    const double d[3] = {wk->dx[q], wk->dy[q], wk->dz[q]};
+    const int64_t j = wk->idx[q];
+    for (int a = 0; a < 3; ++a)
+      for (int c = 0; c < 3; ++c) zf[(3 * a + c) * cap + j] -= d[a] * u[c];
+  }
 }
 
 static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
@@ -294,6 +329,11 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
     zf = nnmd_system_field(sys, "bec");
   }
   const int64_t cap = sys->capacity;
+  const bool deriv = b->model->deriv;
+  if (deriv && !ctx->reverse_sum)
+    return nnmd_fail(err, NNMD_ERR_INTERNAL, "bec: the charge-derivative form needs the halo's reverse sum");
+  if (deriv) /* contributions reach neighbours (ghosts too): sum into zeroed arrays */
+    for (int k = 0; k < 9; ++k) memset(zf + k * cap, 0, (size_t)(sys->n_local + sys->n_ghost) * sizeof *zf);
   const double *x = sys->x, *y = sys->x + cap, *zz = sys->x + 2 * cap;
   const double cf = b->model->cflength;
   double *ndx = b->nb, *ndy = b->nb + b->nb_cap, *ndz = b->nb + 2 * b->nb_cap;
@@ -312,9 +352,20 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
       b->nb_idx[k] = j;
     }
     double z[9];
-    if ((st = atom_z(b, ec, cnt, ctx->log, sys->id[i], z, &nwarn, err))) return st;
-    for (int k = 0; k < 9; ++k) zf[k * cap + i] = z[k];
+    if ((st = atom_z(b, ec, cnt, ctx->log, sys->id[i], z, &nwarn, err))) break;
+    if (!deriv) {
+      for (int k = 0; k < 9; ++k) zf[k * cap + i] = z[k];
+      continue;
+    }
+    for (int k = 0; k < 9; ++k) zf[k * cap + i] += z[k];
+    deriv_scatter(b, ec, zf, cap);
   }
+  /* ghost contributions to their owners; called on every rank even after an error (collective) */
+  if (deriv) {
+    int s2 = ctx->reverse_sum(ctx->reverse_arg, zf, 9, err);
+    if (!st) st = s2;
+  }
+  if (st) return st;
   if (b->warn_shown == N_WARN_SHOWN && shown_before < N_WARN_SHOWN && nwarn > b->warn_shown - shown_before)
     nnmd_log_warn(ctx->log, "bec: %lld more extrapolation warnings in this evaluation not shown",
                   (long long)(nwarn - (b->warn_shown - shown_before)));

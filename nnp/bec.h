@@ -16,6 +16,18 @@
  *   then cA_pq for p = 0..P-1, q = p+1..P-1 (row by row).
  * Neighbours are all entries within the cutoff, periodic images (and images of i) included.
  *
+ * Forms (`nnmd_bec_form`, default tensor): "tensor" is M above; "charge" is the
+ * charge-derivative form (training.md section 7, GPUMD qNEP): no radial functions (K = 0,
+ * one output q_i = c0) and Z_i = q_i I + D_i; "tensor_charge" is M + D_i. With the
+ * network's output 0 read as a charge q_j and its input gradient,
+ *   D_i[alpha][beta] = sum_j sum_{entries k of j that are images of i} -(d_jk)_alpha (u_jk)_beta,
+ *   u_jk = sum_s dq_j/dG_js dG_js/dd_jk   (d_jk = r_k - r_j, the neighbour vector of j),
+ * i.e. sum_j (r_j - r_i)_alpha dq_j/dr_i,beta over the local images: dP_alpha/dr_i,beta of
+ * P = sum q r, translation invariant and rotating as Q D Q^T. D is field-first by
+ * construction (added after the index-order transpose of M). D_i needs the networks of
+ * i's neighbours, so the force term scatters -d (x) u to the neighbour entries (ghosts too)
+ * and sums ghost contributions into their owners through nnmd_force_ctx.reverse_sum.
+ *
  * Index convention (methods §4.1, fixed): engine Z[alpha][beta], alpha = field, beta =
  * force, stored row-major z[3*alpha + beta]; F^E_i,beta = sum_alpha E_alpha Z[alpha][beta].
  * A model declared `nnmd_bec_index_order field_first` gives Z = M; `force_first` Z = M^T.
@@ -29,6 +41,7 @@
 #ifndef NNMD_BEC_H
 #define NNMD_BEC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "files.h"
@@ -39,6 +52,7 @@
 
 enum nnmd_bec_order { NNMD_BEC_FIELD_FIRST = 0, NNMD_BEC_FORCE_FIRST = 1 };
 enum nnmd_bec_length { NNMD_BEC_ANGSTROM = 0, NNMD_BEC_BOHR = 1 };
+enum nnmd_bec_form { NNMD_BEC_FORM_TENSOR = 0, NNMD_BEC_FORM_CHARGE = 1, NNMD_BEC_FORM_TENSOR_CHARGE = 2 };
 
 struct nnmd_bec_model {
   struct nnmd_nnp_model *nnp; /* elements, SFs + scaling, networks with n_out outputs */
@@ -48,6 +62,8 @@ struct nnmd_bec_model {
   int radial_line[NNMD_BEC_MAX_RADIAL];
   int order;       /* enum nnmd_bec_order */
   int length_unit; /* enum nnmd_bec_length */
+  int form;        /* enum nnmd_bec_form */
+  bool deriv;      /* form has the charge-derivative term D */
   double cflength; /* model length per engine length (1 or NNMD_BOHR_PER_ANGSTROM) */
   int P, n_out;
   double rc_radial; /* largest rc_a (model units) */
@@ -86,7 +102,8 @@ int64_t nnmd_bec_total_warnings(const void *state);
 /* Plain evaluation (tests, tools): Z* of one atom of model element ec, engine convention
  * z[3 alpha + beta], from its n neighbour entries d_j = r_j - r_i (engine length, A) of model
  * elements elem[j]; entries beyond the cutoff are ignored. *n_extrap (may be NULL) gets the
- * number of SFs outside their training range. Not thread-safe (uses the term's scratch). */
+ * number of SFs outside their training range. Not thread-safe (uses the term's scratch).
+ * Tensor form only: the charge-derivative forms need the neighbours' networks (error). */
 int nnmd_bec_eval_atom(void *state, int ec, int n, const double *dx, const double *dy, const double *dz,
                        const int *elem, double z[9], int64_t *n_extrap, struct nnmd_error *err);
 

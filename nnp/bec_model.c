@@ -5,10 +5,13 @@
  * extra keywords, then set up by the HDNNP loader's settings part (model.c): elements (sorted
  * by atomic number), cutoff_type, symmetry_function lines (sorted as n2p2 does), scaling mode,
  * network topology. nnmd keywords:
- *   nnmd_bec_radial eta rs rc             one line per radial function (>= 1, <= 16)
+ *   nnmd_bec_form tensor|charge|tensor_charge   optional (default tensor; bec.h)
+ *   nnmd_bec_radial eta rs rc             one line per radial function (>= 1, <= 16; none
+ *                                          for the charge form)
  *   nnmd_bec_index_order field_first|force_first   required
  *   nnmd_length_unit angstrom|bohr         required
- *   nnmd_bec_outputs N                     required, N = 1 + P + P^2 (P = n_elem * K)
+ *   nnmd_bec_outputs N                     required, N = 1 + P + P^2 (P = n_elem * K; 1 for
+ *                                          the charge form)
  * Refused: energy normalisation (mean_energy, conv_energy, conv_length), atom_energy,
  * nnmd_charge_node; the output activation must be 'l' (linear).
  * The networks get N outputs (ann.h nnmd_ann_set_outputs). bec-scaling.data has the syntax
@@ -31,6 +34,7 @@ static const struct nnmd_nnp_extra_kw k_extra[] = {{"nnmd_bec_radial", true},
                                                    {"nnmd_bec_index_order", false},
                                                    {"nnmd_length_unit", false},
                                                    {"nnmd_bec_outputs", false},
+                                                   {"nnmd_bec_form", false},
                                                    {NULL, false}};
 
 static struct nnmd_loc kloc(const struct nnmd_bec_model *m, const struct nnmd_nnp_kwline *kl) {
@@ -82,6 +86,18 @@ static int read_nnmd_keywords(struct nnmd_bec_model *m, const struct nnmd_nnp_se
                   "n2p2 files do not record their length unit", &m->length_unit, err);
   if (!st) st = s2;
   m->cflength = m->length_unit == NNMD_BEC_BOHR ? NNMD_BOHR_PER_ANGSTROM : 1.0;
+  m->form = NNMD_BEC_FORM_TENSOR;
+  const struct nnmd_nnp_kwline *kf = nnmd_nnp_settings_find(s, "nnmd_bec_form");
+  if (kf) {
+    static const char *const forms[] = {"tensor", "charge", "tensor_charge"};
+    int f = -1;
+    for (int k = 0; k < 3 && kf->ntok == 1; ++k)
+      if (strcmp(kf->tok[0], forms[k]) == 0) f = k;
+    if (f < 0) st = nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kf), "'nnmd_bec_form' must be 'tensor', 'charge' or "
+                                                                     "'tensor_charge'");
+    else m->form = f;
+  }
+  m->deriv = m->form != NNMD_BEC_FORM_TENSOR;
   m->K = 0;
   m->rc_radial = 0.0;
   for (int i = 0; i < s->n; ++i) {
@@ -108,9 +124,13 @@ static int read_nnmd_keywords(struct nnmd_bec_model *m, const struct nnmd_nnp_se
     m->rc_radial = fmax(m->rc_radial, v[2]);
     m->K++;
   }
-  if (m->K == 0 && !st)
+  if (m->K == 0 && !st && m->form != NNMD_BEC_FORM_CHARGE)
     st = nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, NULL),
                       "no 'nnmd_bec_radial eta rs rc' line: the model needs at least one radial function");
+  if (m->K > 0 && !st && m->form == NNMD_BEC_FORM_CHARGE)
+    st = nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kf),
+                      "'nnmd_bec_form charge' has no tensor basis: remove the nnmd_bec_radial lines (or use "
+                      "tensor_charge)");
   return st;
 }
 

@@ -73,13 +73,45 @@ static int reserve(const struct tmodel *t, struct tscratch *s, int n, struct nnm
   s->cap = n;
   s->state = nnmd_malloc((size_t)n * ssz * sizeof(double), err);
   s->gs = nnmd_malloc(gsz * sizeof(double), err);
+  s->c = nnmd_malloc(gsz * sizeof(double), err);
   s->tmp = nnmd_malloc(6 * (size_t)mn * sizeof(double), err);
   s->res = nnmd_malloc(18 * (size_t)n * sizeof(double) + 1, err);
-  if (!s->state || !s->gs || !s->tmp || !s->res) {
+  if (!s->state || !s->gs || !s->c || !s->tmp || !s->res) {
     tscratch_free(s);
     return NNMD_ERR_NOMEM;
   }
   return NNMD_OK;
+}
+
+/* Charge-derivative term (bec.h): with dq_j/dG~ of every atom j (tnet_input_grad, output 0),
+ * u_k = sum_s dq_j/dG~_s scale_s dG_js/dd_k for j's entries k (cache Jacobian), and
+ * Z_(atom k) -= d_k (x) u_k (engine order, field first). u: 3 x entries scratch. */
+static void deriv_add(const struct tmodel *t, const double *theta, const struct tframe *f, const struct tcache *c,
+                      struct tscratch *s, double *u, double *z) {
+  const struct nnmd_nnp_model *m = t->m;
+  memset(u, 0, 3 * c->eoff[f->n] * sizeof *u);
+  for (int j = 0; j < f->n; ++j) {
+    const int ec = f->elem[j];
+    const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+    tnet_input_grad(&m->ann[ec], theta + t->poff[ec], s->state + (size_t)j * s->ssz, s->c, s->tmp);
+    for (int k = 0; k < m->n_sf[ec]; ++k) {
+      const double cs = s->c[k] * sf[k].scale;
+      const size_t row = c->goff[j] + (size_t)k;
+      for (size_t q = c->joff[row]; q < c->joff[row + 1]; ++q) {
+        double *uk = u + 3 * (size_t)c->jent[q];
+        const double *jg = c->jg + 3 * q;
+        uk[0] += cs * jg[0];
+        uk[1] += cs * jg[1];
+        uk[2] += cs * jg[2];
+      }
+    }
+    for (size_t k = c->eoff[j]; k < c->eoff[j + 1]; ++k) {
+      const double *d = c->ed + 3 * k, *uk = u + 3 * k;
+      double *zi = z + 9 * (size_t)c->eatom[k];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) zi[3 * a + b] -= d[a] * uk[b];
+    }
+  }
 }
 
 /* forward every atom, M of each atom into z (field first: Z = M) */
@@ -107,6 +139,11 @@ int tbec_predict(const struct tmodel *t, const struct nnmd_bec_model *bm, const 
   int st = reserve(t, s, f->n, err);
   if (st) return st;
   forward_all(t, bm, theta, f, c, ch, s, z);
+  if (!bm->deriv) return NNMD_OK;
+  double *u = nnmd_malloc(3 * c->eoff[f->n] * sizeof(double) + 1, err);
+  if (!u) return NNMD_ERR_NOMEM;
+  deriv_add(t, theta, f, c, s, u, z);
+  free(u);
   return NNMD_OK;
 }
 
@@ -118,6 +155,17 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
   const int n = f->n, P = bm->P;
   double *z = s->res, *res = s->res + 9 * (size_t)n;
   forward_all(t, bm, theta, f, c, ch, s, z);
+  double *u = NULL, *gz = NULL; /* charge-derivative forms: entry vectors, dL/dZ of every atom */
+  if (bm->deriv) {
+    u = nnmd_malloc(3 * c->eoff[n] * sizeof(double) + 1, err);
+    gz = nnmd_malloc(9 * (size_t)n * sizeof(double) + 1, err);
+    if (!u || !gz) {
+      free(u);
+      free(gz);
+      return NNMD_ERR_NOMEM;
+    }
+    deriv_add(t, theta, f, c, s, u, z);
+  }
   double mz[9] = {0}, mr[9] = {0};
   for (int i = 0; i < n; ++i)
     for (int k = 0; k < 9; ++k) {
@@ -163,18 +211,29 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
     parts->n_asr += 1;
   }
   if (loss && N > 0) *loss += fw * wZ / (9.0 * N) * L;
-  if (!grad || N <= 0) return NNMD_OK;
+  if (!grad || N <= 0) {
+    free(u);
+    free(gz);
+    return NNMD_OK;
+  }
   const struct nnmd_nnp_model *m = t->m;
   const int nout = 1 + P + P * P;
   double *seed = malloc((size_t)nout * sizeof(double));
-  if (!seed) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  if (!seed) {
+    free(u);
+    free(gz);
+    return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  }
+  if (gz)
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < 9; ++k) gz[9 * i + k] = fw * 2.0 * wZ / (9.0 * N) * (res[9 * i + k] + mz[k]);
   for (int i = 0; i < n; ++i) {
     const int ec = f->elem[i];
     double g[9]; /* dL/dM (M in the model's order) */
     for (int k = 0; k < 9; ++k) {
-      const double gz = fw * 2.0 * wZ / (9.0 * N) * (res[9 * i + k] + mz[k]);
-      if (bm->order == NNMD_BEC_FIELD_FIRST) g[k] = gz;
-      else g[3 * (k % 3) + k / 3] = gz;
+      const double gk = fw * 2.0 * wZ / (9.0 * N) * (res[9 * i + k] + mz[k]);
+      if (bm->order == NNMD_BEC_FIELD_FIRST) g[k] = gk;
+      else g[3 * (k % 3) + k / 3] = gk;
     }
     const double *v = ch->v + 3 * (size_t)P * i, *T = ch->T + 9 * (size_t)P * i;
     seed[0] = g[0] + g[4] + g[8];
@@ -206,9 +265,29 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
         seed[k++] = 0.5 * (a1 - a2);
       }
     free(gv);
-    tnet_reverse_out(&m->ann[ec], theta + t->poff[ec], s->state + (size_t)i * s->ssz, seed, grad + t->poff[ec],
-                     s->tmp);
+    double *sti = s->state + (size_t)i * s->ssz;
+    if (!gz) {
+      tnet_reverse_out(&m->ann[ec], theta + t->poff[ec], sti, seed, grad + t->poff[ec], s->tmp);
+      continue;
+    }
+    /* D: dL = -sum_k (g_(atom k)^T d_k) . du_k over i's entries k = tangent of q_i along
+       c_s = -scale_s sum_q (g^T d)_(entry q) . dG_s/dd_q, seeded with 1 (double backprop) */
+    const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+    for (int k = 0; k < m->n_sf[ec]; ++k) {
+      const size_t row = c->goff[i] + (size_t)k;
+      double acc = 0.0;
+      for (size_t q = c->joff[row]; q < c->joff[row + 1]; ++q) {
+        const size_t e = (size_t)c->jent[q];
+        const double *d = c->ed + 3 * e, *ga = gz + 9 * (size_t)c->eatom[e], *jg = c->jg + 3 * q;
+        for (int b = 0; b < 3; ++b) acc += (ga[b] * d[0] + ga[3 + b] * d[1] + ga[6 + b] * d[2]) * jg[b];
+      }
+      s->c[k] = -sf[k].scale * acc;
+    }
+    tnet_tangent(&m->ann[ec], theta + t->poff[ec], s->c, sti);
+    tnet_reverse_mix(&m->ann[ec], theta + t->poff[ec], sti, seed, 0.0, 1.0, grad + t->poff[ec], s->tmp);
   }
   free(seed);
+  free(u);
+  free(gz);
   return NNMD_OK;
 }

@@ -125,15 +125,25 @@ static int data_section(struct tconfig *c, const struct nnmd_cfg *d, struct nnmd
 static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnmd_error *err) {
   static const char *const keys[] = {"kind", "elements", "cutoff", "hidden", "activation", "template", "init",
                                      "length_unit", "energy_unit", "descriptors", "bec_radial", "bec_cutoff",
-                                     NULL};
+                                     "bec_form", NULL};
   int st = nnmd_cfg_check_keys(m, keys, "[model]", err);
   if (st) return st;
   int64_t kr = 4;
   if ((st = nnmd_cfg_int(m, "bec_radial", false, 1, NNMD_BEC_MAX_RADIAL_T, &kr, err))) return st;
   c->bec_radial = (int)kr;
   if ((st = nnmd_cfg_double(m, "bec_cutoff", false, 0.0, 1e3, &c->bec_cutoff, err))) return st;
-  if (c->kind == 0 && (nnmd_cfg_get(m, "bec_radial") || nnmd_cfg_get(m, "bec_cutoff")))
-    return nnmd_fail_at(err, NNMD_ERR_INPUT, m->loc, "[model] bec_radial/bec_cutoff need kind = \"bec\"");
+  static const char *const forms[] = {"tensor", "charge", "tensor_charge", NULL};
+  c->bec_form = 0;
+  if ((st = nnmd_cfg_choice(m, "bec_form", false, forms, &c->bec_form, err))) return st;
+  if (c->kind == 0 && (nnmd_cfg_get(m, "bec_radial") || nnmd_cfg_get(m, "bec_cutoff") || nnmd_cfg_get(m, "bec_form")))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, m->loc, "[model] bec_radial/bec_cutoff/bec_form need kind = \"bec\"");
+  if (c->bec_form == 1 && (nnmd_cfg_get(m, "bec_radial") || nnmd_cfg_get(m, "bec_cutoff"))) {
+    const struct nnmd_cfg *b = nnmd_cfg_get(m, "bec_radial");
+    if (!b) b = nnmd_cfg_get(m, "bec_cutoff");
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, b->loc,
+                        "[model] bec_radial/bec_cutoff belong to the tensor basis; bec_form = \"charge\" has none "
+                        "(use \"tensor_charge\" for both)");
+  }
   const struct nnmd_cfg *el = nnmd_cfg_get(m, "elements");
   if (!el || el->kind != NNMD_CFG_ARRAY || el->n == 0)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, el ? el->loc : m->loc, "[model] needs elements = [\"H\", \"O\", ...]");

@@ -71,6 +71,7 @@ static void back_mat(const struct nnmd_ann *a, const double *w, int l, const dou
 void tnet_input_grad(const struct nnmd_ann *a, const double *w, const double *st, double *dydg, double *scratch) {
   double *ybar = scratch, *zbar = scratch + a->max_nodes;
   ybar[0] = 1.0;
+  for (int o = 1; o < a->nodes[a->n_layers]; ++o) ybar[o] = 0.0; /* multi-output: dy_0/dg */
   for (int l = a->n_layers; l >= 1; --l) {
     const int no = a->nodes[l];
     const double *d1 = st + loff(a, l) + no;
@@ -104,11 +105,18 @@ double tnet_tangent(const struct nnmd_ann *a, const double *w, const double *c, 
 
 void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *st, double sE, double sT, double *grad,
                   double *scratch) {
+  tnet_reverse_mix(a, w, st, NULL, sE, sT, grad, scratch);
+}
+
+void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
+                      double sT, double *grad, double *scratch) {
   const int M = a->max_nodes;
   double *ybar = scratch, *ydbar = scratch + M, *zbar = scratch + 2 * M, *zdbar = scratch + 3 * M;
   const int tan = sT != 0.0;
-  ybar[0] = sE;
-  ydbar[0] = sT;
+  for (int o = 0; o < a->nodes[a->n_layers]; ++o) {
+    ybar[o] = ybarL ? ybarL[o] : (o == 0 ? sE : 0.0);
+    ydbar[o] = o == 0 ? sT : 0.0;
+  }
   for (int l = a->n_layers; l >= 1; --l) {
     const int ni = a->nodes[l - 1], no = a->nodes[l];
     const double *y = st + loff(a, l), *d1 = y + no, *d2 = y + 2 * no, *zd = y + 4 * no;

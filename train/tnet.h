@@ -45,6 +45,12 @@ double tnet_tangent(const struct nnmd_ann *a, const double *w, const double *c, 
 void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *state, double sE, double sT,
                   double *grad, double *scratch);
 
+/* Multi-output networks: accumulate sum_k ybarL[k] dy_k/dw + sT dt_0/dw (t_0 = the tangent of
+ * output 0; ybarL NULL = sE on output 0 only). tnet_input_grad gives dy_0/dg for them.
+ * scratch: 4 * a->max_nodes doubles. */
+void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
+                      double sT, double *grad, double *scratch);
+
 /* Accumulate sum_k ybarL[k] dy_k/dw (all n[L] outputs, no tangent) into grad.
  * scratch: 4 * a->max_nodes doubles. */
 void tnet_reverse_out(const struct nnmd_ann *a, const double *w, const double *state, const double *ybarL,

@@ -351,7 +351,8 @@ static int bec_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_erro
                         "[model] bec_cutoff = %g is beyond the descriptors' cutoff %g (model units)", rc, rmin);
   const double r0 = (c->template_dir ? 0.5 * c->cfl : c->gen.r0);
   if (!(rc > r0)) return nnmd_fail_at(err, NNMD_ERR_INPUT, c->elements_loc, "[model] bec_cutoff must exceed r0");
-  const int K = c->bec_radial, P = K * m0->n_elem, nout = 1 + P + P * P;
+  const int K = c->bec_form == 1 ? 0 : c->bec_radial, P = K * m0->n_elem, nout = 1 + P + P * P;
+  static const char *const forms[] = {"tensor", "charge", "tensor_charge"};
   FILE *fi = fopen(in, "r"), *fo = fi ? fopen(out, "w") : NULL;
   if (!fi || !fo) {
     if (fi) fclose(fi);
@@ -359,11 +360,12 @@ static int bec_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_erro
   }
   char *line = NULL;
   size_t cap = 0;
-  fprintf(fo, "# Born-charge model (nnmd tensor basis, docs/bec.md) made by nnmd train\n");
+  fprintf(fo, "# Born-charge model (nnmd, docs/bec.md) made by nnmd train\n");
   while (getline(&line, &cap, fi) > 0) fputs(line, fo);
   free(line);
   fclose(fi);
-  const double dr = (rc - r0) / K;
+  const double dr = K > 0 ? (rc - r0) / K : 0.0;
+  fprintf(fo, "nnmd_bec_form %s\n", forms[c->bec_form]);
   for (int a = 0; a < K; ++a) fprintf(fo, "nnmd_bec_radial %.17g %.17g %.17g\n", 1.0 / (dr * dr), r0 + (a + 0.5) * dr, rc);
   fprintf(fo, "nnmd_bec_index_order field_first\nnnmd_length_unit %s\nnnmd_bec_outputs %d\n",
           c->cfl == 1.0 ? "angstrom" : "bohr", nout);

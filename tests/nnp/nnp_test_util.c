@@ -254,6 +254,11 @@ int nt_engine_set(struct nt_engine *e, const double *x, const double lat[3][3]) 
   return 0;
 }
 
+static int nt_reverse_sum(void *arg, double *data, int ncomp, struct nnmd_error *err) {
+  struct nt_engine *e = arg;
+  return nnmd_halo_reverse_array(e->halo, e->sys, data, ncomp, err);
+}
+
 int nt_engine_compute(struct nt_engine *e, double *energy, double *f, double *virial, double *eatom) {
   struct nnmd_error err;
   nnmd_error_init(&err);
@@ -276,6 +281,8 @@ int nt_engine_compute(struct nt_engine *e, double *energy, double *f, double *vi
     ctx.units = nnmd_units_get("lammps");
     ctx.log = &e->log;
     ctx.eatom = ea;
+    ctx.reverse_sum = nt_reverse_sum;
+    ctx.reverse_arg = e;
     st = e->ops->compute_cpu(e->pot, &ctx, &err);
     if (!st) st = nnmd_halo_reverse_array(e->halo, sys, sys->f, 3, &err);
     if (!st) {

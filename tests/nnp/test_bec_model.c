@@ -313,6 +313,12 @@ START_TEST(errors) {
   d = variant("radial", "bec.nn", "nnmd_bec_radial 0.5", NULL);
   expect_error(d, NULL, 0, "radial/bec.nn", line_of(d, "bec.nn", "nnmd_bec_outputs"),
                (const char *const[]){"1 + P + P^2 = 7", "P = 2 elements x 1 radial functions", NULL});
+  d = variant("form", "bec.nn", NULL, "nnmd_bec_form charges");
+  expect_error(d, NULL, 0, "form/bec.nn", line_of(d, "bec.nn", "nnmd_bec_form"),
+               (const char *const[]){"'nnmd_bec_form' must be 'tensor', 'charge' or 'tensor_charge'", NULL});
+  d = variant("form_charge", "bec.nn", NULL, "nnmd_bec_form charge");
+  expect_error(d, NULL, 0, "form_charge/bec.nn", line_of(d, "bec.nn", "nnmd_bec_form"),
+               (const char *const[]){"'nnmd_bec_form charge' has no tensor basis", "nnmd_bec_radial", NULL});
   d = variant("activation", "bec.nn", "global_activation_short", "global_activation_short t t");
   expect_error(d, NULL, 0, "activation/bec.nn", line_of(d, "bec.nn", "global_activation_short"),
                (const char *const[]){"must be 'l' (linear)", NULL});

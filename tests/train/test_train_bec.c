@@ -7,7 +7,13 @@
  *     Q Z Q^T (1e-12 of max |Z|), and rotated copies of a frame with rotated labels give the
  *     same loss (1e-12 relative);
  *   - the trainer's predictions equal nnp/bec.c's evaluation of the same files (the MD
- *     code, nnmd_bec_eval_atom) to 1e-12: the basis and channel code agree.
+ *     code, nnmd_bec_eval_atom) to 1e-12: the basis and channel code agree; and the "bec"
+ *     term through the engine path (halo ghosts, full list, reverse sum of the ghost
+ *     contributions) to 1e-12;
+ *   - the same for the charge-derivative forms (bec_form charge, tensor_charge), plus, on a
+ *     non-periodic cluster, Z_i - M_i against central differences of
+ *     sum_j (r_j - r_i)_a q_j(r) in r_i,b (q_j = network output 0; h = 1e-5, bound 1e-7 of
+ *     max |Z|: truncation ~h^2 |q'''| r ~ 1e-9).
  */
 #include <check.h>
 #include <math.h>
@@ -17,6 +23,8 @@
 #include <unistd.h>
 
 #include "bec.h"
+#include "nnp_test_util.c"
+#include "tnet.h"
 #include "tbec.h"
 #include "tframe.h"
 #include "tmodel.h"
@@ -35,7 +43,9 @@ static double urand(void) {
 #define die tt_die
 
 /* A random BEC model in dir: generated SFs, K = 2 radial functions, random stats/weights. */
-static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *syms[], bool force_first) {
+static const char *const k_forms[] = {"tensor", "charge", "tensor_charge"};
+
+static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *syms[], bool force_first, int form) {
   struct nnmd_error err;
   nnmd_error_init(&err);
   struct tgen_opts o = {0};
@@ -54,8 +64,9 @@ static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *sy
   snprintf(path, sizeof path, "%s/bec.nn", dir);
   FILE *fp = fopen(path, "w");
   if (tgen_write_input(fp, &o, "angstrom", "eV", &err)) die(&err);
-  const int K = 2, P = K * ne, nout = 1 + P + P * P;
-  fprintf(fp, "nnmd_bec_radial 1.2 1.0 3.8\nnnmd_bec_radial 0.7 2.2 3.5\n");
+  const int K = form == 1 ? 0 : 2, P = K * ne, nout = 1 + P + P * P;
+  fprintf(fp, "nnmd_bec_form %s\n", k_forms[form]);
+  if (K) fprintf(fp, "nnmd_bec_radial 1.2 1.0 3.8\nnnmd_bec_radial 0.7 2.2 3.5\n");
   fprintf(fp, "nnmd_bec_index_order %s\nnnmd_length_unit angstrom\nnnmd_bec_outputs %d\n",
           force_first ? "force_first" : "field_first", nout);
   fclose(fp);
@@ -138,13 +149,121 @@ static double frame_loss(struct tmodel *t, struct nnmd_bec_model *bm, double *th
   return L;
 }
 
-static void run_case(int ne, bool force_first) {
+static double maxabs(const double *a, int n) {
+  double m = 0;
+  for (int k = 0; k < n; ++k) m = fmax(m, fabs(a[k]));
+  return m;
+}
+
+/* Z* of every atom of f through the engine path (bt_eval's harness: halo, full list, term). */
+static void engine_z(const char *dir, const struct tframe *f, const struct nnmd_nnp_model *m, double *z) {
+  struct nt_struct ns = {.n = f->n, .periodic = f->has_cell};
+  ns.x = malloc(3 * f->n * sizeof(double));
+  ns.el = malloc(f->n * sizeof *ns.el);
+  memcpy(ns.x, f->pos, 3 * f->n * sizeof(double));
+  for (int i = 0; i < f->n; ++i) snprintf(ns.el[i], 4, "%s", m->sym[f->elem[i]]); /* model order */
+  for (int k = 0; k < 3; ++k)
+    for (int d = 0; d < 3; ++d) ns.lat[k][d] = f->h[3 * d + k];
+  struct nt_engine e;
+  ck_assert(nt_engine_init(&e, &ns, 1.0, 0.3) == 0);
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct nnmd_term_info info;
+  memset(&info, 0, sizeof info);
+  info.species = &e.sys->species;
+  e.ops = &nnmd_pot_bec;
+  if (nnmd_bec_term_create(dir, &info, &e.pot, &err)) die(&err);
+  e.log.rank = 1;
+  ck_assert(nt_engine_compute(&e, NULL, NULL, NULL, NULL) == 0);
+  const double *zf = nnmd_system_field(e.sys, "bec");
+  for (int i = 0; i < f->n; ++i)
+    for (int k = 0; k < 9; ++k) z[9 * i + k] = zf[k * e.sys->capacity + i];
+  nt_engine_free(&e);
+  free(ns.x);
+  free(ns.el);
+}
+
+/* Network output 0 (the charge q) of every atom of f. */
+static void charges(struct tmodel *t, const double *th, const struct tframe *f, double *q) {
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct nnmd_desc_work *wk = NULL;
+  struct tcache c;
+  if (nnmd_desc_work_create(t->plan, 64, &wk, &err) || tcache_build(t->m, t->plan, &wk, f, &c, &err)) die(&err);
+  double gs[512], *st = malloc(tnet_state_size(&t->m->ann[0]) * 4 * sizeof(double) + 4096 * sizeof(double));
+  for (int i = 0; i < f->n; ++i) {
+    const int ec = f->elem[i];
+    const struct nnmd_nnp_sf *sf = t->m->sf + t->m->sf_off[ec];
+    ck_assert(t->m->n_sf[ec] <= 512);
+    for (int k = 0; k < t->m->n_sf[ec]; ++k) gs[k] = sf[k].smin + sf[k].scale * (c.g[c.goff[i] + k] - sf[k].gref);
+    q[i] = tnet_forward(&t->m->ann[ec], th + t->poff[ec], gs, st);
+  }
+  free(st);
+  tcache_free(&c);
+  nnmd_desc_work_free(wk);
+}
+
+/* Charge form on a non-periodic cluster: Z_i - q_i I against central differences of
+ * sum_j (r_j - r_i)_a q_j(r) in r_i,b (coefficients r_j - r_i held at the reference). */
+static void check_derivative_fd(struct tmodel *t, struct nnmd_bec_model *bm, const double *th, int ne) {
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct tframe f;
+  make_frame(&f, 7, ne);
+  f.has_cell = false;
+  f.pbc[0] = f.pbc[1] = f.pbc[2] = 0;
+  memset(f.h, 0, sizeof f.h);
+  for (int i = 0; i < f.n; ++i) /* a compact cluster: every pair within the cutoff */
+    for (int k = 0; k < 3; ++k) f.pos[3 * i + k] *= 0.55;
+  struct nnmd_desc_work *wk = NULL;
+  struct tcache c;
+  struct tbec_chan ch = {0};
+  struct tscratch s = {0};
+  if (nnmd_desc_work_create(t->plan, 64, &wk, &err) || tcache_build(t->m, t->plan, &wk, &f, &c, &err) ||
+      tbec_channels(bm, &f, &c, &ch, &err))
+    die(&err);
+  double *z = malloc(9 * f.n * sizeof(double)), *q = malloc(f.n * sizeof(double)),
+         *qp = malloc(f.n * sizeof(double)), *qm = malloc(f.n * sizeof(double));
+  if (tbec_predict(t, bm, th, &f, &c, &ch, &s, z, &err)) die(&err);
+  charges(t, th, &f, q);
+  const double h = 1e-5;
+  double zmax = maxabs(z, 9 * f.n), e = 0, dmax = 0;
+  for (int i = 0; i < f.n; ++i)
+    for (int b = 0; b < 3; ++b) {
+      const double x0 = f.pos[3 * i + b];
+      f.pos[3 * i + b] = x0 + h;
+      charges(t, th, &f, qp);
+      f.pos[3 * i + b] = x0 - h;
+      charges(t, th, &f, qm);
+      f.pos[3 * i + b] = x0;
+      for (int a = 0; a < 3; ++a) {
+        double fd = 0;
+        for (int j = 0; j < f.n; ++j) fd += (f.pos[3 * j + a] - f.pos[3 * i + a]) * (qp[j] - qm[j]) / (2 * h);
+        const double d = z[9 * i + 3 * a + b] - (a == b ? q[i] : 0.0);
+        dmax = fmax(dmax, fabs(d));
+        e = fmax(e, fabs(d - fd));
+      }
+    }
+  ck_assert_msg(dmax > 1e-3 * zmax, "derivative term is empty (%.3g of %.3g)", dmax, zmax);
+  ck_assert_msg(e <= 1e-7 * zmax, "charge-derivative Z vs FD of sum (r_j - r_i) q_j: %.3g of %.3g", e, zmax);
+  free(z);
+  free(q);
+  free(qp);
+  free(qm);
+  tscratch_free(&s);
+  tbec_chan_free(&ch);
+  tcache_free(&c);
+  nnmd_desc_work_free(wk);
+  tframe_free(&f);
+}
+
+static void run_case(int ne, bool force_first, int form) {
   char dir[] = "/tmp/nnmd_tbecXXXXXX";
   ck_assert(mkdtemp(dir) != NULL);
   const char *s2[] = {"H", "O"}, *s3[] = {"Li", "P", "O"};
   struct nnmd_error err;
   nnmd_error_init(&err);
-  struct nnmd_bec_model *bm = make_model(dir, ne, ne == 2 ? s2 : s3, force_first);
+  struct nnmd_bec_model *bm = make_model(dir, ne, ne == 2 ? s2 : s3, force_first, form);
   struct tmodel t = {.m = bm->nnp, .cfl = 1, .cfe = 1};
   if (tmodel_setup_params(&t, &err) || nnmd_desc_plan_build(t.m, &t.plan, &err)) die(&err);
   double *th = theta_of(&t), *g = calloc(t.n_params, sizeof(double));
@@ -163,8 +282,9 @@ static void run_case(int ne, bool force_first) {
     gmax = fmax(gmax, fabs(g[k]));
     gerr = fmax(gerr, fabs(fd - g[k]));
   }
-  ck_assert_msg(gmax > 0 && gerr <= 1e-6 * gmax, "BEC dL/dw vs FD: %.3g of %.3g (ne %d, %s)", gerr, gmax, ne,
-                force_first ? "force_first" : "field_first");
+  ck_assert_msg(gmax > 0 && gerr <= 1e-6 * gmax, "BEC dL/dw vs FD: %.3g of %.3g (ne %d, %s, %s)", gerr, gmax, ne,
+                force_first ? "force_first" : "field_first", k_forms[form]);
+  if (form == 1) check_derivative_fd(&t, bm, th, ne);
   /* predictions vs the MD evaluation (nnp/bec.c) of the same files */
   void *term = NULL;
   struct nnmd_species_table sp;
@@ -182,7 +302,16 @@ static void run_case(int ne, bool force_first) {
   double *z = malloc(9 * f.n * sizeof(double));
   if (tbec_predict(&t, bm, th, &f, &c, &ch, &s, z, &err)) die(&err);
   double zmax = 0, zerr = 0;
-  for (int i = 0; i < f.n; ++i) {
+  {
+    double *ze = malloc(9 * f.n * sizeof(double));
+    engine_z(dir, &f, bm->nnp, ze);
+    double emax = maxabs(ze, 9 * f.n), eerr = 0;
+    for (int k = 0; k < 9 * f.n; ++k) eerr = fmax(eerr, fabs(ze[k] - z[k]));
+    ck_assert_msg(emax > 0 && eerr <= 1e-12 * emax, "trainer vs the bec term (engine path, %s): %.3g of %.3g",
+                  k_forms[form], eerr, emax);
+    free(ze);
+  }
+  for (int i = 0; i < f.n && !bm->deriv; ++i) {
     int n = (int)(c.eoff[i + 1] - c.eoff[i]);
     double *dx = malloc((n + 1) * 3 * sizeof(double));
     int *el = malloc((n + 1) * sizeof(int));
@@ -203,6 +332,13 @@ static void run_case(int ne, bool force_first) {
     free(el);
   }
   ck_assert_msg(zerr <= 1e-12 * zmax, "trainer vs nnp/bec.c: %.3g of %.3g", zerr, zmax);
+  if (bm->deriv) { /* single-atom evaluation is refused for these forms */
+    double zr[9], dx[3] = {1, 0, 0};
+    int el[1] = {0};
+    ck_assert(nnmd_bec_eval_atom(term, 0, 1, dx, dx + 1, dx + 2, el, zr, NULL, &err) == NNMD_ERR_UNSUPPORTED);
+    nnmd_error_clear(&err);
+    zmax = maxabs(z, 9 * f.n);
+  }
   /* rotation: Z(QR) = Q Z Q^T, loss invariant with rotated labels */
   for (int rep = 0; rep < 2; ++rep) {
     double q[9], a = 2 * PI * urand(), b = PI * urand(), cc = 2 * PI * urand();
@@ -275,22 +411,33 @@ static void run_case(int ne, bool force_first) {
   ck_assert(system(cmd) == 0);
 }
 
-START_TEST(test_field_first_2) { run_case(2, false); }
+START_TEST(test_field_first_2) { run_case(2, false, 0); }
 END_TEST
-START_TEST(test_force_first_3) { run_case(3, true); }
+START_TEST(test_force_first_3) { run_case(3, true, 0); }
+END_TEST
+START_TEST(test_charge_2) { run_case(2, false, 1); }
+END_TEST
+START_TEST(test_charge_3) { run_case(3, false, 1); }
+END_TEST
+START_TEST(test_tensor_charge_3) { run_case(3, true, 2); }
 END_TEST
 
 int main(void) {
+  if (nt_init()) return 1;
   Suite *s = suite_create("train_bec");
   TCase *tc = tcase_create("bec");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_field_first_2);
   tcase_add_test(tc, test_force_first_3);
+  tcase_add_test(tc, test_charge_2);
+  tcase_add_test(tc, test_charge_3);
+  tcase_add_test(tc, test_tensor_charge_3);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
   srunner_run_all(sr, CK_NORMAL);
   int nf = srunner_ntests_failed(sr);
   srunner_free(sr);
+  nt_fini();
   return nf ? 1 : 0;
 }

@@ -85,5 +85,12 @@ expect bec_unknown_element "zel.extxyz:6:" "element 'Li' (frame 1) is not in [mo
 btoml z.extxyz 'index_order = "field_first"'; sed -i 's/epochs = 1/epochs = 1\noptimizer = "kalman"/' train.toml
 expect bec_kalman "train.toml:" "optimizer = \"kalman\" is not available for Born-charge models"
 
+btoml z.extxyz 'index_order = "field_first"'; sed -i 's/^hidden = \[4\]/hidden = [4]\nbec_form = "charges"/' train.toml
+expect bec_form_unknown "train.toml:" "bec_form"
+btoml z.extxyz 'index_order = "field_first"'; sed -i 's/^hidden = \[4\]/hidden = [4]\nbec_form = "charge"\nbec_radial = 3/' train.toml
+expect bec_form_charge_radial "train.toml:10:" "bec_form = \"charge\" has none"
+{ frame "energy=-10.0" 0.3; } > one.extxyz; toml one.extxyz 'bec_form = "charge"'
+expect bec_form_energy "train.toml:" "need kind = \"bec\""
+
 echo "train bad inputs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
