@@ -122,7 +122,7 @@ int nnmd_rdf_write(struct nnmd_rdf *r, struct nnmd_error *err) {
   int rc = make_curves(r, o, sp, bins, &c, err);
   char path[4200];
   struct nnmd_outfile out;
-  nnmd_ana_path(o->dir, "rdf.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "rdf.csv", path, sizeof path);
   if (!rc) rc = nnmd_outfile_open(&out, path, err);
   if (!rc) {
     FILE *f = out.f;
@@ -144,7 +144,7 @@ int nnmd_rdf_write(struct nnmd_rdf *r, struct nnmd_error *err) {
                                          .color = k, .dashed = c.a[k] < 0};
     struct nnmd_plot p = {.title = "Radial distribution functions", .xlabel = "r (A)", .ylabel = "g(r)",
                           .y_from_zero = true, .fixed_x = true, .xmin = 0.0, .xmax = o->rmax};
-    nnmd_ana_path(o->dir, "rdf.svg", path, sizeof path);
+    nnmd_ana_file(o->dir, o->prefix, "rdf.svg", path, sizeof path);
     rc = nnmd_plot_svg(path, &p, ser, c.n, err);
   }
   if (!rc) nnmd_log_info(o->log, "RDF: %lld samples, %d curves up to %g A written", (long long)nnmd_rdf_samples(r), c.n,

@@ -142,13 +142,13 @@ int nnmd_vacf_write(struct nnmd_vacf *v, struct nnmd_error *err) {
     return NNMD_OK;
   }
   char path[4200];
-  nnmd_ana_path(o->dir, "vacf.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vacf.csv", path, sizeof path);
   int rc = write_vacf_csv(v, st, path, err);
-  nnmd_ana_path(o->dir, "vdos.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vdos.csv", path, sizeof path);
   if (!rc) rc = write_vdos_csv(v, st, path, err);
-  nnmd_ana_path(o->dir, "vacf.json", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vacf.json", path, sizeof path);
   if (!rc) rc = write_json(v, st, path, err);
-  nnmd_ana_path(o->dir, "vdos.svg", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vdos.svg", path, sizeof path);
   if (!rc) rc = write_svg(v, st, path, err);
   if (rc) return rc;
   const struct nnmd_species_table *sp = nnmd_vacf_species_table(v);

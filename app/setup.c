@@ -73,18 +73,47 @@ static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
   return NNMD_OK;
 }
 
+/* [output] directory: made (with its parents) by rank 0 when missing. */
+static int make_out_dir(struct nnmd_sim *s, struct nnmd_error *err) {
+  int st = NNMD_OK;
+  if (s->in.out_dir[0] && nnmd_comm_rank(s->comm) == 0) {
+    char p[NNMD_PATH_MAX];
+    snprintf(p, sizeof p, "%s", s->in.out_dir);
+    for (char *c = p + 1; !st; ++c) {
+      bool end = *c == 0;
+      if (*c != '/' && !end) continue;
+      *c = 0;
+      struct stat sb;
+      if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        st = nnmd_fail(err, NNMD_ERR_FILE, "cannot create the output directory '%s': %s", p, strerror(errno));
+      else if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        st = nnmd_fail(err, NNMD_ERR_FILE, "output directory '%s' exists and is not a folder", p);
+      if (end) break;
+      *c = '/';
+    }
+  }
+  return nnmd_comm_agree(s->comm, st);
+}
+
 static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   struct nnmd_md *md = &s->md;
-  int st = nnmd_obs_thermo_create(in->thermo_file, in->thermo_every, true, &md->obs[md->n_obs], err);
+  int st = make_out_dir(s, err);
+  if (st) return st;
+  st = nnmd_obs_thermo_create_cols(in->thermo_file, in->thermo_every, true, in->n_thermo_columns,
+                                   (const char(*)[32])in->thermo_columns, in->thermo_column_loc, &md->obs[md->n_obs],
+                                   err);
   if (st) return st;
   md->n_obs++;
   if (in->traj_file[0]) {
     struct nnmd_traj_opts o = {.path = in->traj_file, .every = in->traj_every, .unwrapped = in->traj_unwrapped,
                                .velocities = in->traj_velocities, .forces = in->traj_forces,
-                               .n_fields = in->n_traj_fields};
+                               .n_fields = in->n_traj_fields, .lammps = in->traj_lammps,
+                               .n_columns = in->n_traj_columns, .loc = in->traj_loc};
     for (int k = 0; k < in->n_traj_fields; ++k) o.fields[k] = in->traj_fields[k];
-    if ((st = nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err))) return st;
+    for (int k = 0; k < in->n_traj_columns; ++k) o.columns[k] = in->traj_columns[k];
+    st = o.lammps ? nnmd_obs_dump_create(&o, &md->obs[md->n_obs], err) : nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err);
+    if (st) return st;
     md->n_obs++;
   }
   return nnmd_sim_add_analysis(s, true, err); /* [analysis.*] observers */
@@ -126,6 +155,13 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
       st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, s->in.charge_state_loc,
                                   "'charge_state' is given but no [[potential]] uses it (only an hdnnp model with a "
                                   "charge-state node, keyword nnmd_charge_node, does)");
+  }
+  if (!st && s->in.n_thermo_columns > 0) { /* [output] thermo_columns against the species and terms */
+    const char *names[8];
+    double vals[8];
+    int ne = nnmd_ff_thermo_extra(s->ff, s->sys, comm, names, vals, 8);
+    st = nnmd_thermo_columns_check(s->in.n_thermo_columns, (const char(*)[32])s->in.thermo_columns,
+                                   s->in.thermo_column_loc, &s->sys->species, names, ne, err);
   }
   if (st) return st;
   struct nnmd_md *md = &s->md;

@@ -22,7 +22,7 @@ static void output_dir(const struct nnmd_input *in, char *dir, size_t n) {
   } else if (f[0]) {
     dir[0] = 0;
   } else {
-    snprintf(dir, n, "%s", in->base_dir);
+    snprintf(dir, n, "%s", in->out_dir[0] ? in->out_dir : in->base_dir);
   }
 }
 
@@ -42,6 +42,7 @@ static int msd(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
   int st = nnmd_msd_opts_read(t, &s->sys->species, s->in.steps, &o, err);
   if (st) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   /* field information (mobility, Nernst-Einstein): the field term's mean field over the run and
@@ -61,6 +62,7 @@ static int vacf(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, b
   int st = nnmd_vacf_opts_read(t, &s->sys->species, s->in.steps, &o, err);
   if (st || !create) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   struct nnmd_observer obs;
@@ -73,6 +75,7 @@ static int rdf(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
   int st = nnmd_rdf_opts_read(t, &s->sys->species, &s->md.box, &o, err);
   if (st || !create) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   struct nnmd_observer obs;
