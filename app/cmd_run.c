@@ -1,6 +1,7 @@
 /* cmd_run.c — `nnmd run input.toml` and `nnmd check input.toml`. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checkpoint.h"
@@ -110,6 +111,10 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
     }
   }
   bool setup_failed = st != NNMD_OK;
+  /* mpirun gives the ranks a pseudo-terminal even when its own output goes to a file: no progress
+   * line under a launcher unless NNMD_PROGRESS=1 asks for it */
+  const char *pv = getenv("NNMD_PROGRESS");
+  if (cli->mpi_launched && !(pv && !strcmp(pv, "1"))) s.md.progress = false;
   if (!st) {
     print_setup(&s);
     s.md.stop_flag = cli->stop_flag;

@@ -1,6 +1,7 @@
 /* main.c — the nnmd program: argument parsing, signals, exit codes. The only code that exits. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -61,6 +62,9 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* before MPI_Init: a singleton MPI_Init sets the same variables in our own environment */
+  cli.mpi_launched = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") ||
+                     getenv("PMI_RANK") || getenv("MPI_LOCALNRANKS");
   struct nnmd_error err;
   nnmd_error_init(&err);
   if (nnmd_comm_create(&cli.comm, &argc, &argv, &err)) {

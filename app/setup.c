@@ -5,6 +5,7 @@
 #include <math.h>
 #include <sys/stat.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,6 +72,14 @@ static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
     nnmd_log_warn(&s->log, "%s holds %d more frames after the first; only the first is used", in->structure,
                   info.n_frames_skipped);
   return NNMD_OK;
+}
+
+/* The progress/ETA line: only when stdout is a terminal; NNMD_PROGRESS=0 turns it off (under
+ * an MPI launcher cmd_run.c turns it off too, see there). */
+static bool want_progress(void) {
+  const char *f = getenv("NNMD_PROGRESS");
+  if (f && !strcmp(f, "0")) return false;
+  return isatty(1) != 0;
 }
 
 /* [output] directory: made (with its parents) by rank 0 when missing. */
@@ -163,6 +172,11 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
     st = nnmd_thermo_columns_check(s->in.n_thermo_columns, (const char(*)[32])s->in.thermo_columns,
                                    s->in.thermo_column_loc, &s->sys->species, names, ne, err);
   }
+  if (!st && s->in.traj_lammps && s->in.n_traj_columns > 0) { /* LAMMPS dump columns against the fields */
+    struct nnmd_traj_opts o = {.lammps = true, .n_columns = s->in.n_traj_columns, .loc = s->in.traj_loc};
+    for (int k = 0; k < s->in.n_traj_columns; ++k) o.columns[k] = s->in.traj_columns[k];
+    st = nnmd_dump_columns_check(&o, s->sys, err);
+  }
   if (st) return st;
   struct nnmd_md *md = &s->md;
   md->sys = s->sys;
@@ -178,7 +192,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   md->neigh_every = (int)s->in.neigh_every;
   md->neigh_check = s->in.neigh_check;
   md->thermo_every = s->in.thermo_every;
-  md->progress = with_outputs && isatty(1) && nnmd_comm_rank(comm) == 0;
+  md->progress = with_outputs && nnmd_comm_rank(comm) == 0 && want_progress();
   snprintf(md->checkpoint_path, sizeof md->checkpoint_path, "%s", s->in.checkpoint_file);
   md->checkpoint_every = s->in.checkpoint_every;
   nnmd_input_path(&s->in, "interrupted.chk", md->interrupt_path, sizeof md->interrupt_path);

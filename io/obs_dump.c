@@ -104,6 +104,15 @@ static int setup_cols(struct dump_obs *d, struct nnmd_system *sys, struct nnmd_e
   return NNMD_OK;
 }
 
+int nnmd_dump_columns_check(const struct nnmd_traj_opts *o, struct nnmd_system *sys, struct nnmd_error *err) {
+  struct dump_obs *d = nnmd_calloc(1, sizeof *d, err);
+  if (!d) return NNMD_ERR_NOMEM;
+  d->o = *o;
+  int st = setup_cols(d, sys, err);
+  free(d);
+  return st;
+}
+
 /* Cut a dump after the frames of steps <= step (restart). */
 static int truncate_dump(const char *path, int64_t step, struct nnmd_error *err) {
   FILE *f = fopen(path, "r");

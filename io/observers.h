@@ -44,6 +44,8 @@ int nnmd_obs_traj_create(const struct nnmd_traj_opts *o, struct nnmd_observer *o
  * o->velocities / o->forces; xu yu zu instead of x y z with o->unwrapped). Cells that are not
  * upper triangular are rotated to LAMMPS' restricted triclinic form (vectors rotated alike). */
 int nnmd_obs_dump_create(const struct nnmd_traj_opts *o, struct nnmd_observer *out, struct nnmd_error *err);
+/* Check the dump columns against the run's per-atom fields (nnmd check): the same messages. */
+int nnmd_dump_columns_check(const struct nnmd_traj_opts *o, struct nnmd_system *sys, struct nnmd_error *err);
 
 /* Restart support: rewrite `path` (atomically: temp file + rename) keeping only the records
  * of steps <= step. extxyz: whole frames whose comment has step=N (frames without it are
