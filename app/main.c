@@ -26,7 +26,7 @@ static void usage(FILE *f) {
           "                             single-point energy, forces and stress with an n2p2 model\n"
           "  nnmd analyze TRAJ.extxyz [--msd] [--vacf] [--rdf] [--species Li,O] [--dt PS] [--every N]\n"
           "               [--window N] [--fit a,b] [--charges Li=1,O=-2] [--field Ex,Ey,Ez] [--temperature K]\n"
-          "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [-o DIR]\n"
+          "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [--skip N] [--start PS] [-o DIR]\n"
           "                             MSD / diffusion, VACF / VDOS and RDF products from a trajectory\n"
           "  nnmd train TRAIN.toml [--check]\n"
           "                             fit an HDNNP (n2p2 format) to DFT energies, forces and stress\n"
