@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "neighbor.h"
 #include "setup.h"
+#include "setup_analysis.h"
 
 /* One message for all ranks: rank 0 prints its errors; another rank prints its own only when
  * rank 0 has none (e.g. an atom lost on that rank). Collective. */
@@ -124,6 +125,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
       st = nnmd_md_run(&s.md, &err);
       print_neighbors(&s);
       nnmd_timers_report_ranks(&s.md.timers, &s.log, s.md.atom_steps, cli->comm);
+      nnmd_sim_write_report(&s, st);
     }
   }
   if (st) print_errors(&err, cli->verbosity, cli->comm);

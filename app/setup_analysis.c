@@ -10,8 +10,7 @@
 
 static const char *const k_analysis[] = {"msd", "vacf", "rdf", NULL};
 
-/* The folder of thermo.csv, or the input's folder. */
-static void output_dir(const struct nnmd_input *in, char *dir, size_t n) {
+void nnmd_sim_output_dir(const struct nnmd_input *in, char *dir, size_t n) {
   const char *f = in->thermo_file, *slash = strrchr(f, '/');
   if (f[0] && slash) {
     size_t l = (size_t)(slash - f);
@@ -88,7 +87,7 @@ int nnmd_sim_add_analysis(struct nnmd_sim *s, bool create, struct nnmd_error *er
   if (!a) return NNMD_OK;
   int st = nnmd_cfg_check_keys(a, k_analysis, "[analysis]", err);
   char dir[4096];
-  output_dir(&s->in, dir, sizeof dir);
+  nnmd_sim_output_dir(&s->in, dir, sizeof dir);
   static int (*const fn[])(struct nnmd_sim *, const struct nnmd_cfg *, const char *, bool, struct nnmd_error *) = {
       msd, vacf, rdf};
   for (int k = 0; k < 3; ++k) {
