@@ -162,7 +162,7 @@ static void series(FILE *f, const struct map *m, const struct nnmd_plot_series *
   if (open) fputs("\"/>\n", f);
 }
 
-void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns) {
+static void write_svg(FILE *f, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns, bool xmlns) {
   struct map m;
   m.W = p->width > 0 ? p->width : 820;
   m.H = p->height > 0 ? p->height : 500;
@@ -187,9 +187,8 @@ void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_p
     }
   }
   double xs = nice_range(&m.xlo, &m.xhi), ys = nice_range(&m.ylo, &m.yhi);
-  fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-             "font-family=\"sans-serif\" font-size=\"12\">\n",
-          W, H, W, H);
+  fprintf(f, "<svg%s width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
+          xmlns ? " xmlns=\"http://www.w3.org/2000/svg\"" : "", W, H, W, H);
   fprintf(f, "<defs><clipPath id=\"%s\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/></clipPath></defs>\n",
           clip, X0, Y0, X1 - X0, Y1 - Y0);
   fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
@@ -223,12 +222,16 @@ void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_p
   fputs("</svg>\n", f);
 }
 
+void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns) {
+  write_svg(f, p, s, ns, false);
+}
+
 int nnmd_plot_svg(const char *path, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns,
                   struct nnmd_error *err) {
   struct nnmd_outfile o;
   int st = nnmd_outfile_open(&o, path, err);
   if (st) return st;
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o.f);
-  nnmd_plot_svg_write(o.f, p, s, ns);
+  write_svg(o.f, p, s, ns, true);
   return nnmd_outfile_commit(&o, err);
 }

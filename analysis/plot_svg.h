@@ -44,7 +44,8 @@ struct nnmd_plot {
 /* Write the plot to `path`. */
 int nnmd_plot_svg(const char *path, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns,
                   struct nnmd_error *err);
-/* The same SVG element (no XML prolog) to an open stream, e.g. inline in an HTML page. */
+/* The same SVG element to an open stream for inline use in an HTML page: no XML prolog and no
+ * xmlns attribute (HTML needs none, and the page then holds no URL). */
 void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns);
 
 #endif

@@ -302,7 +302,7 @@ static void json_table(FILE *f, const struct json *j, const char *const *keys, b
   char blocks[16][32];
   int nb = 0;
   for (int k = 0; k < j->n && nb < 16; ++k) {
-    if (!strcmp(j->e[k].block, "meta") || !j->e[k].block[0]) continue;
+    if (!strcmp(j->e[k].block, "meta") || !strcmp(j->e[k].block, "conductivity") || !j->e[k].block[0]) continue;
     bool seen = false;
     for (int b = 0; b < nb; ++b) seen = seen || !strcmp(blocks[b], j->e[k].block);
     if (!seen) snprintf(blocks[nb++], sizeof blocks[0], "%s", j->e[k].block);
@@ -373,6 +373,20 @@ static void sec_field(FILE *f, const struct json *d) {
   }
   fputs("</p>\n", f);
   json_table(f, d, NULL, field_key);
+  bool sig = false;
+  for (int k = 0; k < d->n; ++k) {
+    const struct kv *e = &d->e[k];
+    if (strcmp(e->block, "conductivity")) continue;
+    if (!sig) fputs("<p>Conductivity of the analysed species (S/cm):</p>\n<table>\n", f);
+    sig = true;
+    fputs("<tr><th>", f);
+    esc(f, e->key);
+    fputs("</th><td>", f);
+    if (!strcmp(e->key, "note")) esc(f, e->val);
+    else put_value(f, e->val);
+    fputs("</td></tr>\n", f);
+  }
+  if (sig) fputs("</table>\n", f);
   fputs("</section>\n", f);
 }
 
