@@ -189,8 +189,8 @@ int nnmd_vacf_write(struct nnmd_vacf *v, struct nnmd_error *err) {
     if (all > 0 && top > 0.01 * all)
       nnmd_log_warn(o->log, "VACF: %.1f%% of the spectrum lies within 10%% of the Nyquist frequency %.4g THz (%.0f cm^-1; "
                     "samples every %g ps): motions faster than that are aliased into lower frequencies. Sample more "
-                    "often (every %g ps or less resolves up to twice the highest frequency seen, %.4g THz)",
-                    100.0 * top / all, nyq, nyq * 33.35640951981521, st->tau, 0.25 / fhi, fhi);
+                    "often (every %g ps or less: the spectrum seen reaches %.4g THz)",
+                    100.0 * top / all, nyq, nyq * 33.35640951981521, st->tau, 0.5 * st->tau, fhi);
   }
   return NNMD_OK;
 }
