@@ -7,6 +7,8 @@
 #  - thermo_columns: the CSV header is exactly step + the requested columns; temp_Ar equals
 #    temp * (3N-3)/(3N) (one species, COM removed by the N_f of temp); lx = a * repeat;
 #    angles 90; the default table is unchanged without the key;
+#  - a LAMMPS dump continued with --restart equals the continuous run's dump (frames after
+#    the checkpoint cut off, none repeated);
 #  - the progress/ETA line is printed on a terminal (script(1) pty) and never into a
 #    redirected log, also under mpirun (which gives its ranks a pseudo-terminal).
 set -u
@@ -70,6 +72,19 @@ awk -F, 'NR>1{r=$3/($2*(3*108-3)/(3*108)); if (r<1-1e-9||r>1+1e-9) b=1;
 grep -q '^ *Step *Temp *T_Ar *Lx' c.log && ok || bad "stdout header of the selected columns"
 [ "$(head -1 a_thermo.csv)" = "step,time_ps,temp_K,epot_eV,ekin_eV,etot_eV,conserved_eV,press_bar,volume_A3,warnings,atom_steps_per_s,ns_per_day" ] \
   && ok || bad "default thermo header changed: $(head -1 a_thermo.csv)"
+
+# a LAMMPS dump continued from a checkpoint equals the dump of one continuous run
+mk r.toml 40 'directory = "rr"
+trajectory = { file = "t.lammpstrj", every = 20 }
+checkpoint = { file = "r.chk", every = 20 }'
+sed -i '/^\[analysis/,$d' r.toml
+"$bin" run r.toml > r1.log 2>&1 || bad "run r"
+sed -i 's/^steps = 40$/steps = 60/' r.toml
+"$bin" run r.toml --restart rr/r.chk > r2.log 2>&1 || bad "restart r: $(tail -2 r2.log)"
+mv rr/t.lammpstrj restarted.lammpstrj && rm -rf rr
+"$bin" run r.toml > r3.log 2>&1 || bad "run r continuous"
+cmp -s restarted.lammpstrj rr/t.lammpstrj && [ "$(grep -c '^ITEM: TIMESTEP' restarted.lammpstrj)" = 4 ] && ok \
+  || bad "restarted LAMMPS dump differs from the continuous one"
 
 # progress line (printed at most once a second): never in a redirected log; on a terminal it
 # is there (runs of a few seconds)
