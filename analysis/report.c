@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +156,9 @@ static void esc(FILE *f, const char *s) {
 static void put_value(FILE *f, const char *v) {
   char *end;
   while (*v) {
-    double x = strtod(v, &end);
-    if (end != v) {
+    bool num = (*v >= '0' && *v <= '9') || *v == '-' || *v == '+' || *v == '.';
+    double x = num ? strtod(v, &end) : 0.0;
+    if (num && end != v) {
       fprintf(f, "%.5g", x);
       v = end;
     } else {
