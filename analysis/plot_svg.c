@@ -73,10 +73,15 @@ struct map {
 static double px(const struct map *m, double x) { return X0 + (x - m->xlo) / (m->xhi - m->xlo) * (m->X1 - X0); }
 static double py(const struct map *m, double y) { return m->Y1 - (y - m->ylo) / (m->yhi - m->ylo) * (m->Y1 - m->Y0); }
 
+/* Tick label: as many decimals as the (1, 2, 5 x 10^k) step needs, so labels of a range far
+ * from zero (e.g. -133344.6 .. -133343.2) stay distinct. */
 static void put_tick_label(FILE *f, double v, double step) {
   double r = round(v / step) * step;
   if (fabs(r) < 1e-9 * step) r = 0.0;
-  fprintf(f, "%g", r);
+  int dec = (int)-floor(log10(step) + 1e-9);
+  if (dec < 0) dec = 0;
+  if (step < 1e-4 || fabs(r) >= 1e7) fprintf(f, "%g", r);
+  else fprintf(f, "%.*f", dec, r);
 }
 
 static void axes(FILE *f, const struct nnmd_plot *p, const struct map *m, double xs, double ys) {

@@ -220,11 +220,19 @@ static void plot_column(FILE *f, const struct table *t, int xc, int yc, const ch
     x[i] = t->v[i * t->nc + xc];
     y[i] = (t->v[i * t->nc + yc] - shift) * scale;
   }
-  char id[32];
+  char id[32], lab[96];
   snprintf(id, sizeof id, "c%d", (*uid)++);
+  snprintf(lab, sizeof lab, "%s", ylabel ? ylabel : t->name[yc]);
+  double lo = INFINITY, hi = -INFINITY;
+  for (int64_t i = 0; i < t->nr; ++i)
+    if (isfinite(y[i])) lo = fmin(lo, y[i]), hi = fmax(hi, y[i]);
+  if (isfinite(lo) && hi - lo < 1e-3 * fmax(fabs(lo), fabs(hi))) { /* e.g. E_pot: plot relative to a round value */
+    double q = pow(10.0, floor(log10(fmax(hi - lo, 1e-300))) + 1), off = round(0.5 * (lo + hi) / q) * q;
+    for (int64_t i = 0; i < t->nr; ++i) y[i] -= off;
+    snprintf(lab, sizeof lab, "%s \u2212 (%.10g)", ylabel ? ylabel : t->name[yc], off);
+  }
   struct nnmd_plot_series s = {.label = NULL, .x = x, .y = y, .n = t->nr, .color = 0};
-  struct nnmd_plot p = {.title = ylabel ? ylabel : t->name[yc], .xlabel = xlabel, .ylabel = ylabel ? ylabel : t->name[yc],
-                        .clip_id = id, .width = 620, .height = 330};
+  struct nnmd_plot p = {.title = lab, .xlabel = xlabel, .ylabel = lab, .clip_id = id, .width = 620, .height = 330};
   fputs("<div class=\"plot small\">\n", f);
   nnmd_plot_svg_write(f, &p, &s, 1);
   fputs("</div>\n", f);
