@@ -49,6 +49,12 @@ void nnmd_ana_path(const char *dir, const char *name, char *out, size_t n) {
   else snprintf(out, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
 }
 
+void nnmd_ana_file(const char *dir, const char *prefix, const char *name, char *out, size_t n) {
+  char full[512];
+  snprintf(full, sizeof full, "%s%s", prefix ? prefix : "", name);
+  nnmd_ana_path(dir, full, out, n);
+}
+
 void nnmd_json_num(FILE *f, double v) {
   if (isfinite(v)) fprintf(f, "%.17g", v);
   else fputs("null", f);

@@ -34,6 +34,8 @@ int nnmd_outfile_commit(struct nnmd_outfile *o, struct nnmd_error *err);
 void nnmd_outfile_abort(struct nnmd_outfile *o);
 /* dir + "/" + name ("" or NULL dir: name as is). */
 void nnmd_ana_path(const char *dir, const char *name, char *out, size_t n);
+/* The same with `prefix` ([output] prefix, may be "" or NULL) before the file name. */
+void nnmd_ana_file(const char *dir, const char *prefix, const char *name, char *out, size_t n);
 /* A JSON number (%.17g), or null when not finite. */
 void nnmd_json_num(FILE *f, double v);
 /* A JSON string (escapes quotes, backslashes and control characters). */

@@ -61,6 +61,7 @@ struct nnmd_msd_opts {
   bool z_known[NNMD_MAX_SPECIES];
   double z[NNMD_MAX_SPECIES]; /* e, per species index */
   /* ---- products ---- */
+  char prefix[64];  /* before every file name ([output] prefix) */
   char dir[4096];   /* folder of msd.csv, diffusion.json, msd.svg ("" = working directory) */
   char source[512]; /* what produced the data (written to diffusion.json) */
   const struct nnmd_log *log;     /* warnings; may be NULL */

@@ -218,11 +218,11 @@ int nnmd_msd_write(struct nnmd_msd *m, struct nnmd_error *err) {
   if (unused > 0)
     nnmd_log_info(o->log, "MSD: the last %lld samples do not fill a window and are not used", (long long)unused);
   char path[4200];
-  nnmd_ana_path(o->dir, "msd.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "msd.csv", path, sizeof path);
   int rc = write_csv(m, st, path, err);
-  nnmd_ana_path(o->dir, "diffusion.json", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "diffusion.json", path, sizeof path);
   if (!rc) rc = write_json(m, st, path, err);
-  nnmd_ana_path(o->dir, "msd.svg", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "msd.svg", path, sizeof path);
   if (!rc) rc = write_svg(m, st, path, err);
   if (!rc) log_summary(m, st);
   return rc;

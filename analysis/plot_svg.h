@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -32,10 +33,19 @@ struct nnmd_plot {
   bool fixed_x, fixed_y;   /* use the ranges below instead of the data's */
   double xmin, xmax, ymin, ymax;
   bool y_from_zero;        /* include y = 0 in an automatic range */
+  const char *clip_id;     /* id of the clip path (NULL = "area"); unique per plot in one HTML page */
+  const char *note;        /* a line of text under the title (e.g. "y clipped at ..."), or NULL */
+  bool has_x2;             /* a second x axis on top: x2 = x * x2_scale */
+  double x2_scale;
+  const char *x2label;
+  int width, height;       /* canvas in pixels (0 = 820 x 500) */
 };
 
 /* Write the plot to `path`. */
 int nnmd_plot_svg(const char *path, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns,
                   struct nnmd_error *err);
+/* The same SVG element to an open stream for inline use in an HTML page: no XML prolog and no
+ * xmlns attribute (HTML needs none, and the page then holds no URL). */
+void nnmd_plot_svg_write(FILE *f, const struct nnmd_plot *p, const struct nnmd_plot_series *s, int ns);
 
 #endif

@@ -41,6 +41,7 @@ struct nnmd_rdf_opts {
   int64_t bins;  /* default 200 */
   int npairs;    /* 0: every pair of species present */
   int pair[NNMD_RDF_MAX_PAIRS][2];
+  char prefix[64];  /* before every file name ([output] prefix) */
   char dir[4096]; /* folder of rdf.csv, rdf.svg */
   char source[512];
   const struct nnmd_log *log;

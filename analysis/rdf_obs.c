@@ -2,7 +2,11 @@
  * on rank 0 in id order) and the products:
  *   rdf.csv  r_A (bin centre), then per pair "A-B": g_A-B and n_A-B (running number of B
  *            around an A), then g_total, n_total
- *   rdf.svg  g(r) of every pair and the total. */
+ *   rdf.svg  g(r) of every pair and the total. Its y range shows the intermolecular structure:
+ *            a curve whose highest peak is a spike (an intramolecular bond, e.g. O-H at 0.97 A)
+ *            more than 5 times the highest g beyond the minimum that follows it counts only
+ *            with that farther part; the plot then says which peaks run off the scale (the
+ *            values are in rdf.csv). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +89,34 @@ struct curves {
   double *g, *n_run;      /* n * bins each */
 };
 
+/* Robust y maximum of the RDF plot (see the file comment); fills `note` when it clips. */
+static double rdf_ymax(const struct curves *c, const double *r, int64_t bins, char *note, size_t nn) {
+  double ymax = 0.0;
+  size_t w = 0;
+  note[0] = 0;
+  for (int k = 0; k < c->n; ++k) {
+    const double *g = c->g + k * bins;
+    int64_t ip = 0;
+    for (int64_t j = 1; j < bins; ++j)
+      if (g[j] > g[ip]) ip = j;
+    int64_t im = ip; /* the lowest point within 1.5 A after the peak */
+    for (int64_t j = ip + 1; j < bins && r[j] <= r[ip] + 1.5; ++j)
+      if (g[j] < g[im]) im = j;
+    double beyond = 0.0;
+    for (int64_t j = im + 1; j < bins; ++j) beyond = fmax(beyond, g[j]);
+    if (im > ip && beyond > 0 && g[ip] > 5.0 * beyond) {
+      ymax = fmax(ymax, beyond);
+      if (w < nn)
+        w += (size_t)snprintf(note + w, nn - w, "%s%s %.3g at %.2f \u00c5", w ? ", " : "y axis clipped: peaks of ",
+                              c->name[k], g[ip], r[ip]);
+    } else {
+      ymax = fmax(ymax, g[ip]);
+    }
+  }
+  if (note[0] && w < nn) snprintf(note + w, nn - w, " (values in rdf.csv)");
+  return ymax;
+}
+
 static int make_curves(struct nnmd_rdf *r, const struct nnmd_rdf_opts *o, const struct nnmd_species_table *sp,
                        int64_t bins, struct curves *c, struct nnmd_error *err) {
   c->n = 0;
@@ -122,7 +154,7 @@ int nnmd_rdf_write(struct nnmd_rdf *r, struct nnmd_error *err) {
   int rc = make_curves(r, o, sp, bins, &c, err);
   char path[4200];
   struct nnmd_outfile out;
-  nnmd_ana_path(o->dir, "rdf.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "rdf.csv", path, sizeof path);
   if (!rc) rc = nnmd_outfile_open(&out, path, err);
   if (!rc) {
     FILE *f = out.f;
@@ -142,9 +174,12 @@ int nnmd_rdf_write(struct nnmd_rdf *r, struct nnmd_error *err) {
     for (int k = 0; k < c.n; ++k)
       ser[k] = (struct nnmd_plot_series){.label = c.name[k], .x = nnmd_rdf_r(r), .y = c.g + k * bins, .n = bins,
                                          .color = k, .dashed = c.a[k] < 0};
-    struct nnmd_plot p = {.title = "Radial distribution functions", .xlabel = "r (A)", .ylabel = "g(r)",
-                          .y_from_zero = true, .fixed_x = true, .xmin = 0.0, .xmax = o->rmax};
-    nnmd_ana_path(o->dir, "rdf.svg", path, sizeof path);
+    char note[400];
+    double ymax = rdf_ymax(&c, nnmd_rdf_r(r), bins, note, sizeof note);
+    struct nnmd_plot p = {.title = "Radial distribution functions", .xlabel = "r (\u00c5)", .ylabel = "g(r)",
+                          .y_from_zero = true, .fixed_x = true, .xmin = 0.0, .xmax = o->rmax,
+                          .fixed_y = note[0] != 0, .ymin = 0.0, .ymax = 1.1 * ymax, .note = note[0] ? note : NULL};
+    nnmd_ana_file(o->dir, o->prefix, "rdf.svg", path, sizeof path);
     rc = nnmd_plot_svg(path, &p, ser, c.n, err);
   }
   if (!rc) nnmd_log_info(o->log, "RDF: %lld samples, %d curves up to %g A written", (long long)nnmd_rdf_samples(r), c.n,

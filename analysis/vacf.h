@@ -42,6 +42,7 @@ struct nnmd_vacf_opts {
   int64_t every;  /* steps between samples */
   int64_t window; /* steps per block, a multiple of every */
   bool species[NNMD_MAX_SPECIES];
+  char prefix[64];  /* before every file name ([output] prefix) */
   char dir[4096];   /* folder of vacf.csv, vdos.csv, vdos.svg, vacf.json */
   char source[512];
   const struct nnmd_log *log;

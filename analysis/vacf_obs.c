@@ -4,7 +4,12 @@
  *              (A^2/ps^2) and the running Green-Kubo integral 1/3 int_0^t C dt (A^2/ps)
  *   vdos.csv   freq_THz, freq_cm-1, energy_meV, g_total and partial g per species (1/THz; the
  *              total integrates to 3N over THz)
- *   vdos.svg   total and partial DOS against THz
+ *   vdos.svg   total and partial DOS against cm^-1 (THz on the top axis), up to where the
+ *              spectrum ends: the highest frequency with g above 0.2 % of its maximum, plus 15 %
+ *              (the Nyquist frequency at most)
+ * Aliasing check: when more than 1 % of the DOS lies in the top 10 % of the band below the
+ * Nyquist frequency 1/(2 tau), the sampling interval tau is too long for the fastest motions
+ * (they fold back into lower frequencies): a warning says so and what interval would do.
  *   vacf.json  Green-Kubo D per species with its block error, and the sampling parameters. */
 #include <math.h>
 #include <stdlib.h>
@@ -128,9 +133,23 @@ static int write_svg(struct nnmd_vacf *v, const struct nnmd_vacf_stats *st, cons
                                        .n = st->n_freq, .color = n};
     n++;
   }
-  struct nnmd_plot p = {.title = "Vibrational density of states (mass-weighted VACF)", .xlabel = "frequency (THz)",
-                        .ylabel = "g (1/THz), integral 3N", .y_from_zero = true};
-  return nnmd_plot_svg(path, &p, ser, n, err);
+  const double *nu = nnmd_vacf_freq(v), *g = nnmd_vacf_dos(v, -1);
+  double gmax = 0.0, fend = 0.0, cm = 33.35640951981521; /* cm^-1 per THz */
+  for (int64_t j = 0; j < st->n_freq; ++j) gmax = fmax(gmax, g[j]);
+  for (int64_t j = 0; j < st->n_freq; ++j)
+    if (g[j] > 2e-3 * gmax) fend = nu[j];
+  double fmax_plot = fmin(1.15 * fend, nu[st->n_freq - 1]);
+  if (!(fmax_plot > 0)) fmax_plot = nu[st->n_freq - 1];
+  double *x = nnmd_malloc((size_t)st->n_freq * sizeof *x, err);
+  if (!x) return NNMD_ERR_NOMEM;
+  for (int64_t j = 0; j < st->n_freq; ++j) x[j] = nu[j] * cm;
+  for (int k = 0; k < n; ++k) ser[k].x = x;
+  struct nnmd_plot p = {.title = "Vibrational density of states (mass-weighted VACF)", .xlabel = "wavenumber (cm\u207b\u00b9)",
+                        .ylabel = "g (1/THz), integral 3N", .y_from_zero = true, .fixed_x = true, .xmin = 0.0,
+                        .xmax = fmax_plot * cm, .has_x2 = true, .x2_scale = 1.0 / cm, .x2label = "frequency (THz)"};
+  int rc = nnmd_plot_svg(path, &p, ser, n, err);
+  free(x);
+  return rc;
 }
 
 int nnmd_vacf_write(struct nnmd_vacf *v, struct nnmd_error *err) {
@@ -142,13 +161,13 @@ int nnmd_vacf_write(struct nnmd_vacf *v, struct nnmd_error *err) {
     return NNMD_OK;
   }
   char path[4200];
-  nnmd_ana_path(o->dir, "vacf.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vacf.csv", path, sizeof path);
   int rc = write_vacf_csv(v, st, path, err);
-  nnmd_ana_path(o->dir, "vdos.csv", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vdos.csv", path, sizeof path);
   if (!rc) rc = write_vdos_csv(v, st, path, err);
-  nnmd_ana_path(o->dir, "vacf.json", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vacf.json", path, sizeof path);
   if (!rc) rc = write_json(v, st, path, err);
-  nnmd_ana_path(o->dir, "vdos.svg", path, sizeof path);
+  nnmd_ana_file(o->dir, o->prefix, "vdos.svg", path, sizeof path);
   if (!rc) rc = write_svg(v, st, path, err);
   if (rc) return rc;
   const struct nnmd_species_table *sp = nnmd_vacf_species_table(v);
@@ -157,6 +176,22 @@ int nnmd_vacf_write(struct nnmd_vacf *v, struct nnmd_error *err) {
       nnmd_log_info(o->log, "VACF: %-3s Green-Kubo D = %.6g +- %.3g A^2/ps (%lld blocks)", sp->s[s].symbol,
                     st->D_gk[s], st->D_gk_err[s], (long long)st->n_blocks);
   if (st->n_blocks == 1) nnmd_log_warn(o->log, "VACF: only one block: D_gk_err is null; use a shorter window");
+  { /* aliasing: weight near the Nyquist frequency */
+    const double *nu = nnmd_vacf_freq(v), *g = nnmd_vacf_dos(v, -1);
+    double all = 0.0, top = 0.0, nyq = 0.5 / st->tau, gmax = 0.0, fhi = 0.0;
+    for (int64_t j = 0; j < st->n_freq; ++j) {
+      all += g[j];
+      if (nu[j] >= 0.9 * nyq) top += g[j];
+      gmax = fmax(gmax, g[j]);
+    }
+    for (int64_t j = 0; j < st->n_freq; ++j)
+      if (g[j] > 2e-3 * gmax) fhi = nu[j];
+    if (all > 0 && top > 0.01 * all)
+      nnmd_log_warn(o->log, "VACF: %.1f%% of the spectrum lies within 10%% of the Nyquist frequency %.4g THz (%.0f cm^-1; "
+                    "samples every %g ps): motions faster than that are aliased into lower frequencies. Sample more "
+                    "often (every %g ps or less: the spectrum seen reaches %.4g THz)",
+                    100.0 * top / all, nyq, nyq * 33.35640951981521, st->tau, 0.5 * st->tau, fhi);
+  }
   return NNMD_OK;
 }
 

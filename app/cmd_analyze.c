@@ -11,6 +11,9 @@
  * count as steps and --dt gives the time between frames. --every and --window are in steps
  * (every: a multiple of the frame spacing, default the spacing; window: default 1/5 of the
  * trajectory). Temperature for kT: from the velocities column (N_f = 3N - 3) or --temperature.
+ * --skip N drops the first N frames, --start T the frames before time T (ps; the frames' time=,
+ * or step x --dt): equilibration is left out of every analysis; the rest must still hold 2 frames.
+ * A window longer than the (remaining) trajectory is an error that says how long it is.
  * Two passes over the file: headers first (frame count and spacing), then the frames.
  * Memory: one frame plus one block per analysis (msd.h, vacf.h).
  */
@@ -35,9 +38,9 @@
 struct an_opts {
   const char *traj, *out, *species, *charges, *pairs;
   bool msd, vacf, rdf, no_com;
-  double dt, fit[2], field[3], temperature, rmax;
-  bool has_fit, has_field;
-  int64_t every, window, bins;
+  double dt, fit[2], field[3], temperature, rmax, start;
+  bool has_fit, has_field, has_start;
+  int64_t every, window, bins, skip;
 };
 
 static int num_list(const char *s, int n, double *out) {
@@ -90,6 +93,12 @@ static int parse(int argc, char **argv, struct an_opts *o) {
     else if (!strcmp(a, "--fit")) bad = num_list(v, 2, o->fit) || !(o->fit[0] >= 0 && o->fit[0] < o->fit[1] && o->fit[1] <= 1),
                                   o->has_fit = true;
     else if (!strcmp(a, "--field")) bad = num_list(v, 3, o->field), o->has_field = true;
+    else if (!strcmp(a, "--start")) bad = num_list(v, 1, &o->start) || !(o->start >= 0), o->has_start = true;
+    else if (!strcmp(a, "--skip")) {
+      long long x = strtoll(v, &end, 10);
+      bad = end == v || *end || x < 0;
+      o->skip = x;
+    }
     else if (!strcmp(a, "--every") || !strcmp(a, "--window") || !strcmp(a, "--bins")) {
       long long x = strtoll(v, &end, 10);
       bad = end == v || *end || x < 1;
@@ -113,6 +122,8 @@ static int parse(int argc, char **argv, struct an_opts *o) {
 /* Pass 1: frame count, spacing in steps, time per step. */
 struct scan {
   int64_t frames, n, s0, ds, s_last;
+  int64_t first, total; /* index of the first frame used (--skip/--start), frames in the file */
+  double t_first, t_last; /* times of the first and last frames in the file (ps; NaN without time) */
   double dt;
   bool periodic;
   double h[9];
@@ -126,10 +137,24 @@ static int scan(const struct an_opts *o, struct scan *sc, struct nnmd_error *err
   double t[2] = {0, 0};
   int64_t s[2] = {0, 0};
   bool has_step = false, has_time = false, got = true;
+  bool kept = false;
+  sc->t_first = sc->t_last = NAN;
   while (!st) {
     const struct nnmd_frame *f = NULL;
     if ((st = nnmd_frames_next(r, true, &f, &got, err)) || !got) break;
-    int64_t step = f->has_step ? f->step : sc->frames;
+    int64_t step = f->has_step ? f->step : sc->total;
+    double tf = f->has_time ? f->time : o->dt > 0 ? (double)step * o->dt : NAN;
+    if (sc->total == 0) sc->t_first = tf;
+    sc->t_last = tf;
+    sc->total++;
+    if (!kept && o->has_start && !isfinite(tf)) {
+      st = nnmd_fail(err, NNMD_ERR_INPUT, "%s: --start needs frame times (time= in the comment line) or --dt PS",
+                     o->traj);
+      break;
+    }
+    if (!kept && (sc->total - 1 < o->skip || (o->has_start && tf < o->start - 1e-9 * fmax(1.0, o->start)))) continue;
+    if (!kept) sc->first = sc->total - 1;
+    kept = true;
     if (sc->frames == 0) {
       sc->n = f->n;
       has_step = f->has_step;
@@ -146,6 +171,11 @@ static int scan(const struct an_opts *o, struct scan *sc, struct nnmd_error *err
   }
   nnmd_frames_close(r);
   if (st) return st;
+  if (sc->frames < 2 && (o->skip > 0 || o->has_start))
+    return nnmd_fail(err, NNMD_ERR_INPUT, "%s: %lld frame%s left after %s%s%s (the file has %lld frames, t = %g .. %g ps); "
+                     "at least 2 are needed", o->traj, (long long)sc->frames, sc->frames == 1 ? "" : "s",
+                     o->skip > 0 ? "--skip" : "", o->skip > 0 && o->has_start ? " and " : "", o->has_start ? "--start" : "",
+                     (long long)sc->total, sc->t_first, sc->t_last);
   if (sc->frames < 2) return nnmd_fail(err, NNMD_ERR_INPUT, "%s: needs at least 2 frames, found %lld", o->traj, (long long)sc->frames);
   sc->s0 = s[0];
   sc->ds = s[1] - s[0];
@@ -283,7 +313,7 @@ static double temperature(const struct an *A, const struct nnmd_frame *f, const 
 static int frame(struct an *A, struct nnmd_frame_reader *r, const struct nnmd_frame *f, int64_t k,
                  struct nnmd_error *err) {
   const struct nnmd_species_table *sp = nnmd_frames_species(r);
-  int64_t n = f->n, step = f->has_step ? f->step : k;
+  int64_t n = f->n, step = f->has_step ? f->step : k + A->sc.first; /* file index without step= */
   struct nnmd_box box;
   int st = NNMD_OK;
   if (f->has_cell) {
@@ -340,7 +370,17 @@ static int analyze(struct an *A, struct nnmd_error *err) {
     return nnmd_fail(err, NNMD_ERR_INPUT, "--every %lld is not a multiple of the frame spacing (%lld steps)",
                      (long long)o->every, (long long)A->sc.ds);
   int64_t span = A->sc.s_last - A->sc.s0;
+  if (o->window > span)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "the trajectory is too short for --window %lld: its %lld frames%s span %lld steps "
+                     "(%g ps); give --window %lld or less (a multiple of --every %lld), or a longer trajectory",
+                     (long long)o->window, (long long)A->sc.frames, A->sc.first ? " used" : "", (long long)span,
+                     (double)span * A->sc.dt, (long long)(span / o->every * o->every), (long long)o->every);
   if (o->window == 0) o->window = span / 5 / o->every * o->every;
+  if (o->window == 0 && span >= 2 * o->every) o->window = span / o->every * o->every; /* short: one window */
+  if (o->window < 2 * o->every && span < 2 * o->every)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "the trajectory is too short: its %lld frames%s span %lld steps, a window needs "
+                     "at least 2 samples of --every %lld steps (3 frames at that spacing)", (long long)A->sc.frames,
+                     A->sc.first ? " used" : "", (long long)span, (long long)o->every);
   if (o->window < 2 * o->every || o->window % o->every != 0)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the window (%lld steps) must be a multiple of --every (%lld) and at least "
                      "twice it (the trajectory spans %lld steps)", (long long)o->window, (long long)o->every, (long long)span);
@@ -358,14 +398,18 @@ static int analyze(struct an *A, struct nnmd_error *err) {
   bool got = true;
   for (int64_t k = 0; !st; ++k) {
     const struct nnmd_frame *f = NULL;
-    if ((st = nnmd_frames_next(r, false, &f, &got, err)) || !got) break;
+    if ((st = nnmd_frames_next(r, k < A->sc.first, &f, &got, err)) || !got) break;
+    if (k < A->sc.first) continue; /* --skip / --start */
     if (o->vacf && !f->vel)
       st = nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){o->traj, f->line, 0}),
                         "--vacf needs a velocities column in every frame");
-    if (!st) st = frame(A, r, f, k, err);
+    if (!st) st = frame(A, r, f, k - A->sc.first, err);
   }
   nnmd_frames_close(r);
   if (st) return st;
+  if (A->sc.first > 0)
+    nnmd_log_info(&A->log, "%s: the first %lld frames left out (--skip/--start); analysis from step %lld", o->traj,
+                  (long long)A->sc.first, (long long)A->sc.s0);
   nnmd_log_info(&A->log, "%s: %lld frames of %lld atoms, %g ps per step, samples every %lld steps, window %lld steps%s",
                 o->traj, (long long)A->sc.frames, (long long)A->sc.n, A->sc.dt, (long long)o->every, (long long)o->window,
                 A->min_image ? "; positions unwrapped frame to frame by the minimum image (atoms must move less "

@@ -1,12 +1,14 @@
 /* cmd_run.c — `nnmd run input.toml` and `nnmd check input.toml`. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checkpoint.h"
 #include "commands.h"
 #include "neighbor.h"
 #include "setup.h"
+#include "setup_analysis.h"
 
 /* One message for all ranks: rank 0 prints its errors; another rank prints its own only when
  * rank 0 has none (e.g. an atom lost on that rank). Collective. */
@@ -110,6 +112,10 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
     }
   }
   bool setup_failed = st != NNMD_OK;
+  /* mpirun gives the ranks a pseudo-terminal even when its own output goes to a file: no progress
+   * line under a launcher unless NNMD_PROGRESS=1 asks for it */
+  const char *pv = getenv("NNMD_PROGRESS");
+  if (cli->mpi_launched && !(pv && !strcmp(pv, "1"))) s.md.progress = false;
   if (!st) {
     print_setup(&s);
     s.md.stop_flag = cli->stop_flag;
@@ -119,6 +125,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
       st = nnmd_md_run(&s.md, &err);
       print_neighbors(&s);
       nnmd_timers_report_ranks(&s.md.timers, &s.log, s.md.atom_steps, cli->comm);
+      nnmd_sim_write_report(&s, st);
     }
   }
   if (st) print_errors(&err, cli->verbosity, cli->comm);

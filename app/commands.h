@@ -14,6 +14,7 @@ struct nnmd_cli {
   struct nnmd_comm *comm;
   int verbosity; /* 0 quiet, 1 normal, 2 verbose */
   volatile sig_atomic_t *stop_flag;
+  bool mpi_launched; /* started by mpirun/mpiexec (its environment, seen before MPI_Init) */
 };
 
 int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv);

@@ -1,6 +1,7 @@
 /* main.c — the nnmd program: argument parsing, signals, exit codes. The only code that exits. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -25,7 +26,7 @@ static void usage(FILE *f) {
           "                             single-point energy, forces and stress with an n2p2 model\n"
           "  nnmd analyze TRAJ.extxyz [--msd] [--vacf] [--rdf] [--species Li,O] [--dt PS] [--every N]\n"
           "               [--window N] [--fit a,b] [--charges Li=1,O=-2] [--field Ex,Ey,Ez] [--temperature K]\n"
-          "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [-o DIR]\n"
+          "               [--no-com] [--rmax A] [--bins N] [--pairs Li-O,O-O] [--skip N] [--start PS] [-o DIR]\n"
           "                             MSD / diffusion, VACF / VDOS and RDF products from a trajectory\n"
           "  nnmd train TRAIN.toml [--check]\n"
           "                             fit an HDNNP (n2p2 format) to DFT energies, forces and stress\n"
@@ -61,6 +62,9 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* before MPI_Init: a singleton MPI_Init sets the same variables in our own environment */
+  cli.mpi_launched = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK") ||
+                     getenv("PMI_RANK") || getenv("MPI_LOCALNRANKS");
   struct nnmd_error err;
   nnmd_error_init(&err);
   if (nnmd_comm_create(&cli.comm, &argc, &argv, &err)) {

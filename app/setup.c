@@ -5,6 +5,7 @@
 #include <math.h>
 #include <sys/stat.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,18 +74,55 @@ static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
   return NNMD_OK;
 }
 
+/* The progress/ETA line: only when stdout is a terminal; NNMD_PROGRESS=0 turns it off (under
+ * an MPI launcher cmd_run.c turns it off too, see there). */
+static bool want_progress(void) {
+  const char *f = getenv("NNMD_PROGRESS");
+  if (f && !strcmp(f, "0")) return false;
+  return isatty(1) != 0;
+}
+
+/* [output] directory: made (with its parents) by rank 0 when missing. */
+static int make_out_dir(struct nnmd_sim *s, struct nnmd_error *err) {
+  int st = NNMD_OK;
+  if (s->in.out_dir[0] && nnmd_comm_rank(s->comm) == 0) {
+    char p[NNMD_PATH_MAX];
+    snprintf(p, sizeof p, "%s", s->in.out_dir);
+    for (char *c = p + 1; !st; ++c) {
+      bool end = *c == 0;
+      if (*c != '/' && !end) continue;
+      *c = 0;
+      struct stat sb;
+      if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        st = nnmd_fail(err, NNMD_ERR_FILE, "cannot create the output directory '%s': %s", p, strerror(errno));
+      else if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        st = nnmd_fail(err, NNMD_ERR_FILE, "output directory '%s' exists and is not a folder", p);
+      if (end) break;
+      *c = '/';
+    }
+  }
+  return nnmd_comm_agree(s->comm, st);
+}
+
 static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   struct nnmd_md *md = &s->md;
-  int st = nnmd_obs_thermo_create(in->thermo_file, in->thermo_every, true, &md->obs[md->n_obs], err);
+  int st = make_out_dir(s, err);
+  if (st) return st;
+  st = nnmd_obs_thermo_create_cols(in->thermo_file, in->thermo_every, true, in->n_thermo_columns,
+                                   (const char(*)[32])in->thermo_columns, in->thermo_column_loc, &md->obs[md->n_obs],
+                                   err);
   if (st) return st;
   md->n_obs++;
   if (in->traj_file[0]) {
     struct nnmd_traj_opts o = {.path = in->traj_file, .every = in->traj_every, .unwrapped = in->traj_unwrapped,
                                .velocities = in->traj_velocities, .forces = in->traj_forces,
-                               .n_fields = in->n_traj_fields};
+                               .n_fields = in->n_traj_fields, .lammps = in->traj_lammps,
+                               .n_columns = in->n_traj_columns, .loc = in->traj_loc};
     for (int k = 0; k < in->n_traj_fields; ++k) o.fields[k] = in->traj_fields[k];
-    if ((st = nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err))) return st;
+    for (int k = 0; k < in->n_traj_columns; ++k) o.columns[k] = in->traj_columns[k];
+    st = o.lammps ? nnmd_obs_dump_create(&o, &md->obs[md->n_obs], err) : nnmd_obs_traj_create(&o, &md->obs[md->n_obs], err);
+    if (st) return st;
     md->n_obs++;
   }
   return nnmd_sim_add_analysis(s, true, err); /* [analysis.*] observers */
@@ -127,6 +165,18 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
                                   "'charge_state' is given but no [[potential]] uses it (only an hdnnp model with a "
                                   "charge-state node, keyword nnmd_charge_node, does)");
   }
+  if (!st && s->in.n_thermo_columns > 0) { /* [output] thermo_columns against the species and terms */
+    const char *names[8];
+    double vals[8];
+    int ne = nnmd_ff_thermo_extra(s->ff, s->sys, comm, names, vals, 8);
+    st = nnmd_thermo_columns_check(s->in.n_thermo_columns, (const char(*)[32])s->in.thermo_columns,
+                                   s->in.thermo_column_loc, &s->sys->species, names, ne, err);
+  }
+  if (!st && s->in.traj_lammps && s->in.n_traj_columns > 0) { /* LAMMPS dump columns against the fields */
+    struct nnmd_traj_opts o = {.lammps = true, .n_columns = s->in.n_traj_columns, .loc = s->in.traj_loc};
+    for (int k = 0; k < s->in.n_traj_columns; ++k) o.columns[k] = s->in.traj_columns[k];
+    st = nnmd_dump_columns_check(&o, s->sys, err);
+  }
   if (st) return st;
   struct nnmd_md *md = &s->md;
   md->sys = s->sys;
@@ -142,7 +192,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   md->neigh_every = (int)s->in.neigh_every;
   md->neigh_check = s->in.neigh_check;
   md->thermo_every = s->in.thermo_every;
-  md->progress = with_outputs && isatty(1) && nnmd_comm_rank(comm) == 0;
+  md->progress = with_outputs && nnmd_comm_rank(comm) == 0 && want_progress();
   snprintf(md->checkpoint_path, sizeof md->checkpoint_path, "%s", s->in.checkpoint_file);
   md->checkpoint_every = s->in.checkpoint_every;
   nnmd_input_path(&s->in, "interrupted.chk", md->interrupt_path, sizeof md->interrupt_path);

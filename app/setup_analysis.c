@@ -10,8 +10,7 @@
 
 static const char *const k_analysis[] = {"msd", "vacf", "rdf", NULL};
 
-/* The folder of thermo.csv, or the input's folder. */
-static void output_dir(const struct nnmd_input *in, char *dir, size_t n) {
+void nnmd_sim_output_dir(const struct nnmd_input *in, char *dir, size_t n) {
   const char *f = in->thermo_file, *slash = strrchr(f, '/');
   if (f[0] && slash) {
     size_t l = (size_t)(slash - f);
@@ -22,7 +21,7 @@ static void output_dir(const struct nnmd_input *in, char *dir, size_t n) {
   } else if (f[0]) {
     dir[0] = 0;
   } else {
-    snprintf(dir, n, "%s", in->base_dir);
+    snprintf(dir, n, "%s", in->out_dir[0] ? in->out_dir : in->base_dir);
   }
 }
 
@@ -42,6 +41,7 @@ static int msd(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
   int st = nnmd_msd_opts_read(t, &s->sys->species, s->in.steps, &o, err);
   if (st) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   /* field information (mobility, Nernst-Einstein): the field term's mean field over the run and
@@ -61,6 +61,7 @@ static int vacf(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, b
   int st = nnmd_vacf_opts_read(t, &s->sys->species, s->in.steps, &o, err);
   if (st || !create) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   struct nnmd_observer obs;
@@ -73,6 +74,7 @@ static int rdf(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
   int st = nnmd_rdf_opts_read(t, &s->sys->species, &s->md.box, &o, err);
   if (st || !create) return st;
   snprintf(o.dir, sizeof o.dir, "%s", dir);
+  snprintf(o.prefix, sizeof o.prefix, "%s", s->in.out_prefix);
   snprintf(o.source, sizeof o.source, "nnmd run %.480s", s->in.path);
   o.log = &s->log;
   struct nnmd_observer obs;
@@ -85,7 +87,7 @@ int nnmd_sim_add_analysis(struct nnmd_sim *s, bool create, struct nnmd_error *er
   if (!a) return NNMD_OK;
   int st = nnmd_cfg_check_keys(a, k_analysis, "[analysis]", err);
   char dir[4096];
-  output_dir(&s->in, dir, sizeof dir);
+  nnmd_sim_output_dir(&s->in, dir, sizeof dir);
   static int (*const fn[])(struct nnmd_sim *, const struct nnmd_cfg *, const char *, bool, struct nnmd_error *) = {
       msd, vacf, rdf};
   for (int k = 0; k < 3; ++k) {

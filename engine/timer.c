@@ -9,6 +9,8 @@
 static const char *k_names[NNMD_T_COUNT] = {"total", "setup", "loop", "integrate", "neighbor",
                                             "halo", "force", "output"};
 
+const char *nnmd_timer_name(enum nnmd_timer_id id) { return (unsigned)id < NNMD_T_COUNT ? k_names[id] : "?"; }
+
 double nnmd_wtime(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -26,6 +26,8 @@ struct nnmd_timers {
 };
 
 double nnmd_wtime(void);
+/* "total", "setup", ... (the names of the report). */
+const char *nnmd_timer_name(enum nnmd_timer_id id);
 void nnmd_timers_init(struct nnmd_timers *t);
 void nnmd_timer_start(struct nnmd_timers *t, enum nnmd_timer_id id);
 void nnmd_timer_stop(struct nnmd_timers *t, enum nnmd_timer_id id);

@@ -21,8 +21,10 @@ static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "times
 static const char *const k_neigh[] = {"skin", "every", "check", NULL};
 static const char *const k_par[] = {"grid", "device", "precision", "resident", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
-                                    "directory", NULL};
-static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", "fields", NULL};
+                                    "directory", "prefix", "thermo_columns", "report", NULL};
+static const char *const k_traj[] = {"file", "every", "unwrapped", "velocities", "forces", "fields", "format",
+                                     "columns", NULL};
+static const char *const k_traj_formats[] = {"auto", "extxyz", "lammps-dump", NULL};
 static const char *const k_ckpt[] = {"file", "every", NULL};
 static const char *const k_formats[] = {"auto", "extxyz", "lammps-data", "n2p2", NULL};
 static const char *const k_ens[] = {"nve", "nvt", "npt", "minimize", NULL};
@@ -45,6 +47,23 @@ void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, si
   }
   memcpy(out + k, rel, lr);
   out[k + lr] = 0;
+}
+
+void nnmd_output_path(const struct nnmd_input *in, const char *rel, bool named, char *out, size_t n) {
+  char name[NNMD_PATH_MAX];
+  const char *slash = strrchr(rel, '/');
+  if (named && in->out_prefix[0]) { /* the prefix goes before the file name, after any folder */
+    size_t l = slash ? (size_t)(slash - rel) + 1 : 0;
+    snprintf(name, sizeof name, "%.*s%s%s", (int)l, rel, in->out_prefix, rel + l);
+  } else {
+    snprintf(name, sizeof name, "%s", rel);
+  }
+  if (!in->out_dir[0] || name[0] == '/') {
+    nnmd_input_path(in, name, out, n);
+    return;
+  }
+  int w = snprintf(out, n, "%s/%s", in->out_dir, name);
+  if (w < 0 || (size_t)w >= n) snprintf(out, n, "%s", name); /* too long: the open fails and names it */
 }
 
 static int sub_table(const struct nnmd_cfg *root, const char *key, const char *const *keys,
@@ -198,7 +217,37 @@ static int read_traj(struct nnmd_input *in, const struct nnmd_cfg *tr, struct nn
   in->traj_forces = true;
   r = nnmd_cfg_string(tr, "file", true, &f, err);
   st = st ? st : r;
-  if (f) nnmd_input_path(in, f, in->traj_file, sizeof in->traj_file);
+  if (f) nnmd_output_path(in, f, false, in->traj_file, sizeof in->traj_file);
+  in->traj_loc = tr->loc;
+  int fmt = 0;
+  r = nnmd_cfg_choice(tr, "format", false, k_traj_formats, &fmt, err);
+  st = st ? st : r;
+  if (fmt == 0 && f) { /* auto: by the extension */
+    size_t l = strlen(f);
+    in->traj_lammps = (l >= 10 && !strcmp(f + l - 10, ".lammpstrj")) || (l >= 5 && !strcmp(f + l - 5, ".dump"));
+  } else {
+    in->traj_lammps = fmt == 2;
+  }
+  const struct nnmd_cfg *cl = nnmd_cfg_get(tr, "columns"); /* LAMMPS dump columns, checked by the writer */
+  if (cl && (cl->kind != NNMD_CFG_ARRAY || cl->n == 0 || cl->n > NNMD_DUMP_MAX_COLUMNS)) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, cl->loc, "'columns' must be a list of 1 to %d LAMMPS dump column names, "
+                     "e.g. [\"id\", \"element\", \"x\", \"y\", \"z\"]", NNMD_DUMP_MAX_COLUMNS);
+    st = st ? st : r;
+  } else if (cl && !in->traj_lammps) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, cl->loc, "'columns' is for LAMMPS dumps (format = \"lammps-dump\" or a "
+                     ".lammpstrj file); extxyz trajectories take velocities/forces/fields");
+    st = st ? st : r;
+  }
+  for (size_t k = 0; cl && cl->kind == NNMD_CFG_ARRAY && k < cl->n && k < NNMD_DUMP_MAX_COLUMNS; ++k) {
+    const struct nnmd_cfg *e = cl->items[k];
+    if (e->kind != NNMD_CFG_STRING || !e->u.s[0] || strlen(e->u.s) >= sizeof in->traj_columns[0]) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "'columns' entries must be column names like \"x\"");
+      st = st ? st : r;
+      continue;
+    }
+    snprintf(in->traj_columns[k], sizeof in->traj_columns[k], "%s", e->u.s);
+    in->n_traj_columns = (int)k + 1;
+  }
   r = nnmd_cfg_int(tr, "every", false, 1, INT64_MAX, &in->traj_every, err);
   st = st ? st : r;
   r = nnmd_cfg_bool(tr, "unwrapped", false, &in->traj_unwrapped, err);
@@ -211,6 +260,9 @@ static int read_traj(struct nnmd_input *in, const struct nnmd_cfg *tr, struct nn
   if (fl && (fl->kind != NNMD_CFG_ARRAY || fl->n > NNMD_TRAJ_MAX_FIELDS))
     return nnmd_fail_at(err, NNMD_ERR_INPUT, fl->loc, "'fields' must be a list of at most %d per-atom field names",
                         NNMD_TRAJ_MAX_FIELDS);
+  if (fl && in->traj_lammps)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, fl->loc, "'fields' is for extxyz trajectories; a LAMMPS dump takes "
+                        "per-atom fields in 'columns' (e.g. \"q\", \"bec[1]\")");
   for (size_t k = 0; fl && k < fl->n; ++k) {
     const struct nnmd_cfg *e = fl->items[k];
     if (e->kind != NNMD_CFG_STRING || !e->u.s[0] || strlen(e->u.s) >= sizeof in->traj_fields[0] ||
@@ -226,16 +278,58 @@ static int read_output(struct nnmd_input *in, struct nnmd_error *err) {
   const struct nnmd_cfg *t = NULL;
   int st = sub_table(in->root, "output", k_out, "[output]", &t, err), r;
   in->thermo_every = 100;
-  nnmd_input_path(in, "thermo.csv", in->thermo_file, sizeof in->thermo_file);
+  in->report = true;
+  nnmd_output_path(in, "thermo.csv", true, in->thermo_file, sizeof in->thermo_file);
   if (!t) return st;
+  const char *dir = NULL, *pre = NULL;
+  r = nnmd_cfg_string(t, "directory", false, &dir, err); /* folder of every output, made when missing */
+  st = st ? st : r;
+  if (dir && !dir[0]) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(t, "directory")->loc,
+                     "'directory' must name a folder (relative to the input file's folder), e.g. \"run1\"");
+    st = st ? st : r;
+  } else if (dir) {
+    nnmd_input_path(in, dir, in->out_dir, sizeof in->out_dir);
+  }
+  r = nnmd_cfg_string(t, "prefix", false, &pre, err); /* before the names of files nnmd names itself */
+  st = st ? st : r;
+  if (pre && (strlen(pre) >= sizeof in->out_prefix || strchr(pre, '/') ||
+              strspn(pre, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+=") != strlen(pre))) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(t, "prefix")->loc,
+                     "'prefix' must be a file-name prefix of at most %d letters, digits or _.-+= (no '/'; use "
+                     "'directory' for a folder), e.g. \"run1_\"", (int)sizeof in->out_prefix - 1);
+    st = st ? st : r;
+  } else if (pre) {
+    snprintf(in->out_prefix, sizeof in->out_prefix, "%s", pre);
+  }
+  nnmd_output_path(in, "thermo.csv", true, in->thermo_file, sizeof in->thermo_file);
+  r = nnmd_cfg_bool(t, "report", false, &in->report, err);
+  st = st ? st : r;
   r = nnmd_cfg_int(t, "thermo_every", false, 1, INT64_MAX, &in->thermo_every, err);
   st = st ? st : r;
   const char *tf = NULL;
   r = nnmd_cfg_string(t, "thermo_file", false, &tf, err);
   st = st ? st : r;
   if (tf) {
-    if (tf[0]) nnmd_input_path(in, tf, in->thermo_file, sizeof in->thermo_file);
+    if (tf[0]) nnmd_output_path(in, tf, false, in->thermo_file, sizeof in->thermo_file);
     else in->thermo_file[0] = 0;
+  }
+  const struct nnmd_cfg *tc = nnmd_cfg_get(t, "thermo_columns"); /* names checked by the thermo observer */
+  if (tc && (tc->kind != NNMD_CFG_ARRAY || tc->n == 0 || tc->n > NNMD_THERMO_MAX_COLUMNS)) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, tc->loc, "'thermo_columns' must be a list of 1 to %d column names, e.g. "
+                     "[\"step\", \"temp\", \"press\", \"lx\"] (docs/outputs.md)", NNMD_THERMO_MAX_COLUMNS);
+    st = st ? st : r;
+  }
+  for (size_t k = 0; tc && tc->kind == NNMD_CFG_ARRAY && k < tc->n && k < NNMD_THERMO_MAX_COLUMNS; ++k) {
+    const struct nnmd_cfg *e = tc->items[k];
+    if (e->kind != NNMD_CFG_STRING || !e->u.s[0] || strlen(e->u.s) >= sizeof in->thermo_columns[0]) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "'thermo_columns' entries must be column names like \"temp\"");
+      st = st ? st : r;
+      continue;
+    }
+    snprintf(in->thermo_columns[k], sizeof in->thermo_columns[k], "%s", e->u.s);
+    in->thermo_column_loc[k] = e->loc;
+    in->n_thermo_columns = (int)k + 1;
   }
   const struct nnmd_cfg *tr = nnmd_cfg_get(t, "trajectory");
   if (tr) {
@@ -253,7 +347,7 @@ static int read_output(struct nnmd_input *in, struct nnmd_error *err) {
     const char *f = NULL;
     r = nnmd_cfg_string(ck, "file", true, &f, err);
     st = st ? st : r;
-    if (f) nnmd_input_path(in, f, in->checkpoint_file, sizeof in->checkpoint_file);
+    if (f) nnmd_output_path(in, f, false, in->checkpoint_file, sizeof in->checkpoint_file);
     in->checkpoint_every = 0;
     r = nnmd_cfg_int(ck, "every", false, 1, INT64_MAX, &in->checkpoint_every, err);
     st = st ? st : r;

@@ -17,6 +17,8 @@
 
 #define NNMD_PATH_MAX 4096
 #define NNMD_TRAJ_MAX_FIELDS 8
+#define NNMD_THERMO_MAX_COLUMNS 48
+#define NNMD_DUMP_MAX_COLUMNS 24
 
 enum nnmd_ensemble { NNMD_ENS_NVE, NNMD_ENS_NVT, NNMD_ENS_NPT, NNMD_ENS_MINIMIZE };
 enum nnmd_device { NNMD_DEV_AUTO, NNMD_DEV_CPU, NNMD_DEV_GPU };
@@ -61,6 +63,12 @@ struct nnmd_input {
   struct nnmd_loc precision_loc;
   int grid[3]; /* {0,0,0} = auto */
   /* [output] */
+  char out_dir[NNMD_PATH_MAX]; /* [output] directory, resolved ("" = the input's folder) */
+  char out_prefix[64];         /* [output] prefix of the files nnmd names itself */
+  bool report;                 /* [output] report (default true): report.html after the run */
+  int n_thermo_columns;        /* [output] thermo_columns (0 = the default table) */
+  char thermo_columns[NNMD_THERMO_MAX_COLUMNS][32];
+  struct nnmd_loc thermo_column_loc[NNMD_THERMO_MAX_COLUMNS];
   int64_t thermo_every;
   char thermo_file[NNMD_PATH_MAX]; /* "" = none */
   char traj_file[NNMD_PATH_MAX];   /* "" = none */
@@ -68,6 +76,10 @@ struct nnmd_input {
   bool traj_unwrapped, traj_velocities, traj_forces;
   int n_traj_fields; /* trajectory fields = ["bec", ...]: named per-atom fields as extra columns */
   char traj_fields[NNMD_TRAJ_MAX_FIELDS][32];
+  bool traj_lammps;   /* LAMMPS dump (format = "lammps-dump" or a .lammpstrj / .dump file name) */
+  int n_traj_columns; /* LAMMPS dump columns (0 = the default set) */
+  char traj_columns[NNMD_DUMP_MAX_COLUMNS][16];
+  struct nnmd_loc traj_loc;
   char checkpoint_file[NNMD_PATH_MAX]; /* "" = none */
   int64_t checkpoint_every;
   /* [field] and [analysis]: the tables (or NULL), validated by the field term and the
@@ -84,5 +96,8 @@ int nnmd_input_read_with(struct nnmd_files *files, const char *path, struct nnmd
 void nnmd_input_free(struct nnmd_input *in);
 /* Resolve `rel` against the input's folder (absolute paths unchanged). */
 void nnmd_input_path(const struct nnmd_input *in, const char *rel, char *out, size_t n);
+/* An output file: `rel` resolved against [output] directory (default: the input's folder);
+ * with `named` (a name nnmd chose, e.g. "thermo.csv") the [output] prefix goes before it. */
+void nnmd_output_path(const struct nnmd_input *in, const char *rel, bool named, char *out, size_t n);
 
 #endif
