@@ -16,6 +16,7 @@
 #include "setup_analysis.h"
 #include "setup_device.h"
 #include "setup_field.h"
+#include "setup_system.h"
 #include "structure.h"
 #include "thermo.h"
 
@@ -52,7 +53,10 @@ int nnmd_forcefield_build(const struct nnmd_cfg *potentials, const struct nnmd_t
 
 static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
-  if (in->lattice) return nnmd_lattice_build(in->lattice, s->sys, &s->md.box, err);
+  if (in->lattice) {
+    int r = nnmd_lattice_build(in->lattice, s->sys, &s->md.box, err);
+    return r ? r : nnmd_sim_system_options(s, err);
+  }
   /* rank 0 alone looks at the file system; everyone learns the outcome */
   int st0 = NNMD_OK;
   if (nnmd_comm_rank(s->comm) == 0) {
@@ -65,13 +69,8 @@ static int read_system(struct nnmd_sim *s, struct nnmd_error *err) {
                          in->structure);
   }
   if ((st0 = nnmd_comm_agree(s->comm, st0))) return st0;
-  struct nnmd_structure_info info;
-  int st = nnmd_read_structure_with(s->files, in->structure, in->format, 1.0, s->sys, &s->md.box, &info, err);
-  if (st) return st;
-  if (info.n_frames_skipped > 0)
-    nnmd_log_warn(&s->log, "%s holds %d more frames after the first; only the first is used", in->structure,
-                  info.n_frames_skipped);
-  return NNMD_OK;
+  int st = nnmd_sim_read_structure(s, err);
+  return st ? st : nnmd_sim_system_options(s, err);
 }
 
 /* The progress/ETA line: only when stdout is a terminal; NNMD_PROGRESS=0 turns it off (under
@@ -142,6 +141,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   if (r) return r;
   if (s->in.lattice || s->in.structure[0]) {
     r = read_system(s, err);
+    if (!r) r = nnmd_sim_groups(s, err); /* [[group]]s on the initial structure */
     st = st ? st : r;
   }
   if (s->in.potentials && s->sys->n_global > 0) {
@@ -200,17 +200,17 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   if (nnmd_ff_max_cutoff(s->ff) <= 0)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the force field has no interactions (cutoff 0)");
   if ((st = nnmd_integrator_select(s->in.run, &md->integ, err))) return st;
-  int64_t n_dof = 3 * s->sys->n_global - 3;
+  if ((st = nnmd_sim_groups_integrator(s, err))) return st;
+  int64_t n_dof = nnmd_groups_ndof(s->groups, s->sys->n_global); /* 3N - 3, or 3(N - N_frozen) */
   struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global,
-                               .n_dof = n_dof > 0 ? n_dof : 1, .seed = md->seed, .log = &s->log};
+                               .n_dof = n_dof, .seed = md->seed, .log = &s->log, .groups = s->groups};
   if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
   nnmd_sim_check_resident(s);
   for (int d = 0; d < 3; ++d) md->grid[d] = s->in.grid[d];
   if ((st = nnmd_md_distribute(md, err))) return st;
   if (s->in.has_velocities) {
-    int64_t ndof = 3 * s->sys->n_global - 3;
-    nnmd_velocities_create(s->sys, s->units, comm, s->in.vel_temperature, (uint64_t)s->in.vel_seed,
-                           ndof > 0 ? ndof : 1);
+    nnmd_velocities_create(s->sys, s->units, comm, s->in.vel_temperature, (uint64_t)s->in.vel_seed, n_dof);
+    nnmd_groups_velocities(s->groups, s->sys, s->units, comm, s->in.vel_temperature); /* frozen: v = 0 */
   }
   if (with_outputs && (st = add_observers(s, err))) return st;
   if (!with_outputs && (st = nnmd_sim_add_analysis(s, false, err))) return st; /* nnmd check validates it */
@@ -223,5 +223,6 @@ void nnmd_sim_destroy(struct nnmd_sim *s) {
   nnmd_system_destroy(s->sys);
   nnmd_input_free(&s->in);
   nnmd_files_destroy(s->files);
+  nnmd_groups_destroy(s->groups);
   memset(s, 0, sizeof *s);
 }

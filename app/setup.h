@@ -7,6 +7,7 @@
 
 #include "comm.h"
 #include "config.h"
+#include "groups.h"
 #include "log.h"
 #include "potential.h"
 #include "run.h"
@@ -22,6 +23,7 @@ struct nnmd_sim {
   struct nnmd_md md;
   const struct nnmd_units *units;
   struct nnmd_files *files; /* input files: rank 0 reads, every rank receives */
+  struct nnmd_groups *groups; /* [[group]]s or NULL */
 };
 
 /* Read and validate everything a run needs (input, structure, terms, integrator,

@@ -24,6 +24,7 @@
 #include "units.h"
 
 struct nnmd_dev_atoms; /* dev_atoms.h */
+struct nnmd_groups;    /* groups.h */
 
 struct nnmd_integ_ctx {
   struct nnmd_system *sys;
@@ -47,6 +48,7 @@ struct nnmd_integ_ctx {
    * is allocated per reduction). Integrators flagged NNMD_INTEG_HOST_ONLY need dev == NULL. */
   const struct nnmd_dev_atoms *dev;
   double *dev_scratch;
+  const struct nnmd_groups *groups; /* [[group]] definitions or NULL (group thermostats) */
 };
 
 struct nnmd_integ_info {
@@ -56,6 +58,7 @@ struct nnmd_integ_info {
   int64_t n_dof;       /* 3N - 3 */
   uint64_t seed;       /* [run] seed: stochastic integrators key their draws on it */
   struct nnmd_log *log; /* e.g. "Berendsen: equilibration only" */
+  const struct nnmd_groups *groups; /* [[group]] definitions or NULL */
 };
 
 enum { NNMD_INTEG_NEEDS_VIRIAL = 1u << 0, /* barostats: virial every step */

@@ -30,8 +30,8 @@ struct nnmd_thermo {
   int64_t neigh_builds;
   /* extra columns from force terms (e.g. W_field: work done by an external field, eV) */
   int n_extra;
-  const char *extra_name[8];
-  double extra[8];
+  const char *extra_name[16];
+  double extra[16];
 };
 
 struct nnmd_step_view {

@@ -18,6 +18,7 @@ enum nnmd_rng_purpose {
   NNMD_RNG_LANGEVIN = 2,
   NNMD_RNG_CSVR = 3,
   NNMD_RNG_BAROSTAT = 4,
+  NNMD_RNG_GROUP = 5, /* group thermostats (integrators/group_tstat.c) */
   NNMD_RNG_TEST = 200
 };
 

@@ -278,6 +278,7 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
     st = nnmd_halo_reverse_array(md->halo, sys, sys->f, 3, err);
     if (!st && ctx.eatom) st = nnmd_halo_reverse_array(md->halo, sys, ctx.eatom, 1, err);
   }
+  if (!st) nnmd_groups_freeze_forces(md->groups, sys); /* setforce 0 on frozen atoms */
   /* per-atom fields made in this force call (e.g. Born charges "bec") reach the ghosts now,
    * after every term (the field term applies the sum rule in place) */
   for (int k = 0; !st && k < nnmd_ff_n_terms(md->ff); ++k) {
@@ -300,6 +301,8 @@ void nnmd_md_thermo(struct nnmd_md *md) {
   extra += nnmd_ff_conserved_extra(md->ff, md->sys, md->comm);
   md->thermo.conserved = md->thermo.etot + extra;
   md->thermo.n_extra = nnmd_ff_thermo_extra(md->ff, md->sys, md->comm, md->thermo.extra_name, md->thermo.extra, 8);
+  nnmd_groups_thermo(md->groups, md->sys, md->units, md->comm, md->thermo.extra_name, md->thermo.extra,
+                     &md->thermo.n_extra, 16); /* T_<group>, N_<group> of groups with thermo = true */
   int64_t w = nnmd_ff_warnings(md->ff);
   nnmd_comm_sum_int64(md->comm, &w, 1);
   md->thermo.warnings = w;
@@ -366,8 +369,7 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   if (st) return st;
   if (md->neigh_every < 1) md->neigh_every = 1;
   md->step = md->first_step;
-  md->n_dof = 3 * md->sys->n_global - 3;
-  if (md->n_dof < 1) md->n_dof = 1;
+  md->n_dof = nnmd_groups_ndof(md->groups, md->sys->n_global); /* 3N - 3, or 3(N - N_frozen) */
   if ((st = ensure_unwrapped(md, err))) return st;
   if (md->resident && !md->res && (st = resident_start(md, err))) return st;
   if ((st = nnmd_md_forces(md, true, err))) return st;
@@ -450,7 +452,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
   int st = NNMD_OK;
   struct nnmd_integ_ctx ic = {.sys = md->sys, .box = &md->box, .units = md->units, .comm = md->comm,
                               .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof,
-                              .first_step = md->first_step, .last_step = md->last_step};
+                              .first_step = md->first_step, .last_step = md->last_step, .groups = md->groups};
   double t_start = nnmd_wtime(), t_last = t_start;
   md->lazy_energy = true;
   nnmd_timer_start(&md->timers, NNMD_T_LOOP);
@@ -479,6 +481,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     } else {
       st = save_positions(md, err);
       if (!st) st = md->integ->first_half(md->integ_state, &ic, err);
+      if (!st) nnmd_groups_freeze_positions(md->groups, md->sys, md->x_prev); /* frozen atoms stay put */
       if (!st) advance_unwrapped(md);
     }
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
@@ -493,6 +496,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     ic.epot = md->epot;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
     st = md->integ->second_half(md->integ_state, &ic, err); /* velocities only (integrator.h) */
+    if (!md->res) nnmd_groups_freeze_velocities(md->groups, md->sys);
     nnmd_timer_stop(&md->timers, NNMD_T_INTEGRATE);
     if (st) break;
     md->atom_steps += md->sys->n_global;

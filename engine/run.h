@@ -21,6 +21,7 @@
 
 #include "box.h"
 #include "comm.h"
+#include "groups.h"
 #include "halo.h"
 #include "integrator.h"
 #include "log.h"
@@ -64,6 +65,7 @@ struct nnmd_md {
   bool resident;         /* run the whole step on the device (engine/gpu/resident.h): every term
                             runs compute_cuda and the integrator is not host-only */
   bool resident_emulate; /* ... in host emulation of the kernels (testing aid) */
+  const struct nnmd_groups *groups; /* [[group]]s or NULL (not owned): frozen atoms, group columns */
   /* owned by run.c */
   struct nnmd_halo *halo;
   struct nnmd_timers timers;

@@ -6,6 +6,8 @@
 #include "integrator.h"
 
 extern const struct nnmd_integrator_ops nnmd_integ_nve; /* nve.c: velocity Verlet */
+/* group_tstat.c: velocity Verlet plus Langevin/CSVR thermostats on [[group]]s (NVE otherwise) */
+extern const struct nnmd_integrator_ops nnmd_integ_group_tstat;
 
 /* NVT thermostats (methods.md §2.2-2.4, 2.7) */
 extern const struct nnmd_integrator_ops nnmd_integ_nhc;       /* nhc.c: Nose-Hoover chain (fix nvt) */

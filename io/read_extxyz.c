@@ -203,8 +203,14 @@ static int parse_pbc(const struct xyz_kv *kv, int pbc[3], struct nnmd_loc loc, s
 
 enum xyz_role { ROLE_NONE, ROLE_SPECIES, ROLE_Z, ROLE_POS, ROLE_VEL, ROLE_CHARGE, ROLE_COUNT };
 
+#define XYZ_MAX_EXTRA 16
+
 struct xyz_layout {
   int offset[ROLE_COUNT]; /* first column of each role, -1 if absent */
+  int n_extra;            /* other one-value I/L/R columns (kept when the caller asks) */
+  char extra_name[XYZ_MAX_EXTRA][32];
+  char extra_type[XYZ_MAX_EXTRA];
+  int extra_off[XYZ_MAX_EXTRA];
   int ncol;               /* columns per atom line */
   bool exact;             /* the line must have exactly ncol columns (Properties given) */
 };
@@ -232,6 +238,11 @@ static int assign_role(struct xyz_layout *L, const char *name, char type, int co
                           name, r->type, r->count, type, count);
     if (L->offset[r->role] < 0) L->offset[r->role] = offset;
     return NNMD_OK;
+  }
+  if (count == 1 && strchr("ILR", type) && L->n_extra < XYZ_MAX_EXTRA && strlen(name) < 32) {
+    snprintf(L->extra_name[L->n_extra], 32, "%s", name);
+    L->extra_type[L->n_extra] = type;
+    L->extra_off[L->n_extra++] = offset;
   }
   return NNMD_OK;
 }
@@ -300,7 +311,7 @@ struct xyz_frame {
 
 static int read_count(struct nnmd_text *t, int64_t *n, struct nnmd_error *err) {
   bool got = false;
-  int st = nnmd_text_next(t, &got, err);
+  int st = nnmd_text_next_nonblank(t, &got, err);
   if (st) return st;
   if (!got)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){t->path, 0, 0}),
@@ -413,8 +424,44 @@ static int check_columns(const struct nnmd_text *t, const struct xyz_layout *L, 
                       L->ncol, L->exact ? " (from Properties)" : " (species x y z)");
 }
 
+/* Kept extra columns: field index per layout extra column (-1: not kept). */
+struct xyz_keep {
+  int field[XYZ_MAX_EXTRA];
+};
+
+static int keep_columns(struct nnmd_sbuild *b, const struct xyz_layout *L, struct xyz_keep *kp,
+                        struct nnmd_error *err) {
+  for (int e = 0; e < XYZ_MAX_EXTRA; ++e) kp->field[e] = -1;
+  for (int e = 0; e < L->n_extra && b->columns; ++e)
+    for (int k = 0; b->columns[k]; ++k) {
+      if (strcmp(b->columns[k], L->extra_name[e]) != 0) continue;
+      char name[NNMD_FIELD_NAME];
+      snprintf(name, sizeof name, "col_%.26s", L->extra_name[e]);
+      int st = nnmd_system_field_add(b->sys, name, 1, false, &kp->field[e], err);
+      if (st) return st;
+    }
+  return NNMD_OK;
+}
+
+static int parse_extra(struct nnmd_text *t, const struct xyz_layout *L, int e, double *out, struct nnmd_error *err) {
+  const struct nnmd_tok *tk = &t->tok[L->extra_off[e]];
+  if (L->extra_type[e] == 'R') return nnmd_parse_finite(t, tk, L->extra_name[e], out, err);
+  if (L->extra_type[e] == 'I') {
+    int64_t v = 0;
+    int st = nnmd_parse_int64(t, tk, L->extra_name[e], &v, err);
+    *out = (double)v;
+    return st;
+  }
+  int b = -1;
+  if (parse_bool(tk->s, strlen(tk->s), &b) != 0 || b < 0)
+    return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, tk->col), "column '%s': '%s' is not a logical (T or F)",
+                        L->extra_name[e], tk->s);
+  *out = b ? 1.0 : 0.0;
+  return NNMD_OK;
+}
+
 static int read_atom(struct nnmd_text *t, struct nnmd_sbuild *b, const struct xyz_layout *L,
-                     int64_t i, int charge_field, struct nnmd_error *err) {
+                     int64_t i, int charge_field, const struct xyz_keep *kp, struct nnmd_error *err) {
   int st = check_columns(t, L, err), type = 0;
   if (st || (st = atom_species(t, b, L, &type, err))) return st;
   double x[3], v[3] = {0, 0, 0}, q = 0;
@@ -429,11 +476,20 @@ static int read_atom(struct nnmd_text *t, struct nnmd_sbuild *b, const struct xy
   struct nnmd_system *s = b->sys;
   for (int d = 0; d < 3; ++d) s->v[d * s->capacity + idx] = v[d];
   if (charge_field >= 0) s->fields[charge_field].data[idx] = q;
+  for (int e = 0; e < L->n_extra; ++e) {
+    if (kp->field[e] < 0) continue;
+    double val = 0.0;
+    if ((st = parse_extra(t, L, e, &val, err))) return st;
+    s->fields[kp->field[e]].data[idx] = val;
+  }
   return NNMD_OK;
 }
 
 static int read_atoms(struct nnmd_text *t, struct nnmd_sbuild *b, const struct xyz_frame *fr,
                       int charge_field, struct nnmd_error *err) {
+  struct xyz_keep kp;
+  int st0 = keep_columns(b, &fr->layout, &kp, err);
+  if (st0) return st0;
   for (int64_t i = 0; i < fr->natoms; ++i) {
     bool got = false;
     int st = nnmd_text_next(t, &got, err);
@@ -442,7 +498,7 @@ static int read_atoms(struct nnmd_text *t, struct nnmd_sbuild *b, const struct x
       return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
                           "expected %lld atom lines, file ends at line %d", (long long)fr->natoms,
                           t->lineno);
-    if ((st = nnmd_text_tokenize(t, err)) || (st = read_atom(t, b, &fr->layout, i, charge_field, err)))
+    if ((st = nnmd_text_tokenize(t, err)) || (st = read_atom(t, b, &fr->layout, i, charge_field, &kp, err)))
       return st;
   }
   return NNMD_OK;

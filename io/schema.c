@@ -10,8 +10,9 @@
 #include "toml.h"
 
 static const char *const k_top[] = {"system", "velocities", "potential", "run", "neighbor",
-                                    "parallel", "output", "field", "analysis", NULL};
-static const char *const k_system[] = {"structure", "format", "lattice", "charge_state", NULL};
+                                    "parallel", "output", "field", "analysis", "group", NULL};
+static const char *const k_system[] = {"structure", "format", "lattice", "charge_state", "masses", "replicate",
+                                       "frame", NULL};
 static const char *const k_vel[] = {"temperature", "seed", NULL};
 static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "timestep", "steps",
                                     "temperature", "tdamp", "pressure", "pdamp", "couple",
@@ -73,6 +74,46 @@ static int sub_table(const struct nnmd_cfg *root, const char *key, const char *c
   return nnmd_cfg_check_keys(*out, keys, where, err);
 }
 
+/* [system] frame, replicate, masses (masses are checked against the species by the set-up). */
+static int read_system_extras(struct nnmd_input *in, const struct nnmd_cfg *t, struct nnmd_error *err) {
+  int st = NNMD_OK, r;
+  for (int d = 0; d < 3; ++d) in->replicate[d] = 1;
+  const struct nnmd_cfg *fr = nnmd_cfg_get(t, "frame");
+  if (fr) {
+    in->frame_loc = fr->loc;
+    st = nnmd_cfg_int(t, "frame", false, INT32_MIN + 1, INT32_MAX, &in->frame, err);
+    if (!st && in->lattice)
+      st = nnmd_fail_at(err, NNMD_ERR_INPUT, fr->loc, "'frame' selects a structure of a file; it cannot go with 'lattice'");
+  }
+  const struct nnmd_cfg *rp = nnmd_cfg_get(t, "replicate");
+  if (rp) {
+    in->replicate_loc = rp->loc;
+    bool ok = rp->kind == NNMD_CFG_ARRAY && rp->n == 3;
+    for (size_t k = 0; ok && k < 3; ++k) {
+      ok = rp->items[k]->kind == NNMD_CFG_INT && rp->items[k]->u.i >= 1 && rp->items[k]->u.i <= 1000;
+      if (ok) in->replicate[k] = (int)rp->items[k]->u.i;
+    }
+    if (!ok) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, rp->loc, "'replicate' must be three integers [nx, ny, nz] from 1 to 1000");
+      st = st ? st : r;
+    }
+  }
+  in->masses = nnmd_cfg_get(t, "masses");
+  if (in->masses && in->masses->kind != NNMD_CFG_TABLE) {
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, in->masses->loc, "'masses' must be a table, e.g. { H = 2.014 } (amu)");
+    st = st ? st : r;
+  }
+  for (size_t k = 0; in->masses && in->masses->kind == NNMD_CFG_TABLE && k < in->masses->n; ++k) {
+    double m = 0;
+    if (!nnmd_cfg_number(in->masses->items[k], &m) || !isfinite(m) || !(m > 0)) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, in->masses->items[k]->loc, "'masses': the mass of %s must be a positive "
+                       "number (amu)", in->masses->keys[k]);
+      st = st ? st : r;
+    }
+  }
+  return st;
+}
+
 static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
   const struct nnmd_cfg *t = NULL;
   int st = sub_table(in->root, "system", k_system, "[system]", &t, err);
@@ -96,6 +137,8 @@ static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
     nnmd_input_path(in, s, in->structure, sizeof in->structure);
     in->structure_loc = nnmd_cfg_get(t, "structure")->loc;
   }
+  r = read_system_extras(in, t, err);
+  st = st ? st : r;
   const struct nnmd_cfg *cs = nnmd_cfg_get(t, "charge_state");
   in->has_charge_state = cs != NULL;
   in->charge_state = 0.0;
@@ -409,6 +452,9 @@ int nnmd_input_read_with(struct nnmd_files *files, const char *path, struct nnmd
   in->field = nnmd_cfg_get(in->root, "field");
   if (in->field && in->field->kind != NNMD_CFG_TABLE)
     st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->field->loc, "'field' must be a table");
+  in->groups = nnmd_cfg_get(in->root, "group"); /* [[group]]: read by the set-up (engine/groups.h) */
+  if (in->groups && (in->groups->kind != NNMD_CFG_ARRAY || in->groups->n == 0))
+    st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->groups->loc, "groups are written as [[group]] tables");
   in->analysis = nnmd_cfg_get(in->root, "analysis");
   if (in->analysis && in->analysis->kind != NNMD_CFG_TABLE)
     st = st ? st : nnmd_fail_at(err, NNMD_ERR_INPUT, in->analysis->loc, "'analysis' must be a table");

@@ -36,6 +36,12 @@ struct nnmd_input {
   bool has_charge_state;
   double charge_state; /* [system] charge_state: system charge in e */
   struct nnmd_loc charge_state_loc;
+  int64_t frame; /* [system] frame: structure of a multi-frame file (0 first, -1 last) */
+  struct nnmd_loc frame_loc;
+  int replicate[3]; /* [system] replicate = [nx, ny, nz] (default 1 1 1) */
+  struct nnmd_loc replicate_loc;
+  const struct nnmd_cfg *masses; /* [system] masses = { H = 2.014 } or NULL */
+  const struct nnmd_cfg *groups; /* [[group]] tables or NULL */
   /* [velocities] */
   bool has_velocities;
   double vel_temperature;

@@ -544,6 +544,76 @@ int nnmd_read_structure(const char *path, const char *format, double length_scal
 int nnmd_read_structure_with(struct nnmd_files *files, const char *path, const char *format,
                              double length_scale, struct nnmd_system *sys, struct nnmd_box *box,
                              struct nnmd_structure_info *info, struct nnmd_error *err) {
+  struct nnmd_structure_opts o = {.frame = 0, .columns = NULL};
+  return nnmd_read_structure_opts(files, path, format, length_scale, &o, sys, box, info, err);
+}
+
+/* Skip one whole structure of an extxyz or n2p2 file; *got = false at the end of the file. */
+static int skip_frame(struct nnmd_text *t, bool n2p2, bool *got, struct nnmd_error *err) {
+  int st = nnmd_text_next_nonblank(t, got, err);
+  if (st || !*got) return st;
+  if ((st = nnmd_text_tokenize(t, err))) return st;
+  if (n2p2) {
+    if (strcmp(t->tok[0].s, "begin") != 0)
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->tok[0].col),
+                          "expected 'begin' of the next structure, got '%s'", t->tok[0].s);
+    for (;;) {
+      bool g = false;
+      if ((st = nnmd_text_next_nonblank(t, &g, err))) return st;
+      if (!g)
+        return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "the last structure has no 'end'");
+      if ((st = nnmd_text_tokenize(t, err))) return st;
+      if (strcmp(t->tok[0].s, "end") == 0) return NNMD_OK;
+    }
+  }
+  if (t->ntok < 1 || !nnmd_is_int_token(t->tok[0].s))
+    return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->ntok ? t->tok[0].col : 1),
+                        "expected the number of atoms of the next frame, got '%s'", t->ntok ? t->tok[0].s : "");
+  long long n = strtoll(t->tok[0].s, NULL, 10);
+  for (long long k = 0; k <= n; ++k) {
+    bool g = false;
+    if ((st = nnmd_text_next(t, &g, err))) return st;
+    if (!g)
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "the last frame is truncated (%lld atoms announced)",
+                          n);
+  }
+  return NNMD_OK;
+}
+
+/* Which structure to read: 0 stays 0 (no counting pass); otherwise count the frames. */
+static int resolve_frame(struct nnmd_files *files, const char *path, const char *format, int64_t frame,
+                         struct nnmd_structure_info *info, struct nnmd_error *err) {
+  bool n2p2 = strcmp(format, "n2p2") == 0;
+  if (strcmp(format, "lammps-data") == 0) {
+    if (frame == 0 || frame == -1) return NNMD_OK;
+    return nnmd_fail(err, NNMD_ERR_INPUT, "frame = %lld: the LAMMPS data file %s holds one structure", (long long)frame,
+                     path);
+  }
+  struct nnmd_text t;
+  int st = nnmd_text_open_with(files, &t, path, err);
+  if (st) return st;
+  int64_t n = 0;
+  for (bool got = true; !st;) {
+    st = skip_frame(&t, n2p2, &got, err);
+    if (st || !got) break;
+    ++n;
+  }
+  nnmd_text_close(&t);
+  if (st) return st;
+  int64_t k = frame < 0 ? n + frame : frame;
+  if (k < 0 || k >= n)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "frame = %lld is out of range: %s holds %lld structure%s (0..%lld, or -1..-%lld "
+                     "from the end)", (long long)frame, path, (long long)n, n == 1 ? "" : "s", (long long)(n - 1),
+                     (long long)n);
+  info->n_frames = (int)n;
+  info->frame = (int)k;
+  return NNMD_OK;
+}
+
+int nnmd_read_structure_opts(struct nnmd_files *files, const char *path, const char *format,
+                             double length_scale, const struct nnmd_structure_opts *opts,
+                             struct nnmd_system *sys, struct nnmd_box *box,
+                             struct nnmd_structure_info *info, struct nnmd_error *err) {
   struct nnmd_structure_info local;
   if (!info) info = &local;
   memset(info, 0, sizeof *info);
@@ -556,12 +626,29 @@ int nnmd_read_structure_with(struct nnmd_files *files, const char *path, const c
   int st = pick_reader(files, path, &format, &fn, err);
   if (st) return st;
   snprintf(info->format, sizeof info->format, "%s", format);
+  int64_t frame = opts ? opts->frame : 0;
+  if (frame != 0 && (st = resolve_frame(files, path, format, frame, info, err))) return st;
   struct nnmd_text t;
   if ((st = nnmd_text_open_with(files, &t, path, err))) return st;
+  for (int k = 0; k < info->frame && !st; ++k) {
+    bool got = false;
+    st = skip_frame(&t, strcmp(format, "n2p2") == 0, &got, err);
+  }
+  if (st) {
+    nnmd_text_close(&t);
+    return st;
+  }
   struct nnmd_sbuild b;
   nnmd_sbuild_init(&b, path, sys);
+  b.columns = opts ? opts->columns : NULL;
+  int n_frames = info->n_frames, frame_read = info->frame;
   st = fn(&t, &b, info, err);
   nnmd_text_close(&t);
+  if (n_frames > 0) { /* frames before the one read were skipped too */
+    info->n_frames = n_frames;
+    info->frame = frame_read;
+    info->n_frames_skipped = n_frames - 1;
+  }
   if (!st) st = nnmd_sbuild_finish(&b, length_scale, box, err);
   nnmd_sbuild_free(&b);
   return st;

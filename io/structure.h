@@ -47,6 +47,18 @@ struct nnmd_structure_info {
   bool has_velocities;  /* velocities were read into sys->v */
   bool has_charges;     /* per-atom charges were read into the field "charge" (1 comp) */
   int n_frames_skipped; /* extxyz / n2p2: structures after the first (not read) */
+  int n_frames;         /* nnmd_read_structure_opts with a frame: structures in the file */
+  int frame;            /* ... and the 0-based index of the one read */
+};
+
+/* Options of nnmd_read_structure_opts. frame: which structure of a multi-frame extxyz or
+ * n2p2 file (0 = the first, the default; negative counts from the end, -1 = the last);
+ * out of range is an error naming the count. columns: NULL-terminated names of extra
+ * per-atom extxyz columns (Properties name:I|L|R:1) to keep as per-atom fields named
+ * "col_<name>" (L as 1/0); a missing column is not an error here (the caller checks). */
+struct nnmd_structure_opts {
+  int64_t frame;
+  const char *const *columns;
 };
 
 /* Read the first structure of `path` into the empty system `sys` and set `box`.
@@ -62,6 +74,12 @@ int nnmd_read_structure(const char *path, const char *format, double length_scal
 struct nnmd_files;
 int nnmd_read_structure_with(struct nnmd_files *files, const char *path, const char *format,
                              double length_scale, struct nnmd_system *sys, struct nnmd_box *box,
+                             struct nnmd_structure_info *info, struct nnmd_error *err);
+
+/* The same with options (frame selection, extra columns). */
+int nnmd_read_structure_opts(struct nnmd_files *files, const char *path, const char *format,
+                             double length_scale, const struct nnmd_structure_opts *opts,
+                             struct nnmd_system *sys, struct nnmd_box *box,
                              struct nnmd_structure_info *info, struct nnmd_error *err);
 
 int nnmd_detect_structure_format(const char *path, const char **format, struct nnmd_error *err);
@@ -105,6 +123,7 @@ struct nnmd_sbuild {
   double h[9], lo[3];
   int periodic[3];
   int cell_line; /* line of the lattice (for cell errors), 0 if unknown */
+  const char *const *columns; /* extxyz: extra per-atom columns to keep (structure_opts) */
 };
 
 int nnmd_text_open(struct nnmd_text *t, const char *path, struct nnmd_error *err);

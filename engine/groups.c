@@ -1,0 +1,96 @@
+/* groups.c — frozen atoms, degrees of freedom and per-group thermo columns (groups.h);
+ * the selection itself is in groups_select.c, group thermostats in integrators/group_tstat.c.
+ * Units: A, A/ps, eV/A, K, amu.
+ */
+#include "groups.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "thermo.h"
+
+void nnmd_groups_destroy(struct nnmd_groups *g) { free(g); }
+
+int nnmd_groups_find(const struct nnmd_groups *g, const char *name) {
+  for (int k = 0; g && k < g->n; ++k)
+    if (strcmp(g->g[k].name, name) == 0) return k;
+  return -1;
+}
+
+int64_t nnmd_groups_ndof(const struct nnmd_groups *g, int64_t n_global) {
+  int64_t n = (g && g->n_frozen > 0) ? 3 * (n_global - g->n_frozen) : 3 * n_global - 3;
+  return n > 0 ? n : 1;
+}
+
+static bool frozen(const struct nnmd_groups *g, const double *mask, int64_t i) {
+  return (nnmd_group_mask(mask, i) & g->frozen_bits) != 0;
+}
+
+void nnmd_groups_freeze_positions(const struct nnmd_groups *g, struct nnmd_system *sys, const double *x_prev) {
+  if (!g || !g->frozen_bits) return;
+  const double *mask = nnmd_system_field(sys, NNMD_GROUP_FIELD);
+  int64_t n = sys->n_local, c = sys->capacity;
+  for (int64_t i = 0; i < n; ++i)
+    if (frozen(g, mask, i))
+      for (int d = 0; d < 3; ++d) {
+        sys->x[d * c + i] = x_prev[d * n + i];
+        sys->v[d * c + i] = 0.0;
+      }
+}
+
+void nnmd_groups_freeze_forces(const struct nnmd_groups *g, struct nnmd_system *sys) {
+  if (!g || !g->frozen_bits) return;
+  const double *mask = nnmd_system_field(sys, NNMD_GROUP_FIELD);
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i)
+    if (frozen(g, mask, i))
+      for (int d = 0; d < 3; ++d) sys->f[d * c + i] = 0.0;
+}
+
+void nnmd_groups_freeze_velocities(const struct nnmd_groups *g, struct nnmd_system *sys) {
+  if (!g || !g->frozen_bits) return;
+  const double *mask = nnmd_system_field(sys, NNMD_GROUP_FIELD);
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i)
+    if (frozen(g, mask, i))
+      for (int d = 0; d < 3; ++d) sys->v[d * c + i] = 0.0;
+}
+
+void nnmd_groups_velocities(const struct nnmd_groups *g, struct nnmd_system *sys, const struct nnmd_units *u,
+                            const struct nnmd_comm *comm, double temp) {
+  if (!g || !g->frozen_bits) return;
+  nnmd_groups_freeze_velocities(g, sys);
+  double k = nnmd_kinetic_energy(sys, u, comm);
+  double ndof = (double)nnmd_groups_ndof(g, sys->n_global);
+  double tnow = 2.0 * k / (ndof * u->boltz), s = (tnow > 0 && temp > 0) ? sqrt(temp / tnow) : 0.0;
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i)
+    for (int d = 0; d < 3; ++d) sys->v[d * c + i] *= s;
+}
+
+void nnmd_groups_thermo(const struct nnmd_groups *g, const struct nnmd_system *sys, const struct nnmd_units *u,
+                        const struct nnmd_comm *comm, const char **names, double *values, int *n, int max) {
+  if (!g) return;
+  double k[NNMD_MAX_GROUPS] = {0};
+  const double *mask = nnmd_system_field(sys, NNMD_GROUP_FIELD);
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i) {
+    uint64_t m = nnmd_group_mask(mask, i);
+    if (!m) continue;
+    double vv = 0;
+    for (int d = 0; d < 3; ++d) vv += sys->v[d * c + i] * sys->v[d * c + i];
+    vv *= nnmd_system_mass(sys, i);
+    for (int q = 0; q < g->n; ++q)
+      if (m >> q & 1) k[q] += vv;
+  }
+  nnmd_comm_sum_double(comm, k, g->n);
+  for (int q = 0; q < g->n; ++q) {
+    if (!g->g[q].thermo || *n + 2 > max) continue;
+    double ek = 0.5 * u->mvv2e * k[q];
+    names[*n] = g->g[q].col_t;
+    values[(*n)++] = g->g[q].freeze ? 0.0 : 2.0 * ek / (3.0 * (double)g->g[q].count * u->boltz);
+    names[*n] = g->g[q].col_n;
+    values[(*n)++] = (double)g->g[q].count;
+  }
+}
