@@ -56,6 +56,7 @@ void nnmd_msd_opts_default(struct nnmd_msd_opts *o) {
   o->fit[0] = 0.1;
   o->fit[1] = 0.5;
   o->com = true;
+  o->group_bit = -1;
   o->units = nnmd_units_get("lammps");
 }
 
@@ -179,7 +180,7 @@ int nnmd_msd_create(const struct nnmd_msd_opts *o, const struct nnmd_species_tab
       return nnmd_fail(err, NNMD_ERR_INTERNAL, "MSD: atom %lld has species index %d", (long long)i, t);
     }
     m->type[i] = t;
-    m->mass[i] = sp->s[t].mass;
+    m->mass[i] = o->atom_mass ? o->atom_mass[i] : sp->s[t].mass;
     m->mtot += m->mass[i];
     if (!o->species[t]) continue;
     if (m->slot[t] < 0) {
@@ -190,6 +191,7 @@ int nnmd_msd_create(const struct nnmd_msd_opts *o, const struct nnmd_species_tab
     m->sel[m->nsel++] = i;
     if (m->zk[t]) m->have_q = true;
   }
+  m->o.atom_mass = NULL; /* used above only */
   if (m->nsel == 0) {
     nnmd_msd_destroy(m);
     return nnmd_fail(err, NNMD_ERR_INPUT, "MSD: no atom of the analysed species is in the system");

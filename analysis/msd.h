@@ -66,6 +66,12 @@ struct nnmd_msd_opts {
   char source[512]; /* what produced the data (written to diffusion.json) */
   const struct nnmd_log *log;     /* warnings; may be NULL */
   const struct nnmd_units *units; /* k_B */
+  /* ---- per-group MSD ([analysis.msd] groups = [...]): the group's atoms are one pseudo
+   * species named `group` (products msd_<group>.csv, diffusion_<group>.json, msd_<group>.svg);
+   * group_bit = its bit in the per-atom field "group_mask" (engine/groups.h), -1 = none ---- */
+  char group[32];
+  int group_bit;
+  const double *atom_mass; /* per atom in id order (nnmd_msd_create), NULL = species masses */
 };
 
 /* Defaults: every 10, window 0 (caller must set), fit 0.1..0.5, com on, no species. */

@@ -15,7 +15,7 @@
 #include "mem.h"
 #include "msd.h"
 
-static const char *const k_msd_keys[] = {"species", "every", "window", "fit", "com", "charges", NULL};
+static const char *const k_msd_keys[] = {"species", "every", "window", "fit", "com", "charges", "groups", NULL};
 
 static int read_charges(const struct nnmd_cfg *tbl, const struct nnmd_species_table *sp, struct nnmd_msd_opts *o,
                         struct nnmd_error *err) {
@@ -78,7 +78,8 @@ int nnmd_msd_opts_read(const struct nnmd_cfg *tbl, const struct nnmd_species_tab
 struct msd_obs {
   struct nnmd_msd_opts o;
   struct nnmd_msd *acc;
-  struct nnmd_ana_gathered g;
+  struct nnmd_ana_gathered g, gm; /* gm: group masks (per-group MSD, first sample) */
+  bool group_done;
   double *u;
   size_t u_cap;
 };
@@ -105,6 +106,41 @@ static int local_u(struct msd_obs *o, const struct nnmd_step_view *v, const doub
   return NNMD_OK;
 }
 
+/* Per-group MSD: the accumulator sees the group's atoms as one pseudo species (index sp->n,
+ * named after the group) and everything else as unanalysed; masses stay per atom. Groups are
+ * static, so this is set once at the first sample. Collective (gathers the group masks). */
+static int create_group(struct msd_obs *o, const struct nnmd_step_view *v, struct nnmd_error *err) {
+  const struct nnmd_system *sys = v->sys;
+  const double *mask = nnmd_system_field(sys, "group_mask");
+  int64_t n = sys->n_local;
+  if (nnmd_grow((void **)&o->u, &o->u_cap, (size_t)(3 * (n > 0 ? n : 1)), sizeof(double), err)) return NNMD_ERR_NOMEM;
+  for (int64_t i = 0; i < n; ++i) o->u[i] = o->u[n + i] = o->u[2 * n + i] = mask ? mask[i] : 0.0;
+  int st = nnmd_ana_gather(&o->gm, sys, v->comm, o->u, n, err);
+  if (st || nnmd_comm_rank(v->comm) != 0) return st;
+  struct nnmd_species_table sp = sys->species;
+  if (sp.n >= NNMD_MAX_SPECIES) return nnmd_fail(err, NNMD_ERR_INPUT, "MSD of group %s: too many species", o->o.group);
+  int gs = sp.n++;
+  snprintf(sp.s[gs].symbol, sizeof sp.s[gs].symbol, "%.7s", o->o.group);
+  sp.s[gs].mass = 1.0;
+  int64_t na = o->g.n;
+  int *type = nnmd_malloc((size_t)(na > 0 ? na : 1) * sizeof(int), err);
+  double *mass = nnmd_malloc((size_t)(na > 0 ? na : 1) * sizeof(double), err);
+  if (!type || !mass) st = NNMD_ERR_NOMEM;
+  for (int64_t i = 0; i < na && !st; ++i) {
+    bool in = ((uint64_t)o->gm.v[i] >> o->o.group_bit) & 1u;
+    mass[i] = sys->species.s[o->g.type[i]].mass;
+    type[i] = in ? gs : o->g.type[i];
+  }
+  struct nnmd_msd_opts go = o->o;
+  memset(go.species, 0, sizeof go.species);
+  go.species[gs] = true;
+  go.atom_mass = mass;
+  if (!st) st = nnmd_msd_create(&go, &sp, na, type, v->dt, &o->acc, err);
+  free(type);
+  free(mass);
+  return st;
+}
+
 static int msd_sample(void *state, const struct nnmd_step_view *v, struct nnmd_error *err) {
   struct msd_obs *o = state;
   const double *u = NULL;
@@ -112,6 +148,10 @@ static int msd_sample(void *state, const struct nnmd_step_view *v, struct nnmd_e
   int st = local_u(o, v, &u, &stride, err);
   if ((st = nnmd_comm_agree(v->comm, st))) return st;
   if ((st = nnmd_ana_gather(&o->g, v->sys, v->comm, u, stride, err))) return st;
+  if (o->o.group_bit >= 0 && !o->group_done) { /* every rank: the mask gather is collective */
+    o->group_done = true;
+    if ((st = nnmd_comm_agree(v->comm, create_group(o, v, err)))) return st;
+  }
   if (nnmd_comm_rank(v->comm) == 0) {
     if (!o->acc) st = nnmd_msd_create(&o->o, &v->sys->species, o->g.n, o->g.type, v->dt, &o->acc, err);
     if (!st && o->g.n != v->sys->n_global)
@@ -137,6 +177,7 @@ static void msd_destroy(void *state) {
   if (!o) return;
   nnmd_msd_destroy(o->acc);
   nnmd_ana_gathered_free(&o->g);
+  nnmd_ana_gathered_free(&o->gm);
   free(o->u);
   free(o);
 }

@@ -11,6 +11,20 @@
 #include "msd.h"
 #include "plot_svg.h"
 
+/* The analysed species' name; a group's name for a per-group MSD (one pseudo species). */
+static const char *sp_name(const struct nnmd_msd *m, int s) {
+  const struct nnmd_msd_opts *o = nnmd_msd_options(m);
+  return o->group[0] ? o->group : nnmd_msd_species_table(m)->s[s].symbol;
+}
+
+/* [prefix]msd.csv, or [prefix]msd_<group>.csv for a per-group MSD. */
+static void product_path(const struct nnmd_msd_opts *o, const char *stem, const char *ext, char *path, size_t n) {
+  char name[128];
+  if (o->group[0]) snprintf(name, sizeof name, "%s_%s.%s", stem, o->group, ext);
+  else snprintf(name, sizeof name, "%s.%s", stem, ext);
+  nnmd_ana_file(o->dir, o->prefix, name, path, n);
+}
+
 static int write_csv(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const char *path, struct nnmd_error *err) {
   const struct nnmd_msd_opts *o = nnmd_msd_options(m);
   const struct nnmd_species_table *sp = nnmd_msd_species_table(m);
@@ -22,8 +36,8 @@ static int write_csv(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const 
   fputs("time_ps", f);
   for (int s = 0; s < sp->n; ++s) {
     if (!st->sp[s].analysed) continue;
-    for (int c = 0; c < 4; ++c) fprintf(f, ",%s_msd_%s_A2", sp->s[s].symbol, comp[c]);
-    for (int c = 0; o->field_on && c < 3; ++c) fprintf(f, ",%s_du_%s_A", sp->s[s].symbol, comp[c]);
+    for (int c = 0; c < 4; ++c) fprintf(f, ",%s_msd_%s_A2", sp_name(m, s), comp[c]);
+    for (int c = 0; o->field_on && c < 3; ++c) fprintf(f, ",%s_du_%s_A", sp_name(m, s), comp[c]);
   }
   fputc('\n', f);
   for (int64_t l = 0; l < st->n_lags; ++l) {
@@ -102,7 +116,7 @@ static int write_json(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const
   for (int s = 0; s < sp->n; ++s) {
     if (!st->sp[s].analysed) continue;
     fputs("  ", f);
-    nnmd_json_str(f, sp->s[s].symbol);
+    nnmd_json_str(f, sp_name(m, s));
     fputs(": {\n", f);
     json_species(f, o, st, &st->sp[s]);
     fputs("  },\n", f);
@@ -150,7 +164,7 @@ static int write_svg(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const 
   double *t = nnmd_malloc((size_t)n * sizeof(double), err);
   double *fit = nnmd_malloc((size_t)(2 * NNMD_MAX_SPECIES) * sizeof(double), err);
   struct nnmd_plot_series *ser = nnmd_calloc(2 * NNMD_MAX_SPECIES, sizeof *ser, err);
-  char(*labels)[48] = nnmd_calloc(NNMD_MAX_SPECIES, sizeof *labels, err);
+  char(*labels)[80] = nnmd_calloc(NNMD_MAX_SPECIES, sizeof *labels, err);
   int rc = (t && fit && ser && labels) ? NNMD_OK : NNMD_ERR_NOMEM;
   double tt[2] = {0.0, st->tau * (double)(n - 1)};
   int ns = 0, color = 0;
@@ -161,7 +175,7 @@ static int write_svg(struct nnmd_msd *m, const struct nnmd_msd_stats *st, const 
     double a = 0.0, b = nnmd_ana_line(t, y, st->lag_a, st->lag_b, &a, NULL);
     fit[2 * s] = a + b * tt[0];
     fit[2 * s + 1] = a + b * tt[1];
-    snprintf(labels[s], sizeof labels[s], "%s (D = %.3g A^2/ps)", sp->s[s].symbol, st->sp[s].D);
+    snprintf(labels[s], sizeof labels[s], "%.31s (D = %.3g A^2/ps)", sp_name(m, s), st->sp[s].D);
     ser[ns++] = (struct nnmd_plot_series){.label = labels[s], .x = t, .y = y, .n = n, .color = color};
     ser[ns++] = (struct nnmd_plot_series){.x = tt, .y = fit + 2 * s, .n = 2, .dashed = true, .color = color};
     color++;
@@ -188,14 +202,14 @@ static void log_summary(struct nnmd_msd *m, const struct nnmd_msd_stats *st) {
   for (int s = 0; s < sp->n; ++s) {
     const struct nnmd_msd_species_stats *r = &st->sp[s];
     if (!r->analysed) continue;
-    nnmd_log_info(o->log, "MSD: %-3s D = %.6g +- %.3g A^2/ps (%.4g cm^2/s), exponent %.3f", sp->s[s].symbol, r->D,
+    nnmd_log_info(o->log, "MSD: %-3s D = %.6g +- %.3g A^2/ps (%.4g cm^2/s), exponent %.3f", sp_name(m, s), r->D,
                   r->D_err, r->D * 1e-4, r->alpha);
     if (!(r->alpha >= 0.9 && r->alpha <= 1.1))
       nnmd_log_warn(o->log, "MSD: %s is not diffusive in the fit window (d ln MSD / d ln t = %.3f, expected 0.9..1.1); "
-                    "use a longer window or a later fit window", sp->s[s].symbol, r->alpha);
+                    "use a longer window or a later fit window", sp_name(m, s), r->alpha);
     if (o->field_on && r->has_z)
       nnmd_log_info(o->log, "MSD: %-3s mobility %.6g +- %.3g A^2/(V ps), Nernst-Einstein z D/kT %.6g +- %.3g",
-                    sp->s[s].symbol, r->mobility, r->mobility_err, r->mobility_ne, r->mobility_ne_err);
+                    sp_name(m, s), r->mobility, r->mobility_err, r->mobility_ne, r->mobility_ne_err);
   }
   if (st->have_sigma)
     nnmd_log_info(o->log, "MSD: sigma_NE = %.6g +- %.3g S/cm, %s sigma = %.6g +- %.3g S/cm, Haven ratio %.4g",
@@ -218,11 +232,11 @@ int nnmd_msd_write(struct nnmd_msd *m, struct nnmd_error *err) {
   if (unused > 0)
     nnmd_log_info(o->log, "MSD: the last %lld samples do not fill a window and are not used", (long long)unused);
   char path[4200];
-  nnmd_ana_file(o->dir, o->prefix, "msd.csv", path, sizeof path);
+  product_path(o, "msd", "csv", path, sizeof path);
   int rc = write_csv(m, st, path, err);
-  nnmd_ana_file(o->dir, o->prefix, "diffusion.json", path, sizeof path);
+  product_path(o, "diffusion", "json", path, sizeof path);
   if (!rc) rc = write_json(m, st, path, err);
-  nnmd_ana_file(o->dir, o->prefix, "msd.svg", path, sizeof path);
+  product_path(o, "msd", "svg", path, sizeof path);
   if (!rc) rc = write_svg(m, st, path, err);
   if (!rc) log_summary(m, st);
   return rc;

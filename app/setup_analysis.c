@@ -49,10 +49,33 @@ static int msd(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
   if (s->ff)
     o.field_on = nnmd_sim_field_info(s, 0.0, (double)s->in.steps * s->in.timestep, o.E, o.z_known, o.z,
                                      s->sys->species.n) != 0;
-  if (!create) return NNMD_OK;
+  /* groups = ["name", ...]: one more MSD per group (products msd_<group>.csv, ...) */
+  const struct nnmd_cfg *gl = nnmd_cfg_get(t, "groups");
+  int bits[NNMD_MAX_GROUPS], ng = 0;
+  if (gl && (gl->kind != NNMD_CFG_ARRAY || gl->n == 0 || gl->n > NNMD_MAX_GROUPS))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, gl->loc, "'groups' must be a list of [[group]] names, e.g. [\"mobile\"]");
+  for (size_t k = 0; gl && k < gl->n; ++k) {
+    const struct nnmd_cfg *e = gl->items[k];
+    int q = e->kind == NNMD_CFG_STRING ? nnmd_groups_find(s->groups, e->u.s) : -1;
+    if (q < 0) {
+      int r = nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "[analysis.msd] groups: unknown group %s%s%s (define it in a "
+                           "[[group]] table)", e->kind == NNMD_CFG_STRING ? "'" : "",
+                           e->kind == NNMD_CFG_STRING ? e->u.s : "(not a name)", e->kind == NNMD_CFG_STRING ? "'" : "");
+      st = st ? st : r;
+      continue;
+    }
+    bits[ng++] = q;
+  }
+  if (st || !create) return st;
   struct nnmd_observer obs;
-  if ((st = nnmd_obs_msd_create(&o, &obs, err))) return st;
-  return add(s, &obs, err);
+  if ((st = nnmd_obs_msd_create(&o, &obs, err)) || (st = add(s, &obs, err))) return st;
+  for (int k = 0; k < ng; ++k) {
+    struct nnmd_msd_opts go = o;
+    go.group_bit = bits[k];
+    snprintf(go.group, sizeof go.group, "%s", s->groups->g[bits[k]].name);
+    if ((st = nnmd_obs_msd_create(&go, &obs, err)) || (st = add(s, &obs, err))) return st;
+  }
+  return NNMD_OK;
 }
 
 static int vacf(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bool create, struct nnmd_error *err) {
