@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# [[group]] checks with an LJ argon system (500 atoms):
+#  - frozen atoms (freeze = true) keep their positions bit for bit (extxyz %.17g text equal
+#    between the first and last frame), their force and velocity columns are 0, T_wall = 0
+#    and the temperature uses N_f = 3 (N - N_frozen);
+#  - a Langevin and a CSVR group thermostat (half the cell, 150 K, the rest NVE, starting from
+#    60 K) hold T_hot at 150 K: |mean - 150| < 4 standard errors (5 blocks of steps 1000-5000)
+#    + 3 K = 2 % (the heat still flowing into the NVE half biases it low), and the Conserved column
+#    (K + U + thermostat reservoir) moves by < 1e-4 relative;
+#  - the per-group MSD of a group that is a species equals that species' MSD (msd_<g>.csv);
+#  - groups by id range, sphere, cylinder, plane and an extxyz column select the expected counts;
+#  - with MPI (2 ranks) the frozen atoms still do not move and the group counts agree.
+set -u
+bin="${NNMD_BIN:?}"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cd "$work"
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+head_toml() { cat <<TOML
+[system]
+lattice = { type = "fcc", a = $1, repeat = [5, 5, 5], species = "Ar" }
+[velocities]
+temperature = $2
+seed = 11
+[[potential]]
+type = "lj"
+cutoff = 8.5
+shift = true
+pairs = [ { species = ["Ar", "Ar"], epsilon = 0.0104, sigma = 3.405 } ]
+TOML
+}
+# ---- freeze ----
+{ head_toml 5.9 100.0; cat <<'TOML'
+[run]
+timestep = 0.004
+steps = 300
+[output]
+thermo_every = 50
+trajectory = { file = "traj.extxyz", every = 300 }
+[[group]]
+name = "wall"
+region = { shape = "block", coords = "fractional", lo = [0, 0, 0], hi = [1, 1, 0.25] }
+freeze = true
+thermo = true
+TOML
+} > freeze.toml
+frozen_check() { # $1 = trajectory: ids of atoms with zero force, identical position text in both frames
+  python3 - "$1" <<'PY'
+import sys
+L = open(sys.argv[1]).read().split('\n'); fr = []; i = 0
+while i < len(L) and L[i].strip():
+    n = int(L[i]); fr.append(L[i + 2:i + 2 + n]); i += n + 2
+def parse(f): return {l.split()[4]: l.split() for l in f}
+a, b = parse(fr[0]), parse(fr[-1])
+frozen = [k for k in a if all(float(x) == 0.0 for x in b[k][5:11])]  # v and f zero at the end
+same = [k for k in frozen if a[k][1:4] == b[k][1:4]]
+moved = sum(1 for k in a if k not in frozen and a[k][1:4] != b[k][1:4])
+print(len(fr), len(frozen), len(same), moved)
+PY
+}
+if "$bin" run freeze.toml > freeze.log 2>&1; then ok; else bad "freeze run: $(tail -3 freeze.log)"; fi
+read -r nf nfrozen nsame nmoved <<< "$(frozen_check traj.extxyz)"
+[ "$nf" = 2 ] && [ "$nfrozen" = 150 ] && [ "$nsame" = 150 ] && [ "$nmoved" = 350 ] && ok \
+  || bad "frozen atoms: frames $nf, frozen $nfrozen, unchanged $nsame (want 150), mobile moved $nmoved (want 350)"
+awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="T_wall") c=i} NR>1 && $c != 0 {b=1} END{exit !(c && !b)}' thermo.csv && ok \
+  || bad "T_wall column missing or not 0"
+# T at step 0 = 100 K with N_f = 3 (500 - 150)
+awk -F, 'NR==2{exit !($3 > 99.999 && $3 < 100.001)}' thermo.csv && ok || bad "initial T with frozen atoms: $(sed -n 2p thermo.csv)"
+# ---- group thermostats ----
+for ty in langevin csvr; do
+  { head_toml 5.9 60.0; cat <<TOML
+[run]
+timestep = 0.004
+steps = 5000
+[output]
+thermo_every = 20
+[[group]]
+name = "hot"
+region = { shape = "block", coords = "fractional", lo = [0, 0, 0.5], hi = [1, 1, 1] }
+thermostat = { type = "$ty", temperature = 150.0, tdamp = 0.1 }
+thermo = true
+TOML
+  } > $ty.toml
+  if "$bin" run $ty.toml > $ty.log 2>&1; then ok; else bad "$ty group run: $(tail -3 $ty.log)"; fi
+  res=$(awk -F, 'NR==1{for(i=1;i<=NF;i++){if($i=="T_hot")c=i; if($i=="conserved_eV")e=i}}
+    NR==2{e0=$e} NR>2 && $1>=1000 && $1<5000 {k=int(($1-1000)/800); s[k]+=$c; n[k]++; m+=$c; nn++}
+    END{m/=nn; for(b=0;b<5;b++) v+=(s[b]/n[b]-m)^2; se=sqrt(v/4/5); d=($e-e0)/e0; if(d<0)d=-d;
+        printf "%.2f %.2f %.2e\n", m, se, d}' thermo.csv)
+  read -r mean se drift <<< "$res"
+  echo "$ty group thermostat: T_hot = $mean +- $se K (target 150), conserved drift $drift relative"
+  awk -v m="$mean" -v s="$se" -v d="$drift" 'BEGIN{x=m-150; if(x<0)x=-x; exit !(x < 4*s + 3.0 && d < 1e-4)}' && ok \
+    || bad "$ty: T_hot $mean +- $se, drift $drift"
+done
+# ---- per-group MSD of a species group equals the species MSD ----
+{ head_toml 6.2 200.0; cat <<'TOML'
+[run]
+timestep = 0.005
+steps = 400
+[output]
+thermo_every = 100
+[[group]]
+name = "argon"
+species = ["Ar"]
+[analysis.msd]
+every = 5
+window = 200
+groups = ["argon"]
+TOML
+} > msd.toml
+if "$bin" run msd.toml > msd.log 2>&1; then ok; else bad "msd run: $(tail -3 msd.log)"; fi
+[ -s msd_argon.csv ] && [ -s diffusion_argon.json ] && cmp -s <(tail -n +2 msd.csv) <(tail -n +2 msd_argon.csv) && ok \
+  || bad "group MSD differs from the species MSD"
+# ---- selections: ids, sphere, cylinder, plane, column (counts from the log) ----
+python3 - <<'PY'
+n = 0
+with open("col.extxyz", "w") as f:
+    f.write("64\nLattice=\"11.4096 0 0 0 11.4096 0 0 0 11.4096\" Properties=species:S:1:pos:R:3:fixed:L:1:tag:I:1\n")
+    for i in range(4):
+        for j in range(4):
+            for k in range(4):
+                f.write("Ar %g %g %g %s %d\n" % (i * 2.8524, j * 2.8524, k * 2.8524, "T" if k == 0 else "F", i))
+PY
+cat > sel.toml <<'TOML'
+[system]
+structure = "col.extxyz"
+[[potential]]
+type = "lj"
+cutoff = 5.0
+pairs = [ { species = ["Ar", "Ar"], epsilon = 0.0104, sigma = 3.405 } ]
+[[group]]
+name = "byid"
+ids = [5, 20]
+[[group]]
+name = "ball"
+region = { shape = "sphere", center = [0, 0, 0], radius = 3.0 }
+[[group]]
+name = "rod"
+region = { shape = "cylinder", axis = "z", center = [0.0, 0.0], radius = 0.5 }
+[[group]]
+name = "half"
+region = { shape = "plane", point = [5.0, 0, 0], normal = [1, 0, 0] }
+[[group]]
+name = "fixed"
+column = "fixed"
+[[group]]
+name = "tag3"
+column = "tag"
+species = "Ar"
+region = { shape = "block", lo = [8.0, -1, -1], hi = [12, 12, 12] }
+TOML
+"$bin" check sel.toml > sel.log 2>&1 || bad "selection check: $(tail -3 sel.log)"
+# ball: (0,0,0) and its 6 neighbours at 2.85 A (wrapped images at 8.56 are outside); rod: 4 atoms on the z axis
+want="byid:16 ball:4 rod:4 half:32 fixed:16 tag3:16"
+got=""; for g in byid ball rod half fixed tag3; do got="$got $g:$(sed -n "s/.*group $g: \([0-9]*\) atoms.*/\1/p" sel.log)"; done
+[ "${got# }" = "$want" ] && ok || bad "selection counts: got '${got# }', want '$want'"
+# ---- MPI: 2 ranks ----
+if [ "${NNMD_HAVE_MPI:-}" = "1" ] || [ "${NNMD_HAVE_MPI:-}" = "ON" ] || [ "${NNMD_HAVE_MPI:-}" = "TRUE" ]; then
+  sed -i 's/steps = 300/steps = 600/; s/every = 300 }/every = 600 }/' freeze.toml
+  if mpirun -np 2 --oversubscribe --allow-run-as-root "$bin" run freeze.toml > mpi.log 2>&1; then ok; else bad "mpi freeze: $(tail -3 mpi.log)"; fi
+  read -r nf nfrozen nsame nmoved <<< "$(frozen_check traj.extxyz)"
+  grep -q "MPI: 2 ranks" mpi.log && [ "$nsame" = 150 ] && [ "$nmoved" = 350 ] && ok \
+    || bad "MPI: frozen unchanged $nsame (want 150), moved $nmoved (want 350)"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
