@@ -96,15 +96,10 @@ int nnmd_sim_read_structure(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   const char *cols[17];
   group_columns(in, cols, 17);
-  struct nnmd_structure_opts o = {.frame = in->frame, .columns = cols};
+  struct nnmd_structure_opts o = {.frame = in->frame, .frame_loc = in->frame_loc, .columns = cols};
   struct nnmd_structure_info info;
   int st = nnmd_read_structure_opts(s->files, in->structure, in->format, 1.0, &o, s->sys, &s->md.box, &info, err);
-  if (st) {
-    if (st == NNMD_ERR_INPUT && in->frame != 0) /* point at the key too */
-      nnmd_fail_at(err, NNMD_ERR_INPUT, in->frame_loc, "'frame' = %lld cannot be read (see above)",
-                   (long long)in->frame);
-    return st;
-  }
+  if (st) return st;
   if (info.n_frames > 0)
     nnmd_log_info(&s->log, "%s: structure %d of %d (frame = %lld) is used", in->structure, info.frame, info.n_frames,
                   (long long)in->frame);

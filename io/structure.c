@@ -582,12 +582,12 @@ static int skip_frame(struct nnmd_text *t, bool n2p2, bool *got, struct nnmd_err
 
 /* Which structure to read: 0 stays 0 (no counting pass); otherwise count the frames. */
 static int resolve_frame(struct nnmd_files *files, const char *path, const char *format, int64_t frame,
-                         struct nnmd_structure_info *info, struct nnmd_error *err) {
+                         struct nnmd_loc loc, struct nnmd_structure_info *info, struct nnmd_error *err) {
   bool n2p2 = strcmp(format, "n2p2") == 0;
   if (strcmp(format, "lammps-data") == 0) {
     if (frame == 0 || frame == -1) return NNMD_OK;
-    return nnmd_fail(err, NNMD_ERR_INPUT, "frame = %lld: the LAMMPS data file %s holds one structure", (long long)frame,
-                     path);
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "frame = %lld: the LAMMPS data file %s holds one structure",
+                        (long long)frame, path);
   }
   struct nnmd_text t;
   int st = nnmd_text_open_with(files, &t, path, err);
@@ -602,7 +602,7 @@ static int resolve_frame(struct nnmd_files *files, const char *path, const char 
   if (st) return st;
   int64_t k = frame < 0 ? n + frame : frame;
   if (k < 0 || k >= n)
-    return nnmd_fail(err, NNMD_ERR_INPUT, "frame = %lld is out of range: %s holds %lld structure%s (0..%lld, or -1..-%lld "
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "frame = %lld is out of range: %s holds %lld structure%s (0..%lld, or -1..-%lld "
                      "from the end)", (long long)frame, path, (long long)n, n == 1 ? "" : "s", (long long)(n - 1),
                      (long long)n);
   info->n_frames = (int)n;
@@ -627,7 +627,7 @@ int nnmd_read_structure_opts(struct nnmd_files *files, const char *path, const c
   if (st) return st;
   snprintf(info->format, sizeof info->format, "%s", format);
   int64_t frame = opts ? opts->frame : 0;
-  if (frame != 0 && (st = resolve_frame(files, path, format, frame, info, err))) return st;
+  if (frame != 0 && (st = resolve_frame(files, path, format, frame, opts->frame_loc, info, err))) return st;
   struct nnmd_text t;
   if ((st = nnmd_text_open_with(files, &t, path, err))) return st;
   for (int k = 0; k < info->frame && !st; ++k) {

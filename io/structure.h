@@ -58,6 +58,7 @@ struct nnmd_structure_info {
  * "col_<name>" (L as 1/0); a missing column is not an error here (the caller checks). */
 struct nnmd_structure_opts {
   int64_t frame;
+  struct nnmd_loc frame_loc; /* where frame was given (errors about it point there) */
   const char *const *columns;
 };
 
