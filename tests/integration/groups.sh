@@ -154,6 +154,35 @@ TOML
 want="byid:16 ball:4 rod:4 half:32 fixed:16 tag3:16"
 got=""; for g in byid ball rod half fixed tag3; do got="$got $g:$(sed -n "s/.*group $g: \([0-9]*\) atoms.*/\1/p" sel.log)"; done
 [ "${got# }" = "$want" ] && ok || bad "selection counts: got '${got# }', want '$want'"
+# ---- restart: groups and the group thermostat reservoir come back from the checkpoint ----
+{ head_toml 5.9 100.0; cat <<'TOML'
+[run]
+timestep = 0.004
+steps = 400
+[output]
+thermo_every = 50
+checkpoint = { file = "g.chk", every = 200 }
+[[group]]
+name = "wall"
+region = { shape = "block", coords = "fractional", lo = [0, 0, 0], hi = [1, 1, 0.25] }
+freeze = true
+[[group]]
+name = "hot"
+region = { shape = "block", coords = "fractional", lo = [0, 0, 0.5], hi = [1, 1, 1] }
+thermostat = { type = "langevin", temperature = 150.0, tdamp = 0.1 }
+thermo = true
+TOML
+} > rs.toml
+"$bin" run rs.toml > rs1.log 2>&1 && cp thermo.csv full.csv || bad "restart: continuous run"
+sed -i 's/steps = 400/steps = 200/' rs.toml
+"$bin" run rs.toml > rs2.log 2>&1 || bad "restart: first part"
+sed -i 's/steps = 200/steps = 400/' rs.toml
+"$bin" run rs.toml --restart g.chk > rs3.log 2>&1 || bad "restart: $(tail -3 rs3.log)"
+# steps 250..400: T, E_pot, E_kin, E_tot, Conserved, T_hot equal to 1e-8 relative
+paste -d, <(grep -E '^(250|300|350|400),' full.csv) <(grep -E '^(250|300|350|400),' thermo.csv) | awk -F, '
+  {n=NF/2; for(c=3;c<=7;c++) chk($c,$(c+n)); chk($13,$(13+n)); k++}
+  function chk(a,b){d=a-b; if(d<0)d=-d; s=a<0?-a:a; if(d>1e-8*(s+1e-12)) bad++}
+  END{exit !(k==4 && !bad)}' && ok || bad "restarted run differs: $(tail -1 full.csv) vs $(tail -1 thermo.csv)"
 # ---- MPI: 2 ranks ----
 if [ "${NNMD_HAVE_MPI:-}" = "1" ] || [ "${NNMD_HAVE_MPI:-}" = "ON" ] || [ "${NNMD_HAVE_MPI:-}" = "TRUE" ]; then
   sed -i 's/steps = 300/steps = 600/; s/every = 300 }/every = 600 }/' freeze.toml
