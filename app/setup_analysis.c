@@ -58,9 +58,16 @@ static int msd(struct nnmd_sim *s, const struct nnmd_cfg *t, const char *dir, bo
     const struct nnmd_cfg *e = gl->items[k];
     int q = e->kind == NNMD_CFG_STRING ? nnmd_groups_find(s->groups, e->u.s) : -1;
     if (q < 0) {
-      int r = nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "[analysis.msd] groups: unknown group %s%s%s (define it in a "
-                           "[[group]] table)", e->kind == NNMD_CFG_STRING ? "'" : "",
-                           e->kind == NNMD_CFG_STRING ? e->u.s : "(not a name)", e->kind == NNMD_CFG_STRING ? "'" : "");
+      const char *names[NNMD_MAX_GROUPS + 1];
+      int nn = 0;
+      for (int k2 = 0; s->groups && k2 < s->groups->n; ++k2) names[nn++] = s->groups->g[k2].name;
+      names[nn] = NULL;
+      const char *nm = e->kind == NNMD_CFG_STRING ? e->u.s : "(not a name)";
+      const char *sug = e->kind == NNMD_CFG_STRING ? nnmd_suggest(nm, names) : NULL;
+      int r = sug ? nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "[analysis.msd] groups: unknown group '%s'; did you mean "
+                                 "'%s'?", nm, sug)
+                  : nnmd_fail_at(err, NNMD_ERR_INPUT, e->loc, "[analysis.msd] groups: unknown group '%s' (define it in "
+                                 "a [[group]] table)", nm);
       st = st ? st : r;
       continue;
     }
