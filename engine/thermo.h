@@ -1,5 +1,6 @@
 /* thermo.h — thermodynamic reductions (methods.md §1, §3):
- *   K = 1/2 mvv2e sum m v^2;  T = 2K / (N_f kB), N_f = 3N - 3;
+ *   K = 1/2 mvv2e sum m v^2;  T = 2K / (N_f kB), N_f = 3N - 3 (3 (N - N_frozen) with frozen
+ *   groups, groups.h: the caller passes n_dof);
  *   P_ab = nktv2p / V (mvv2e sum m v_a v_b + W_ab);  P = nktv2p/(3V) (N_f kB T + tr W). */
 #ifndef NNMD_THERMO_H
 #define NNMD_THERMO_H

@@ -1,4 +1,5 @@
-/* read_extxyz.c — the first frame of an extended XYZ file (ASE flavour), or plain XYZ.
+/* read_extxyz.c — one frame of an extended XYZ file (ASE flavour), or plain XYZ: the frame at
+ * the reader's position (the first, or the one nnmd_read_structure_opts skipped to).
  *
  * Format:
  *   line 1   number of atoms N
@@ -18,10 +19,12 @@
  * Columns used: species (element symbol, capitalised as ASE does: "CU" -> "Cu") or Z
  * (atomic number), pos (A), velocities or vel (taken as A/ps, nnmd's unit; ASE itself stores
  * such a column as a plain array), charge or initial_charges (e, into the field "charge").
- * Every other column (masses, forces, ...) is skipped. Without a Lattice the structure is
+ * Other one-value I, L or R columns named in b->columns are kept as per-atom fields
+ * "col_<name>" (L as 1/0; for [[group]] column = "name"). Every other column (masses,
+ * forces, ...) is skipped. Without a Lattice the structure is
  * not periodic and the caller builds a box around the atoms.
- * Later frames are not read; complete frames after the first are counted in
- * info->n_frames_skipped. Ids are 1..N in file order.
+ * Later frames are not read; complete frames after this one are counted in
+ * info->n_frames_skipped. Blank lines between frames are allowed. Ids are 1..N in file order.
  */
 #include <ctype.h>
 #include <math.h>

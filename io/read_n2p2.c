@@ -1,4 +1,5 @@
-/* read_n2p2.c — the first structure of an n2p2 input.data file
+/* read_n2p2.c — one structure of an n2p2 input.data file (the first, or the one
+ * nnmd_read_structure_opts skipped to)
  * (shared/docs/n2p2-format.md §4.1, n2p2's Structure::readFromLines).
  *
  * Format: one keyword per line, blanks separate tokens:

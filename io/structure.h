@@ -4,12 +4,12 @@
  * Formats (format names as used in the input file and in nnmd_structure_info.format):
  *   "extxyz"       ASE-flavoured extended XYZ (also plain XYZ): line 1 the atom count,
  *                  line 2 key=value pairs (Lattice, Properties, pbc, Origin), then one line
- *                  per atom. Only the first frame is read.
+ *                  per atom. The first frame is read (nnmd_read_structure_opts: any).
  *   "lammps-data"  LAMMPS data file, atom_style atomic, charge or full (header, Masses, Atoms,
  *                  Velocities, optional Atom Type Labels). Periodic in all three dims.
- *   "n2p2"         n2p2 input.data (begin/comment/lattice/atom/energy/charge/end). Only the
- *                  first structure is read; its reference charges, energies and forces are
- *                  training data and are ignored.
+ *   "n2p2"         n2p2 input.data (begin/comment/lattice/atom/energy/charge/end). The
+ *                  first structure is read (nnmd_read_structure_opts: any); its reference
+ *                  charges, energies and forces are training data and are ignored.
  *
  * Units: the numbers are taken as written (A, and A/ps for velocities), then every length
  * (positions, cell, origin, velocities) is multiplied by `length_scale`. The 10 A margin of
