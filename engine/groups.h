@@ -35,6 +35,7 @@
 #define NNMD_MAX_GROUPS 32
 #define NNMD_GROUP_NAME 32
 #define NNMD_GROUP_FIELD "group_mask"
+#define NNMD_GROUP_MAX_THERMO 4 /* groups with thermo = true: 8 columns after the force terms' 8 */
 
 enum nnmd_group_tstat { NNMD_GTSTAT_NONE, NNMD_GTSTAT_LANGEVIN, NNMD_GTSTAT_CSVR };
 

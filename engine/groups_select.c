@@ -374,6 +374,13 @@ int nnmd_groups_create(const struct nnmd_cfg *tables, struct nnmd_system *sys, c
       r = nnmd_fail_at(err, NNMD_ERR_INPUT, g->loc, "group '%s' is empty: no atom matches all of its criteria", g->name);
       st = st ? st : r;
     }
+    int n_thermo = 0;
+    for (int q = 0; q <= G->n; ++q) n_thermo += G->g[q].thermo;
+    if (g->thermo && n_thermo > NNMD_GROUP_MAX_THERMO) {
+      r = nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(tables->items[k], "thermo")->loc,
+                       "at most %d groups can have thermo = true", NNMD_GROUP_MAX_THERMO);
+      st = st ? st : r;
+    }
     if (g->freeze) G->frozen_bits |= bit;
     if (g->tstat != NNMD_GTSTAT_NONE) G->tstat_bits |= bit;
     G->n++;
