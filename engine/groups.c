@@ -8,9 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "thermo.h"
 
-void nnmd_groups_destroy(struct nnmd_groups *g) { free(g); }
+void nnmd_groups_destroy(struct nnmd_groups *g) {
+  if (!g) return;
+  free(g->member_id);
+  free(g->member_mask);
+  free(g);
+}
+
+int nnmd_groups_sync(const struct nnmd_groups *g, struct nnmd_system *sys, struct nnmd_error *err) {
+  if (!g) return NNMD_OK;
+  int idx = -1, st = nnmd_system_field_add(sys, NNMD_GROUP_FIELD, 1, false, &idx, err);
+  if (st) return st;
+  double *mask = sys->fields[idx].data;
+  for (int64_t i = 0; i < sys->n_local; ++i) {
+    int64_t lo = 0, hi = g->n_members, id = sys->id[i]; /* binary search in the ascending ids */
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (g->member_id[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    mask[i] = (lo < g->n_members && g->member_id[lo] == id) ? (double)g->member_mask[lo] : 0.0;
+  }
+  return NNMD_OK;
+}
 
 int nnmd_groups_find(const struct nnmd_groups *g, const char *name) {
   for (int k = 0; g && k < g->n; ++k)

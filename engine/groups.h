@@ -3,9 +3,10 @@
  *
  * A group is the set of atoms matching ALL of its criteria (species, id range, region,
  * per-atom column of the structure file). Membership is evaluated once, on the initial
- * structure (static groups, like LAMMPS `group ... region` without `dynamic`), and stored as
- * a bit mask in the migrating per-atom field "group_mask" (bit k = group k), so it travels
- * with the atom through MPI migration, sorting and checkpoints. Up to NNMD_MAX_GROUPS groups.
+ * structure (static groups, like LAMMPS `group ... region` without `dynamic`), recorded by
+ * atom id, and stored as a bit mask in the migrating per-atom field "group_mask" (bit k =
+ * group k), so it travels with the atom through MPI migration and sorting; the run start
+ * (nnmd_groups_sync) sets it again from the ids, also after a checkpoint read. Up to NNMD_MAX_GROUPS groups.
  *
  * Frozen atoms (freeze = true, LAMMPS `fix setforce 0 0 0` plus zero velocity): the run loop
  * puts them back at their position before each step's drift and zeroes their velocity and
@@ -50,6 +51,9 @@ struct nnmd_group {
 };
 
 struct nnmd_groups {
+  int64_t n_members; /* atoms in some group: their ids (ascending) and masks */
+  int64_t *member_id;
+  uint64_t *member_mask;
   int n;
   struct nnmd_group g[NNMD_MAX_GROUPS];
   uint64_t frozen_bits; /* groups with freeze = true */
@@ -65,6 +69,10 @@ struct nnmd_groups {
 int nnmd_groups_create(const struct nnmd_cfg *tables, struct nnmd_system *sys, const struct nnmd_box *box,
                        struct nnmd_groups **out, struct nnmd_error *err);
 void nnmd_groups_destroy(struct nnmd_groups *g);
+/* Set the field "group_mask" of the owned atoms from the membership recorded at creation, by
+ * atom id (after distribution or a checkpoint read: a restart has the groups of its input
+ * structure, whatever the checkpoint holds). */
+int nnmd_groups_sync(const struct nnmd_groups *g, struct nnmd_system *sys, struct nnmd_error *err);
 /* Index of a group by name, -1 if absent. */
 int nnmd_groups_find(const struct nnmd_groups *g, const char *name);
 /* The group mask of owned atom i (0 without groups). */

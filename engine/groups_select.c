@@ -341,6 +341,40 @@ static bool matches(const struct criteria *c, const struct nnmd_system *sys, con
   return true;
 }
 
+static int cmp_member(const void *a, const void *b) {
+  const int64_t *x = a, *y = b;
+  return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* (id, mask) of every atom in some group, ascending ids (nnmd_groups_sync). */
+static int record_members(struct nnmd_groups *G, const struct nnmd_system *sys, const double *mask,
+                          struct nnmd_error *err) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < sys->n_local; ++i) n += nnmd_group_mask(mask, i) != 0;
+  int64_t *pairs = nnmd_malloc((size_t)(2 * (n > 0 ? n : 1)) * sizeof(int64_t), err);
+  G->member_id = nnmd_malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t), err);
+  G->member_mask = nnmd_malloc((size_t)(n > 0 ? n : 1) * sizeof(uint64_t), err);
+  if (!pairs || !G->member_id || !G->member_mask) {
+    free(pairs);
+    return NNMD_ERR_NOMEM;
+  }
+  int64_t k = 0;
+  for (int64_t i = 0; i < sys->n_local; ++i)
+    if (nnmd_group_mask(mask, i)) {
+      pairs[2 * k] = sys->id[i];
+      pairs[2 * k + 1] = (int64_t)nnmd_group_mask(mask, i);
+      ++k;
+    }
+  qsort(pairs, (size_t)n, 2 * sizeof(int64_t), cmp_member);
+  for (int64_t q = 0; q < n; ++q) {
+    G->member_id[q] = pairs[2 * q];
+    G->member_mask[q] = (uint64_t)pairs[2 * q + 1];
+  }
+  G->n_members = n;
+  free(pairs);
+  return NNMD_OK;
+}
+
 int nnmd_groups_create(const struct nnmd_cfg *tables, struct nnmd_system *sys, const struct nnmd_box *box,
                        struct nnmd_groups **out, struct nnmd_error *err) {
   *out = NULL;
@@ -403,8 +437,9 @@ int nnmd_groups_create(const struct nnmd_cfg *tables, struct nnmd_system *sys, c
   }
   if (!st && G->n_frozen >= sys->n_global)
     st = nnmd_fail_at(err, NNMD_ERR_INPUT, tables->loc, "every atom is frozen: nothing would move");
+  if (!st) st = record_members(G, sys, mask, err);
   if (st) {
-    free(G);
+    nnmd_groups_destroy(G);
     return st;
   }
   *out = G;

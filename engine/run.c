@@ -371,6 +371,7 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   md->step = md->first_step;
   md->n_dof = nnmd_groups_ndof(md->groups, md->sys->n_global); /* 3N - 3, or 3(N - N_frozen) */
   if ((st = ensure_unwrapped(md, err))) return st;
+  if ((st = nnmd_groups_sync(md->groups, md->sys, err))) return st; /* by id: also after a checkpoint */
   if (md->resident && !md->res && (st = resident_start(md, err))) return st;
   if ((st = nnmd_md_forces(md, true, err))) return st;
   if ((st = host_sync(md, err))) return st;

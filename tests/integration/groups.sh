@@ -47,8 +47,8 @@ freeze = true
 thermo = true
 TOML
 } > freeze.toml
-frozen_check() { # $1 = trajectory: ids of atoms with zero force, identical position text in both frames
-  python3 - "$1" <<'PY'
+frozen_check() { # $1 = trajectory [$2 = LAMMPS data file of the initial positions]
+  python3 - "$@" <<'PY'
 import sys
 L = open(sys.argv[1]).read().split('\n'); fr = []; i = 0
 while i < len(L) and L[i].strip():
@@ -56,7 +56,11 @@ while i < len(L) and L[i].strip():
 def parse(f): return {l.split()[4]: l.split() for l in f}
 a, b = parse(fr[0]), parse(fr[-1])
 frozen = [k for k in a if all(float(x) == 0.0 for x in b[k][5:11])]  # v and f zero at the end
-same = [k for k in frozen if a[k][1:4] == b[k][1:4]]
+# the frozen atoms must be the wall: z < 7.375 A (a quarter of the 29.5 A cell) initially
+z0 = {k: float(v[3]) for k, v in a.items()}
+if len(sys.argv) > 2:
+    z0 = {l.split()[0]: float(l.split()[4]) for l in open(sys.argv[2]) if len(l.split()) == 5}
+same = [k for k in frozen if a[k][1:4] == b[k][1:4] and z0[k] < 7.375]
 moved = sum(1 for k in a if k not in frozen and a[k][1:4] != b[k][1:4])
 print(len(fr), len(frozen), len(same), moved)
 PY
@@ -185,6 +189,42 @@ paste -d, <(grep -E '^(250|300|350|400),' full.csv) <(grep -E '^(250|300|350|400
   {n=NF/2; for(c=3;c<=7;c++) chk($c,$(c+n)); chk($13,$(13+n)); k++}
   function chk(a,b){d=a-b; if(d<0)d=-d; s=a<0?-a:a; if(d>1e-8*(s+1e-12)) bad++}
   END{exit !(k==4 && !bad)}' && ok || bad "restarted run differs: $(tail -1 full.csv) vs $(tail -1 thermo.csv)"
+# groups added at a restart from a checkpoint written without them: membership by id from the
+# input structure, here a LAMMPS data file with shuffled ids (the checkpoint holds atoms in id order)
+python3 - <<'PY'
+import random
+random.seed(3)
+a = 5.9
+sites = [((i + u) * a, (j + v) * a, (k + w) * a) for i in range(5) for j in range(5) for k in range(5)
+         for (u, v, w) in ((0, 0, 0), (.5, .5, 0), (.5, 0, .5), (0, .5, .5))]
+ids = list(range(1, len(sites) + 1)); random.shuffle(ids)
+with open("shuffled.data", "w") as f:
+    f.write("shuffled fcc\n\n%d atoms\n1 atom types\n\n0 %g xlo xhi\n0 %g ylo yhi\n0 %g zlo zhi\n\nMasses\n\n1 39.948 # Ar\n\nAtoms # atomic\n\n" % (len(sites), 5 * a, 5 * a, 5 * a))
+    for n, (x, y, z) in zip(ids, sites):
+        f.write("%d 1 %.6f %.6f %.6f\n" % (n, x, y, z))
+PY
+sed -i '/^\[\[group\]\]/,$d' rs.toml
+sed -i 's/^lattice = .*/structure = "shuffled.data"/' rs.toml
+sed -i 's/steps = 400/steps = 200/' rs.toml
+"$bin" run rs.toml > rs4.log 2>&1 || bad "restart: run without groups"
+sed -i 's/steps = 200/steps = 300/' rs.toml
+cat >> rs.toml <<'TOML'
+trajectory = { file = "rs.extxyz", every = 50 }
+[[group]]
+name = "wall"
+region = { shape = "block", coords = "fractional", lo = [0, 0, 0], hi = [1, 1, 0.25] }
+freeze = true
+TOML
+python3 - <<'PY'
+s = open("rs.toml").read()   # the trajectory line must sit in [output]
+s = s.replace('trajectory = { file = "rs.extxyz", every = 50 }\n', '')
+s = s.replace('[output]\n', '[output]\ntrajectory = { file = "rs.extxyz", every = 50 }\n')
+open("rs.toml", "w").write(s)
+PY
+"$bin" run rs.toml --restart g.chk > rs5.log 2>&1 || bad "restart with groups added: $(tail -3 rs5.log)"
+read -r nf nfrozen nsame nmoved <<< "$(frozen_check rs.extxyz shuffled.data)"
+[ "$nfrozen" = 150 ] && [ "$nsame" = 150 ] && [ "$nmoved" = 350 ] && ok \
+  || bad "groups added at restart: frozen $nfrozen, unchanged $nsame (want 150), moved $nmoved (want 350)"
 # ---- MPI: 2 ranks ----
 if [ "${NNMD_HAVE_MPI:-}" = "1" ] || [ "${NNMD_HAVE_MPI:-}" = "ON" ] || [ "${NNMD_HAVE_MPI:-}" = "TRUE" ]; then
   sed -i 's/steps = 300/steps = 600/; s/every = 300 }/every = 600 }/' freeze.toml
