@@ -10,7 +10,7 @@
 #  - the per-group MSD of a group that is a species equals that species' MSD (msd_<g>.csv);
 #  - groups by id range, sphere, cylinder, plane and an extxyz column select the expected counts;
 #  - a restart from a checkpoint reproduces the continuous run (group mask and reservoir);
-#  - with MPI (2 ranks) the frozen atoms still do not move, and the Langevin group run and the
+#  - with MPI (2 ranks) the frozen atoms still do not move, and the Langevin and CSVR group runs and the
 #    per-group MSD equal the serial ones (1e-7 relative).
 set -u
 bin="${NNMD_BIN:?}"
@@ -233,12 +233,14 @@ if [ "${NNMD_HAVE_MPI:-}" = "1" ] || [ "${NNMD_HAVE_MPI:-}" = "ON" ] || [ "${NNM
   grep -q "MPI: 2 ranks" mpi.log && [ "$nsame" = 150 ] && [ "$nmoved" = 350 ] && ok \
     || bad "MPI: frozen unchanged $nsame (want 150), moved $nmoved (want 350)"
   # group thermostat and per-group MSD on 2 ranks = serial (counter RNG per atom id; rounding only)
-  sed -i 's/steps = 5000/steps = 200/; s/thermo_every = 20/thermo_every = 100/' langevin.toml
-  "$bin" run langevin.toml > l1.log 2>&1 && cp thermo.csv l1.csv
-  mpirun -np 2 --oversubscribe --allow-run-as-root "$bin" run langevin.toml > l2.log 2>&1 || bad "mpi langevin group: $(tail -3 l2.log)"
-  paste -d, <(tail -1 l1.csv) <(tail -1 thermo.csv) | awk -F, '{n=NF/2; for(c=3;c<=7;c++) chk($c,$(c+n)); chk($13,$(13+n))}
-    function chk(a,b){d=a-b; if(d<0)d=-d; s=a<0?-a:a; if(d>1e-7*s) bad++} END{exit bad}' && ok \
-    || bad "MPI group thermostat differs from serial: $(tail -1 l1.csv) vs $(tail -1 thermo.csv)"
+  for ty in langevin csvr; do
+    sed -i 's/steps = 5000/steps = 200/; s/thermo_every = 20/thermo_every = 100/' $ty.toml
+    "$bin" run $ty.toml > l1.log 2>&1 && cp thermo.csv l1.csv
+    mpirun -np 2 --oversubscribe --allow-run-as-root "$bin" run $ty.toml > l2.log 2>&1 || bad "mpi $ty group: $(tail -3 l2.log)"
+    paste -d, <(tail -1 l1.csv) <(tail -1 thermo.csv) | awk -F, '{n=NF/2; for(c=3;c<=7;c++) chk($c,$(c+n)); chk($13,$(13+n))}
+      function chk(a,b){d=a-b; if(d<0)d=-d; s=a<0?-a:a; if(d>1e-7*s) bad++} END{exit bad}' && ok \
+      || bad "MPI $ty group thermostat differs from serial: $(tail -1 l1.csv) vs $(tail -1 thermo.csv)"
+  done
   cp msd_argon.csv msd_argon_serial.csv
   mpirun -np 2 --oversubscribe --allow-run-as-root "$bin" run msd.toml > msd2.log 2>&1 || bad "mpi msd: $(tail -3 msd2.log)"
   paste -d, <(tail -n +2 msd_argon_serial.csv) <(tail -n +2 msd_argon.csv) | awk -F, '{n=NF/2; for(c=2;c<=n;c++){d=$c-$(c+n); if(d<0)d=-d; s=$c<0?-$c:$c; if(d>1e-7*s+1e-12) bad++}} END{exit bad}' \
