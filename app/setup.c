@@ -166,9 +166,10 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
                                   "charge-state node, keyword nnmd_charge_node, does)");
   }
   if (!st && s->in.n_thermo_columns > 0) { /* [output] thermo_columns against the species and terms */
-    const char *names[8];
-    double vals[8];
+    const char *names[16];
+    double vals[16];
     int ne = nnmd_ff_thermo_extra(s->ff, s->sys, comm, names, vals, 8);
+    nnmd_groups_thermo(s->groups, s->sys, s->units, comm, names, vals, &ne, 16); /* T_<group>, N_<group> */
     st = nnmd_thermo_columns_check(s->in.n_thermo_columns, (const char(*)[32])s->in.thermo_columns,
                                    s->in.thermo_column_loc, &s->sys->species, names, ne, err);
   }

@@ -7,7 +7,9 @@
 #    60 K) hold T_hot at 150 K: |mean - 150| < 4 standard errors (5 blocks of steps 1000-5000)
 #    + 3 K = 2 % (the heat still flowing into the NVE half biases it low), and the Conserved column
 #    (K + U + thermostat reservoir) moves by < 1e-4 relative;
-#  - the per-group MSD of a group that is a species equals that species' MSD (msd_<g>.csv);
+#  - the group columns can be picked by [output] thermo_columns;
+#  - the per-group MSD of a group that is a species equals that species' MSD (msd_<g>.csv),
+#    and takes the [output] prefix;
 #  - groups by id range, sphere, cylinder, plane and an extxyz column select the expected counts;
 #  - a restart from a checkpoint reproduces the continuous run (group mask and reservoir);
 #  - with MPI (2 ranks) the frozen atoms still do not move, and the Langevin and CSVR group runs and the
@@ -71,6 +73,11 @@ read -r nf nfrozen nsame nmoved <<< "$(frozen_check traj.extxyz)"
   || bad "frozen atoms: frames $nf, frozen $nfrozen, unchanged $nsame (want 150), mobile moved $nmoved (want 350)"
 awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="T_wall") c=i} NR>1 && $c != 0 {b=1} END{exit !(c && !b)}' thermo.csv && ok \
   || bad "T_wall column missing or not 0"
+# group columns can be chosen in [output] thermo_columns
+sed 's/^thermo_every = 50/thermo_every = 50\nthermo_columns = ["temp", "T_wall", "N_wall"]/' freeze.toml > cols.toml
+"$bin" run cols.toml > cols.log 2>&1 && [ "$(head -1 thermo.csv)" = "step,temp_K,T_wall,N_wall" ] && ok \
+  || bad "thermo_columns with group columns: $(head -1 thermo.csv) $(tail -2 cols.log)"
+"$bin" run freeze.toml > freeze.log 2>&1 || bad "freeze rerun"
 # T at step 0 = 100 K with N_f = 3 (500 - 150)
 awk -F, 'NR==2{exit !($3 > 99.999 && $3 < 100.001)}' thermo.csv && ok || bad "initial T with frozen atoms: $(sed -n 2p thermo.csv)"
 # ---- group thermostats ----
@@ -117,6 +124,9 @@ TOML
 if "$bin" run msd.toml > msd.log 2>&1; then ok; else bad "msd run: $(tail -3 msd.log)"; fi
 [ -s msd_argon.csv ] && [ -s diffusion_argon.json ] && cmp -s <(tail -n +2 msd.csv) <(tail -n +2 msd_argon.csv) && ok \
   || bad "group MSD differs from the species MSD"
+sed 's/^\[output\]$/[output]\nprefix = "p_"/' msd.toml > msdp.toml
+"$bin" run msdp.toml > msdp.log 2>&1 && [ -s p_msd_argon.csv ] && [ -s p_diffusion_argon.json ] && ok \
+  || bad "per-group MSD with an [output] prefix: $(ls p_* 2>/dev/null | tr '\n' ' ') $(tail -2 msdp.log)"
 # ---- selections: ids, sphere, cylinder, plane, column (counts from the log) ----
 python3 - <<'PY'
 n = 0
