@@ -11,7 +11,8 @@
 #  - the per-group MSD of a group that is a species equals that species' MSD (msd_<g>.csv),
 #    and takes the [output] prefix;
 #  - groups by id range, sphere, cylinder, plane and an extxyz column select the expected counts;
-#  - a restart from a checkpoint reproduces the continuous run (group mask and reservoir);
+#  - a restart from a checkpoint reproduces the continuous run (reservoir from the checkpoint),
+#    and groups added at a restart select by atom id on the input structure (shuffled ids);
 #  - with MPI (2 ranks) the frozen atoms still do not move, and the Langevin and CSVR group runs and the
 #    per-group MSD equal the serial ones (1e-7 relative).
 set -u
