@@ -30,16 +30,16 @@
 #include "system.h"
 
 struct nnmd_calc_opts {
-  const char *model;     /* HDNNP folder: input.nn, scaling.data, weights.NNN.data */
-  const char *bec;       /* Born-charge model folder, or NULL */
-  double cflength;       /* model length unit per A (1 or NNMD_BOHR_PER_ANGSTROM) */
-  double cfenergy;       /* model energy unit per eV (1 or NNMD_HARTREE_PER_EV) */
-  bool native;           /* no unit conversion (cflength / cfenergy ignored) */
-  bool has_q;            /* system charge given (models with a charge-state node) */
-  double q;              /* e */
-  const char *q_what;    /* how the caller names the charge setting in messages */
+  const char *model;            /* HDNNP folder: input.nn, scaling.data, weights.NNN.data */
+  const char *bec;              /* Born-charge model folder, or NULL */
+  double cflength;              /* model length unit per A (1 or NNMD_BOHR_PER_ANGSTROM) */
+  double cfenergy;              /* model energy unit per eV (1 or NNMD_HARTREE_PER_EV) */
+  bool native;                  /* no unit conversion (cflength / cfenergy ignored) */
+  bool has_q;                   /* system charge given (models with a charge-state node) */
+  double q;                     /* e */
+  const char *q_what;           /* how the caller names the charge setting in messages */
   const struct nnmd_comm *comm; /* NULL: the calculator's own one-process comm (no MPI) */
-  struct nnmd_log *log;  /* NULL: silent */
+  struct nnmd_log *log;         /* NULL: silent */
 };
 
 struct nnmd_calc;

@@ -22,7 +22,8 @@
 #endif
 
 #define SAME(x) ((int)NNMD_API_ERR_##x == (int)NNMD_ERR_##x)
-_Static_assert(SAME(INPUT) && SAME(FILE) && SAME(FORMAT) && SAME(NOMEM) && SAME(RANGE) && SAME(UNSUPPORTED) && SAME(MPI) && SAME(CUDA) && SAME(PHYSICS) && SAME(INTERNAL) && SAME(INTERRUPTED),
+_Static_assert(SAME(INPUT) && SAME(FILE) && SAME(FORMAT) && SAME(NOMEM) && SAME(RANGE) && SAME(UNSUPPORTED) &&
+                   SAME(MPI) && SAME(CUDA) && SAME(PHYSICS) && SAME(INTERNAL) && SAME(INTERRUPTED),
                "public status codes are the engine's");
 #undef SAME
 
@@ -49,24 +50,31 @@ static int report(struct nnmd_error *err, char *msg, size_t msg_len) {
 }
 
 static void ok_msg(char *msg, size_t msg_len) {
-  if (msg && msg_len) msg[0] = '\0';
+  if (msg && msg_len)
+    msg[0] = '\0';
 }
 
 /* The model's units: both given, or both recorded in the folder. */
-static int units(const char *model, const char *lu, const char *eu, double *cfl, double *cfe,
-                 struct nnmd_error *err) {
+static int units(const char *model, const char *lu, const char *eu, double *cfl, double *cfe, struct nnmd_error *err) {
   if (lu && eu) {
-    if (!strcmp(lu, "bohr")) *cfl = NNMD_BOHR_PER_ANGSTROM;
-    else if (!strcmp(lu, "angstrom")) *cfl = 1.0;
-    else return nnmd_fail(err, NNMD_ERR_INPUT, "length_unit must be 'angstrom' or 'bohr', got '%s'", lu);
-    if (!strcmp(eu, "hartree")) *cfe = NNMD_HARTREE_PER_EV;
-    else if (!strcmp(eu, "eV")) *cfe = 1.0;
-    else return nnmd_fail(err, NNMD_ERR_INPUT, "energy_unit must be 'eV' or 'hartree', got '%s'", eu);
+    if (!strcmp(lu, "bohr"))
+      *cfl = NNMD_BOHR_PER_ANGSTROM;
+    else if (!strcmp(lu, "angstrom"))
+      *cfl = 1.0;
+    else
+      return nnmd_fail(err, NNMD_ERR_INPUT, "length_unit must be 'angstrom' or 'bohr', got '%s'", lu);
+    if (!strcmp(eu, "hartree"))
+      *cfe = NNMD_HARTREE_PER_EV;
+    else if (!strcmp(eu, "eV"))
+      *cfe = 1.0;
+    else
+      return nnmd_fail(err, NNMD_ERR_INPUT, "energy_unit must be 'eV' or 'hartree', got '%s'", eu);
     return NNMD_OK;
   }
   if (lu || eu)
-    return nnmd_fail(err, NNMD_ERR_INPUT, "give both length_unit and energy_unit (the model's units), or neither "
-                                          "for a model that records them");
+    return nnmd_fail(err, NNMD_ERR_INPUT,
+                     "give both length_unit and energy_unit (the model's units), or neither "
+                     "for a model that records them");
   bool rb = false, rh = false;
   if (!nnmd_nnp_recorded_units(model, &rb, &rh))
     return nnmd_fail(err, NNMD_ERR_INPUT,
@@ -78,9 +86,8 @@ static int units(const char *model, const char *lu, const char *eu, double *cfl,
   return NNMD_OK;
 }
 
-int nnmd_calculator_create(const char *model_dir, const char *length_unit, const char *energy_unit,
-                           const char *bec_dir, const double *charge_state, nnmd_calculator **out, char *msg,
-                           size_t msg_len) {
+int nnmd_calculator_create(const char *model_dir, const char *length_unit, const char *energy_unit, const char *bec_dir,
+                           const double *charge_state, nnmd_calculator **out, char *msg, size_t msg_len) {
   struct nnmd_error err;
   nnmd_error_init(&err);
   if (!out) {
@@ -102,8 +109,10 @@ int nnmd_calculator_create(const char *model_dir, const char *length_unit, const
     o.q = *charge_state;
   }
   int st = units(model_dir, length_unit, energy_unit, &o.cflength, &o.cfenergy, &err);
-  if (!st) st = nnmd_calc_create(&o, out, &err);
-  if (st) return report(&err, msg, msg_len);
+  if (!st)
+    st = nnmd_calc_create(&o, out, &err);
+  if (st)
+    return report(&err, msg, msg_len);
   nnmd_error_clear(&err);
   ok_msg(msg, msg_len);
   return NNMD_API_OK;
@@ -123,22 +132,26 @@ static void copy_out(const struct nnmd_calc_frame *fr, const double *cell, const
   memcpy(res->virial, md->virial, sizeof res->virial);
   res->volume = md->box.volume;
   bool periodic = cell && pbc && pbc[0] && pbc[1] && pbc[2];
-  for (int k = 0; k < 9; ++k) res->stress[k] = periodic ? -md->virial[k] / md->box.volume : NAN;
+  for (int k = 0; k < 9; ++k)
+    res->stress[k] = periodic ? -md->virial[k] / md->box.volume : NAN;
   res->extrapolation_warnings = fr->warnings;
   res->has_born_charges = born && fr->bec ? 1 : 0;
   for (int64_t i = 0; i < n; ++i) {
     int64_t j = sys->id[i] - 1; /* input index */
     if (forces)
-      for (int d = 0; d < 3; ++d) forces[3 * j + d] = sys->f[d * cap + i];
-    if (energies) energies[j] = md->eatom[i];
+      for (int d = 0; d < 3; ++d)
+        forces[3 * j + d] = sys->f[d * cap + i];
+    if (energies)
+      energies[j] = md->eatom[i];
     if (born && fr->bec)
-      for (int k = 0; k < 9; ++k) born[9 * j + k] = fr->bec[k * cap + i];
+      for (int k = 0; k < 9; ++k)
+        born[9 * j + k] = fr->bec[k * cap + i];
   }
 }
 
 int nnmd_calculator_compute(nnmd_calculator *calc, int64_t n_atoms, const int *numbers, const double *positions,
-                            const double *cell, const int *pbc, nnmd_result *result, double *forces,
-                            double *energies, double *born_charges, char *msg, size_t msg_len) {
+                            const double *cell, const int *pbc, nnmd_result *result, double *forces, double *energies,
+                            double *born_charges, char *msg, size_t msg_len) {
   struct nnmd_error err;
   nnmd_error_init(&err);
   if (!calc || !result) {
@@ -155,8 +168,8 @@ int nnmd_calculator_compute(nnmd_calculator *calc, int64_t n_atoms, const int *n
   struct nnmd_box box;
   memset(&box, 0, sizeof box);
   int st = nnmd_system_create(&sys, &err);
-  if (!st) st = nnmd_structure_from_arrays(n_atoms, numbers, positions, cell, pbc ? pbc : nopbc, "structure", sys,
-                                           &box, &err);
+  if (!st)
+    st = nnmd_structure_from_arrays(n_atoms, numbers, positions, cell, pbc ? pbc : nopbc, "structure", sys, &box, &err);
   if (st) {
     nnmd_system_destroy(sys);
     return report(&err, msg, msg_len);
@@ -165,13 +178,14 @@ int nnmd_calculator_compute(nnmd_calculator *calc, int64_t n_atoms, const int *n
   st = nnmd_calc_compute(calc, sys, &box, &fr, &err); /* fr owns sys from here */
   if (!st) {
     if (fr.md.sys->n_local != n_atoms)
-      st = nnmd_fail(&err, NNMD_ERR_INTERNAL, "%lld atoms after the compute, %lld given",
-                     (long long)fr.md.sys->n_local, (long long)n_atoms);
+      st = nnmd_fail(&err, NNMD_ERR_INTERNAL, "%lld atoms after the compute, %lld given", (long long)fr.md.sys->n_local,
+                     (long long)n_atoms);
     else
       copy_out(&fr, cell, pbc, result, forces, energies, born_charges);
   }
   nnmd_calc_frame_release(&fr);
-  if (st) return report(&err, msg, msg_len);
+  if (st)
+    return report(&err, msg, msg_len);
   nnmd_error_clear(&err);
   ok_msg(msg, msg_len);
   return NNMD_API_OK;

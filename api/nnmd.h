@@ -55,14 +55,14 @@ enum nnmd_api_status {
 typedef struct nnmd_calc nnmd_calculator;
 
 typedef struct nnmd_result {
-  double energy;     /* total potential energy, eV */
-  double virial[9];  /* W_ab = sum_i r_ia F_ib (eV), LAMMPS sign: positive for repulsion */
-  double stress[9];  /* -W / V (eV/A^3), ASE's sign (positive under tension); NaN unless the
-                        structure is periodic in all three directions */
-  double volume;     /* cell volume (A^3); for a structure without a cell the box built around it */
+  double energy;                  /* total potential energy, eV */
+  double virial[9];               /* W_ab = sum_i r_ia F_ib (eV), LAMMPS sign: positive for repulsion */
+  double stress[9];               /* -W / V (eV/A^3), ASE's sign (positive under tension); NaN unless the
+                                     structure is periodic in all three directions */
+  double volume;                  /* cell volume (A^3); for a structure without a cell the box built around it */
   int64_t extrapolation_warnings; /* symmetry-function values outside the training range
                                      (HDNNP + BEC model) in this structure */
-  int has_born_charges; /* 1 when born_charges was filled */
+  int has_born_charges;           /* 1 when born_charges was filled */
 } nnmd_result;
 
 /* NNMD_API_VERSION of the loaded library, and the nnmd version string ("0.1.0"). */
@@ -80,9 +80,8 @@ const char *nnmd_status_string(int status);
  *   bec_dir        Born-charge model folder (bec.nn, ...), or NULL
  *   charge_state   system charge (e) for a model with a charge-state input node, else NULL
  * On success *out is a new calculator (free it with nnmd_calculator_destroy). */
-int nnmd_calculator_create(const char *model_dir, const char *length_unit, const char *energy_unit,
-                           const char *bec_dir, const double *charge_state, nnmd_calculator **out, char *msg,
-                           size_t msg_len);
+int nnmd_calculator_create(const char *model_dir, const char *length_unit, const char *energy_unit, const char *bec_dir,
+                           const double *charge_state, nnmd_calculator **out, char *msg, size_t msg_len);
 void nnmd_calculator_destroy(nnmd_calculator *calc);
 /* 1 when the calculator has a Born-charge model. */
 int nnmd_calculator_has_born_charges(const nnmd_calculator *calc);
@@ -97,8 +96,8 @@ int nnmd_calculator_has_born_charges(const nnmd_calculator *calc);
  * born_charges[9n] (acoustic sum rule applied; needs a Born-charge model) are filled when
  * not NULL. Atoms closer than 0.01 A (periodic images included) are an error. */
 int nnmd_calculator_compute(nnmd_calculator *calc, int64_t n_atoms, const int *numbers, const double *positions,
-                            const double *cell, const int *pbc, nnmd_result *result, double *forces,
-                            double *energies, double *born_charges, char *msg, size_t msg_len);
+                            const double *cell, const int *pbc, nnmd_result *result, double *forces, double *energies,
+                            double *born_charges, char *msg, size_t msg_len);
 
 #ifdef __cplusplus
 }
