@@ -11,7 +11,10 @@
  * both required unless the model folder records them (models written by nnmd train). With --units model the structure is read in the model's own units
  * and the results are printed in them too, with no conversion at all (for comparisons with
  * n2p2's own numbers). --charge-state Q gives the system charge (e) for a model with a
- * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it. */
+ * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it.
+ * The models are loaded once; every frame is computed by the calculator of api/calculator.h,
+ * the function the library API (libnnmd.so, api/nnmd.h, the Python package) runs too, so both
+ * give the same numbers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
