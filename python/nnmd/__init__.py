@@ -20,4 +20,7 @@ def __getattr__(name):  # ASE is imported only when the ASE parts are used
     if name in ("read", "write"):
         from . import extxyz
         return getattr(extxyz, name)
-    raise AttributeError(name)
+    if name in ("extxyz", "calculator"):
+        import importlib
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError("module 'nnmd' has no attribute '%s'" % name)
