@@ -6,7 +6,9 @@ momenta, both ways, through ase.io (nnmd.read / nnmd.write):
      (1e-12 relative);
   2. nnmd.write of those Atoms writes velocities:R:3 equal to nnmd's (1e-12) and no momenta;
   3. `nnmd run` reading that file (no [velocities] table) starts from the same velocities;
-  4. ASE momenta (random) -> nnmd.write -> nnmd.read: the same momenta (1e-12).
+  4. a file of ase.io.write itself (momenta:R:3, 8 decimals): `nnmd run` reads the momenta
+     as velocities v = p / m (1e-7 relative, the file's precision);
+  5. ASE momenta (random) -> nnmd.write -> nnmd.read: the same momenta (1e-12).
 Plain ase.io.read keeps the column as atoms.arrays["velocities"] (get_velocities() is zero):
 that is why the helpers exist."""
 import os
@@ -79,6 +81,21 @@ T.check(r.returncode == 0, "nnmd run b.toml failed: " + r.stdout)
 if r.returncode == 0:
     u = env.read_nnmd_extxyz("u.extxyz")[0]["velocities"]
     T.check(rel(u, v_nnmd) <= 1e-12, "nnmd reading nnmd.write's file: velocities differ by %.3g" % rel(u, v_nnmd))
+
+# ase.io.write's own extxyz (momenta:R:3, 8 decimals): nnmd reads momenta as v = p / m
+a2 = atoms.copy()
+a2.set_momenta(atoms.get_momenta())
+ase.io.write("ase.extxyz", a2, format="extxyz")
+T.check("momenta" in env.read_nnmd_extxyz("ase.extxyz")[0], "ase.io.write wrote no momenta column")
+with open("c.toml", "w") as f:
+    f.write('[system]\nstructure = "ase.extxyz"\n' + POT % "v.extxyz")
+r = env.run([env.NNMD_BIN, "-q", "run", "c.toml"])
+T.check(r.returncode == 0, "nnmd run c.toml failed: " + r.stdout)
+if r.returncode == 0:
+    v2 = env.read_nnmd_extxyz("v.extxyz")[0]["velocities"]
+    # ase.io writes momenta with 8 decimals (~0.1-1 amu A/ASE-time here): 1e-7 relative
+    T.check(rel(v2, v_nnmd) <= 1e-7, "nnmd reading ase.io.write's momenta: velocities differ by %.3g" % rel(v2, v_nnmd))
+    print("ase.io.write momenta -> nnmd velocities: relative difference %.2g (8-decimal file)" % rel(v2, v_nnmd))
 
 rng = np.random.default_rng(3)
 p = rng.normal(size=(len(atoms), 3))
