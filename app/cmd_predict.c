@@ -11,15 +11,18 @@
  * both required unless the model folder records them (models written by nnmd train). With --units model the structure is read in the model's own units
  * and the results are printed in them too, with no conversion at all (for comparisons with
  * n2p2's own numbers). --charge-state Q gives the system charge (e) for a model with a
- * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it. */
+ * charge-state input node (nnmd_charge_node, docs/nnp.md); such a model requires it.
+ * The models are loaded once; every frame is computed by the calculator of api/calculator.h,
+ * the function the library API (libnnmd.so, api/nnmd.h, the Python package) runs too, so both
+ * give the same numbers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "calculator.h"
 #include "commands.h"
-#include "bec.h"
 #include "hdnnp.h"
 #include "run.h"
 #include "structure.h"
@@ -122,64 +125,31 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
   return 0;
 }
 
-static int compute(const struct predict_opts *o, const char *path, struct nnmd_comm *comm, struct nnmd_log *log,
-                   struct nnmd_system *sys, struct nnmd_md *md, struct nnmd_error *err) {
-  struct nnmd_structure_info info;
-  int st = nnmd_read_structure(path, o->format, 1.0, sys, &md->box, &info, err);
-  if (st) return st;
-  void *state = NULL;
-  if ((st = nnmd_hdnnp_create_dir(o->model, &sys->species, o->cflength, o->cfenergy, -1, log, &state, err)))
-    return st;
-  if (o->native) nnmd_hdnnp_set_native_units(state);
-  if ((st = nnmd_hdnnp_set_charge_state(state, o->has_q, o->q, NNMD_NOLOC, "--charge-state", err))) {
-    nnmd_pot_hdnnp.destroy(state);
-    return st;
-  }
-  if ((st = nnmd_ff_create(&md->ff, err))) {
-    nnmd_pot_hdnnp.destroy(state);
+/* One frame: read the structure and compute it with the calculator shared with the library
+ * API (api/calculator.h). */
+static int compute(const struct predict_opts *o, struct nnmd_calc *calc, const char *path,
+                   struct nnmd_calc_frame *fr, struct nnmd_error *err) {
+  struct nnmd_system *sys = NULL;
+  struct nnmd_box box;
+  memset(fr, 0, sizeof *fr);
+  int st = nnmd_system_create(&sys, err);
+  if (!st) st = nnmd_read_structure(path, o->format, 1.0, sys, &box, NULL, err);
+  if (st) {
+    nnmd_system_destroy(sys);
     return st;
   }
-  if ((st = nnmd_ff_add(md->ff, &nnmd_pot_hdnnp, state, NNMD_NOLOC, err))) return st;
-  if (o->bec) { /* the Born-charge term publishes raw Z* as the field "bec" */
-    struct nnmd_term_info ti;
-    memset(&ti, 0, sizeof ti);
-    ti.species = &sys->species;
-    ti.log = log;
-    void *bs = NULL;
-    if ((st = nnmd_bec_term_create(o->bec, &ti, &bs, err))) return st;
-    if ((st = nnmd_ff_add(md->ff, &nnmd_pot_bec, bs, NNMD_NOLOC, err))) return st;
-  }
-  if ((st = nnmd_ff_setup_lists(md->ff, 0.0, err))) return st;
-  md->sys = sys;
-  md->comm = comm;
-  md->units = nnmd_units_get("lammps");
-  md->log = log;
-  md->want_eatom = true;
-  md->dt = 0.001;
-  return nnmd_md_init(md, err);
+  return nnmd_calc_compute(calc, sys, &box, fr, err); /* fr owns sys from here */
 }
 
-static int write_result(const struct predict_opts *o, struct nnmd_md *md, FILE *f, struct nnmd_error *err) {
+static int write_result(const struct nnmd_calc_frame *fr, FILE *f, struct nnmd_error *err) {
+  const struct nnmd_md *md = &fr->md;
   struct nnmd_extxyz_column col[2] = {{.name = "energies", .ncomp = 1, .data = md->eatom, .stride = 0},
-                                      {.name = "born_charges", .ncomp = 9, .data = NULL, .stride = 0}};
-  int ncol = 1;
-  double *z = o->bec ? nnmd_system_field(md->sys, "bec") : NULL;
-  if (z) { /* acoustic sum rule (methods.md 4.2): subtract the mean over the structure */
-    const struct nnmd_system *sys = md->sys;
-    const int64_t cap = sys->capacity, n = sys->n_local;
-    for (int k = 0; k < 9; ++k) {
-      double mean = 0.0;
-      for (int64_t i = 0; i < n; ++i) mean += z[k * cap + i];
-      mean /= (double)n;
-      for (int64_t i = 0; i < n; ++i) z[k * cap + i] -= mean;
-    }
-    col[1].data = z;
-    ncol = 2;
-  }
-  struct nnmd_extxyz_frame fr = {.has_energy = true, .energy = md->epot, .has_virial = true, .write_stress = true,
-                                 .forces = true, .n_extra = ncol, .extra = col};
-  memcpy(fr.virial, md->virial, sizeof fr.virial);
-  return nnmd_write_extxyz_frame(f, md->sys, &md->box, &fr, err);
+                                      {.name = "born_charges", .ncomp = 9, .data = fr->bec, .stride = 0}};
+  /* Born charges: the calculator applied the acoustic sum rule (methods.md 4.2) */
+  struct nnmd_extxyz_frame xf = {.has_energy = true, .energy = md->epot, .has_virial = true, .write_stress = true,
+                                 .forces = true, .n_extra = fr->bec ? 2 : 1, .extra = col};
+  memcpy(xf.virial, md->virial, sizeof xf.virial);
+  return nnmd_write_extxyz_frame(f, md->sys, &md->box, &xf, err);
 }
 
 /* Frame splitter: copies the next frame's text of `in` to the file `out` (truncated).
@@ -289,6 +259,12 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
   snprintf(tmp, sizeof tmp, "%s.tmp", o.out);
   FILE *out = fopen(tmp, "w");
   int st = out ? NNMD_OK : nnmd_fail(&err, NNMD_ERR_FILE, "cannot write '%s'", tmp);
+  /* the models are loaded once, for every frame (the library API's calculator) */
+  struct nnmd_calc *calc = NULL;
+  struct nnmd_calc_opts co = {.model = o.model, .bec = o.bec, .cflength = o.cflength, .cfenergy = o.cfenergy,
+                              .native = o.native, .has_q = o.has_q, .q = o.q, .q_what = "--charge-state",
+                              .comm = cli->comm, .log = &log};
+  if (!st) st = nnmd_calc_create(&co, &calc, &err);
   long nframes = 0;
   double etot = 0.0;
   int64_t natoms = 0, nwarn = 0;
@@ -302,11 +278,8 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
                         "frame %ld is truncated (no 'end' or too few atom lines)", nframes + 1);
       break;
     }
-    struct nnmd_system *sys = NULL;
-    struct nnmd_md md;
-    memset(&md, 0, sizeof md);
-    st = nnmd_system_create(&sys, &err);
-    if (!st) st = compute(&o, frame_path, cli->comm, &log, sys, &md, &err);
+    struct nnmd_calc_frame fr;
+    st = compute(&o, calc, frame_path, &fr, &err);
     if (st) { /* point at the frame in the user's file, not at the temporary copy */
       struct nnmd_error e2;
       nnmd_error_init(&e2);
@@ -315,28 +288,28 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
       nnmd_error_clear(&err);
       err = e2;
     }
-    if (!st) st = write_result(&o, &md, out, &err);
+    if (!st) st = write_result(&fr, out, &err);
     if (!st) {
+      const struct nnmd_system *sys = fr.md.sys;
       double fm = 0;
       int64_t c = sys->capacity;
       for (int64_t i = 0; i < sys->n_local; ++i)
         fm = fmax(fm, sqrt(sys->f[i] * sys->f[i] + sys->f[c + i] * sys->f[c + i] + sys->f[2 * c + i] * sys->f[2 * c + i]));
       ++nframes;
-      etot += md.epot;
+      etot += fr.md.epot;
       natoms += sys->n_global;
-      nwarn += nnmd_ff_warnings(md.ff);
+      nwarn += fr.warnings;
       if (nframes <= 10) {
         nnmd_log_info(&log, "frame %ld: atoms %lld, energy %.17g %s (%.17g per atom)", nframes,
-                      (long long)sys->n_global, md.epot, eu, md.epot / (double)sys->n_global);
+                      (long long)sys->n_global, fr.md.epot, eu, fr.md.epot / (double)sys->n_global);
         nnmd_log_info(&log, "frame %ld: max |force| %.6g %s/%s, virial trace %.10g %s, extrapolation warnings %lld",
-                      nframes, fm, eu, lu, md.virial[0] + md.virial[4] + md.virial[8], eu,
-                      (long long)nnmd_ff_warnings(md.ff));
+                      nframes, fm, eu, lu, fr.md.virial[0] + fr.md.virial[4] + fr.md.virial[8], eu,
+                      (long long)fr.warnings);
       }
     }
-    nnmd_md_release(&md);
-    nnmd_ff_destroy(md.ff);
-    nnmd_system_destroy(sys);
+    nnmd_calc_frame_release(&fr);
   }
+  nnmd_calc_destroy(calc);
   fclose(sp.in);
   free(sp.buf);
   remove(frame_path);

@@ -19,6 +19,9 @@
  * Columns used: species (element symbol, capitalised as ASE does: "CU" -> "Cu") or Z
  * (atomic number), pos (A), velocities or vel (taken as A/ps, nnmd's unit; ASE itself stores
  * such a column as a plain array), charge or initial_charges (e, into the field "charge").
+ * Without a velocity column, ASE's momenta:R:3 (what ase.io.write writes for Atoms with
+ * momenta; amu A per ASE time unit) give v = p / m x 98.22694788464063 A/ps (one ASE velocity
+ * unit, 1000 ase.units.fs), m from a masses:R:1 column or else the species' standard mass.
  * Other one-value I, L or R columns named in b->columns are kept as per-atom fields
  * "col_<name>" (L as 1/0; for [[group]] column = "name"). Every other column (masses,
  * forces, ...) is skipped. Without a Lattice the structure is
@@ -204,7 +207,10 @@ static int parse_pbc(const struct xyz_kv *kv, int pbc[3], struct nnmd_loc loc, s
 
 /* ---- Properties ----------------------------------------------------------------------------- */
 
-enum xyz_role { ROLE_NONE, ROLE_SPECIES, ROLE_Z, ROLE_POS, ROLE_VEL, ROLE_CHARGE, ROLE_COUNT };
+enum xyz_role { ROLE_NONE, ROLE_SPECIES, ROLE_Z, ROLE_POS, ROLE_VEL, ROLE_CHARGE, ROLE_MOM, ROLE_MASS, ROLE_COUNT };
+
+/* A/ps per ASE velocity unit (A / (A sqrt(amu/eV))): 1000 ase.units.fs (ASE's CODATA 2014). */
+#define ASE_VELOCITY_IN_A_PER_PS 98.22694788464063
 
 #define XYZ_MAX_EXTRA 16
 
@@ -229,7 +235,8 @@ static const struct role_spec k_roles[] = {
     {"species", ROLE_SPECIES, 'S', 1}, {"Z", ROLE_Z, 'I', 1},
     {"pos", ROLE_POS, 'R', 3},         {"velocities", ROLE_VEL, 'R', 3},
     {"vel", ROLE_VEL, 'R', 3},         {"charge", ROLE_CHARGE, 'R', 1},
-    {"initial_charges", ROLE_CHARGE, 'R', 1}};
+    {"initial_charges", ROLE_CHARGE, 'R', 1}, {"momenta", ROLE_MOM, 'R', 3},
+    {"masses", ROLE_MASS, 'R', 1}};
 
 static int assign_role(struct xyz_layout *L, const char *name, char type, int count, int offset,
                        struct nnmd_loc loc, struct nnmd_error *err) {
@@ -471,6 +478,16 @@ static int read_atom(struct nnmd_text *t, struct nnmd_sbuild *b, const struct xy
   if ((st = parse_vec3(t, L->offset[ROLE_POS], "coordinate", x, err))) return st;
   if (L->offset[ROLE_VEL] >= 0 && (st = parse_vec3(t, L->offset[ROLE_VEL], "velocity", v, err)))
     return st;
+  if (L->offset[ROLE_VEL] < 0 && L->offset[ROLE_MOM] >= 0) { /* ASE momenta: v = p / m */
+    double m = b->sys->species.s[type].mass;
+    if ((st = parse_vec3(t, L->offset[ROLE_MOM], "momentum", v, err))) return st;
+    if (L->offset[ROLE_MASS] >= 0 && (st = nnmd_parse_finite(t, &t->tok[L->offset[ROLE_MASS]], "mass", &m, err)))
+      return st;
+    if (!(m > 0))
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->tok[L->offset[ROLE_MOM]].col),
+                          "momenta need a positive mass, got %g amu", m);
+    for (int d = 0; d < 3; ++d) v[d] = v[d] / m * ASE_VELOCITY_IN_A_PER_PS;
+  }
   if (L->offset[ROLE_CHARGE] >= 0 &&
       (st = nnmd_parse_finite(t, &t->tok[L->offset[ROLE_CHARGE]], "charge", &q, err)))
     return st;
@@ -537,7 +554,7 @@ int nnmd_read_extxyz(struct nnmd_text *t, struct nnmd_sbuild *b, struct nnmd_str
       (st = nnmd_system_field_add(b->sys, "charge", 1, false, &charge_field, err)))
     return st;
   if ((st = read_atoms(t, b, &fr, charge_field, err))) return st;
-  info->has_velocities = fr.layout.offset[ROLE_VEL] >= 0;
+  info->has_velocities = fr.layout.offset[ROLE_VEL] >= 0 || fr.layout.offset[ROLE_MOM] >= 0;
   info->has_charges = charge_field >= 0;
   return count_frames(t, &info->n_frames_skipped, err);
 }

@@ -69,6 +69,19 @@ int nnmd_read_structure(const char *path, const char *format, double length_scal
                         struct nnmd_system *sys, struct nnmd_box *box,
                         struct nnmd_structure_info *info, struct nnmd_error *err);
 
+/* Build a structure from arrays (the library API, api/): n atoms with atomic numbers z[i],
+ * positions pos[3 i + d] (A, row per atom), the cell as rows cell[3 k + d] = component d of
+ * lattice vector k (A), or cell == NULL / all zero for none, and pbc[3] (non-zero =
+ * periodic). The same rules as the extxyz reader: a cell is kept as given with origin 0 and
+ * periodic where pbc says; without a cell every pbc must be 0 and an orthogonal box with
+ * NNMD_STRUCTURE_VACUUM on each side is built around the atoms; species are interned in
+ * order of first appearance; ids 1..n in array order. Checks: n >= 1, atomic numbers
+ * 1..118, finite numbers, the cell (right-handed, non-degenerate) and the minimum distance;
+ * messages number atoms from 1 and name `what` (e.g. "structure"). */
+int nnmd_structure_from_arrays(int64_t n, const int *z, const double *pos, const double *cell, const int pbc[3],
+                               const char *what, struct nnmd_system *sys, struct nnmd_box *box,
+                               struct nnmd_error *err);
+
 /* Recognise the format of `path` from its content: "extxyz", "lammps-data" or "n2p2"
  * (a static string) in *format. */
 /* The same, reading the file through `files` (engine/files.h: rank 0 reads and broadcasts). */

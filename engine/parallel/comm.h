@@ -13,6 +13,9 @@ struct nnmd_comm;
 /* Initialise (MPI_Init when built with MPI). argc/argv may be NULL. */
 int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnmd_error *err);
 void nnmd_comm_destroy(struct nnmd_comm *c); /* MPI_Finalize */
+/* A one-process comm that never calls MPI (rank 0 of 1, MPI_Init not needed): the library
+ * API (api/) computes single structures inside a host program that may not use MPI. */
+int nnmd_comm_create_self(struct nnmd_comm **out, struct nnmd_error *err);
 int nnmd_comm_rank(const struct nnmd_comm *c);
 int nnmd_comm_size(const struct nnmd_comm *c);
 /* In-place sums / max over all ranks. */

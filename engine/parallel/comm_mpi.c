@@ -39,6 +39,18 @@ int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnm
   return NNMD_OK;
 }
 
+/* rank 0 of 1: every collective below is skipped for size 1 (and gather copies), so this
+ * comm never touches MPI */
+int nnmd_comm_create_self(struct nnmd_comm **out, struct nnmd_error *err) {
+  struct nnmd_comm *c = calloc(1, sizeof *c);
+  if (!c) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
+  c->world = MPI_COMM_NULL;
+  c->rank = 0;
+  c->size = 1;
+  *out = c;
+  return NNMD_OK;
+}
+
 void nnmd_comm_destroy(struct nnmd_comm *c) { free(c); }
 
 int nnmd_comm_rank(const struct nnmd_comm *c) { return c->rank; }
@@ -84,6 +96,13 @@ int nnmd_comm_gather(const struct nnmd_comm *c, const void *buf, int64_t bytes, 
                      int root, struct nnmd_error *err) {
   *out = NULL;
   *out_bytes = 0;
+  if (c->size == 1) { /* one process (also the MPI-free self comm): a copy */
+    *out = malloc(bytes > 0 ? (size_t)bytes : 1);
+    if (!*out) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory gathering");
+    if (bytes) memcpy(*out, buf, (size_t)bytes);
+    *out_bytes = bytes;
+    return NNMD_OK;
+  }
   if (bytes > INT32_MAX) return nnmd_fail(err, NNMD_ERR_RANGE, "gather: block of %lld bytes too large", (long long)bytes);
   int n = (int)bytes;
   int *counts = NULL, *displs = NULL;

@@ -15,6 +15,9 @@ int nnmd_comm_create(struct nnmd_comm **out, int *argc, char ***argv, struct nnm
   if (!*out) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
   return NNMD_OK;
 }
+int nnmd_comm_create_self(struct nnmd_comm **out, struct nnmd_error *err) {
+  return nnmd_comm_create(out, NULL, NULL, err);
+}
 void nnmd_comm_destroy(struct nnmd_comm *c) { free(c); }
 int nnmd_comm_rank(const struct nnmd_comm *c) { (void)c; return 0; }
 int nnmd_comm_size(const struct nnmd_comm *c) { (void)c; return 1; }

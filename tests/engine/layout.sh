@@ -6,6 +6,7 @@
 #   engine (engine/, engine/parallel/, engine/gpu/)
 #     <- {potentials, nnp, integrators, io, analysis}   (the middle folders)
 #     <- train (training: nnp, io and engine headers)
+#     <- api (the calculator and the public C API of libnnmd.so: nnp, io and engine headers)
 #     <- app (the composition root)  <- {tests, benchmarks}
 #
 #  - a file under engine/ includes only headers of engine/, engine/parallel/, engine/gpu/;
@@ -28,7 +29,7 @@ bad() { echo "FAIL: $*"; fail=$((fail+1)); }
 
 ENGINE_DIRS="engine engine/parallel engine/gpu"
 MIDDLE="potentials nnp integrators io analysis"
-LIBS="$ENGINE_DIRS $MIDDLE train app"
+LIBS="$ENGINE_DIRS $MIDDLE train api app"
 # Allowed cross-folder includes beyond the edges above: "from-folder:header  reason".
 EXCEPTIONS=""
 
@@ -38,6 +39,7 @@ allowed_dirs() {
     engine|engine/parallel|engine/gpu) echo "$ENGINE_DIRS";;
     app) echo "$LIBS";;
     train) echo "train nnp io $ENGINE_DIRS";;
+    api) echo "api nnp io $ENGINE_DIRS";;
     *) echo "$1 $ENGINE_DIRS";;
   esac
 }
@@ -48,7 +50,7 @@ lib_of() {
     engine/parallel/*) echo engine/parallel;;
     engine/gpu/*) echo engine/gpu;;
     engine/*) echo engine;;
-    potentials/*|nnp/*|integrators/*|io/*|analysis/*|train/*|app/*) echo "${1%%/*}";;
+    potentials/*|nnp/*|integrators/*|io/*|analysis/*|train/*|api/*|app/*) echo "${1%%/*}";;
     *) echo "";;
   esac
 }
@@ -79,7 +81,7 @@ check_file() {
 }
 
 files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.cu' '*.cuh' 2>/dev/null)
-[ -n "$files" ] || files=$(find engine potentials nnp integrators io analysis train app -name '*.[ch]' -o -name '*.cu')
+[ -n "$files" ] || files=$(find engine potentials nnp integrators io analysis train api app -name '*.[ch]' -o -name '*.cu')
 for f in $files; do
   checks=$((checks+1))
   out=$(check_file "$f" "$f")
@@ -121,6 +123,15 @@ expect clean train/probe.c toml.h
 expect violation train/probe.c msd.h           # analysis/
 expect violation train/probe.c setup.h         # app/
 expect violation nnp/probe.c ttrain.h          # train/ sits above nnp/
+expect clean api/probe.c hdnnp.h               # api/ uses nnp/, io/ and engine/
+expect clean api/probe.c structure.h
+expect clean api/probe.c run.h
+expect violation api/probe.c setup.h           # app/ sits above api/
+expect violation api/probe.c ttrain.h          # train/
+expect violation api/probe.c msd.h             # analysis/
+expect violation nnp/probe.c calculator.h      # api/ sits above nnp/
+expect violation io/probe.c nnmd.h
+expect clean app/probe.c calculator.h
 printf '#include <mpi.h>\n' > "$probe/p.c"; checks=$((checks+1))
 [ -n "$(check_file engine/probe.c "$probe/p.c")" ] || bad "probe engine/probe.c including mpi.h was not reported"
 printf '#include <cuda_runtime.h>\n' > "$probe/p.c"; checks=$((checks+1))
@@ -132,11 +143,13 @@ compiles() { printf '#include "%s"\nint x;\n' "$2" > "$probe/probe.c"
   # shellcheck disable=SC2046
   ${CC:-cc} -fsyntax-only $(incs "$1") "$probe/probe.c" 2>/dev/null; }
 for pair in engine:hdnnp.h engine:toml.h engine:msd.h engine:setup.h engine:efield.h \
-            potentials:hdnnp.h nnp:toml.h io:msd.h analysis:classic.h integrators:hdnnp.h; do
+            potentials:hdnnp.h nnp:toml.h io:msd.h analysis:classic.h integrators:hdnnp.h \
+            nnp:calculator.h api:setup.h api:msd.h; do
   checks=$((checks+1))
   compiles "${pair%%:*}" "${pair#*:}" && bad "a file of ${pair%%:*}/ could include ${pair#*:}"
 done
-for pair in engine:halo.h engine:device.h nnp:system.h potentials:potential.h analysis:comm.h; do
+for pair in engine:halo.h engine:device.h nnp:system.h potentials:potential.h analysis:comm.h \
+            api:hdnnp.h api:structure.h; do
   checks=$((checks+1))
   compiles "${pair%%:*}" "${pair#*:}" || bad "allowed include ${pair#*:} failed for ${pair%%:*}/"
 done
