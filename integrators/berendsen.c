@@ -41,6 +41,7 @@ static int berendsen_create(const struct nnmd_cfg *run, const struct nnmd_integ_
   *state = NULL;
   struct nnmd_tstat_params tp;
   int st = nnmd_tstat_read(run, "Berendsen", 0.1, &tp, err), r;
+  if (!st) st = nnmd_damp_check(run, "tdamp", tp.tdamp, info ? info->dt : 0.0, NNMD_TDAMP_MIN_STEPS, err);
   r = nnmd_tstat_refuse(run, k_not_used, "Berendsen", err);
   st = st ? st : r;
   if (!st) st = check_tdamp(run, &tp, info ? info->dt : 0.0, err);
