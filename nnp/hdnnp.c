@@ -524,8 +524,10 @@ static int count_warnings(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int
   if (h->max_warn >= 0 && h->warn_total > h->max_warn)
     return nnmd_fail(err, NNMD_ERR_PHYSICS,
                      "hdnnp: %lld extrapolation warnings since the start exceed max_extrapolation_warnings = %lld "
-                     "(the structure left the model's training range)",
-                     (long long)h->warn_total, (long long)h->max_warn);
+                     "at step %lld (%lld in this evaluation on this rank): the structure left the model's training "
+                     "range (the run blew up: time step too large; or wrong units); raise the key (-1 = never stop) "
+                     "if a few warnings are expected",
+                     (long long)h->warn_total, (long long)h->max_warn, (long long)ctx->step, (long long)nwarn);
   return NNMD_OK;
 }
 
