@@ -6,7 +6,8 @@
  * frame per input frame (atoms in input order) with energy=, virial=, stress= in the comment
  * line and forces:R:3 and energies:R:1 (per-atom energies) columns (+ born_charges:R:9 with
  * --born-charges); a summary on stdout (per frame for up to 10 frames, then totals).
- * Units: the structure is in A and results in eV, eV/A, eV/A^3; the model's units are given
+ * Units: the structure is in A (--structure-length-unit bohr: in Bohr, converted to A on
+ * reading) and results in eV, eV/A, eV/A^3; the model's units are given
  * with --length-unit angstrom|bohr and --energy-unit eV|hartree (as the [[potential]] keys),
  * both required unless the model folder records them (models written by nnmd train). With --units model the structure is read in the model's own units
  * and the results are printed in them too, with no conversion at all (for comparisons with
@@ -33,6 +34,8 @@ struct predict_opts {
   const char *model, *structure, *out, *format;
   const char *bec; /* --born-charges BEC_DIR */
   double cflength, cfenergy;
+  double slength; /* --structure-length-unit: A per length unit of the structure file */
+  bool slength_given;
   int native;
   bool units_given;
   int n_unit_flags;
@@ -41,13 +44,13 @@ struct predict_opts {
 };
 
 static int parse(int argc, char **argv, struct predict_opts *o) {
-  *o = (struct predict_opts){.cflength = 1.0, .cfenergy = 1.0, .out = "predict.extxyz"};
+  *o = (struct predict_opts){.cflength = 1.0, .cfenergy = 1.0, .slength = 1.0, .out = "predict.extxyz"};
   for (int i = 0; i < argc; ++i) {
     const char *a = argv[i];
     const char *val = (i + 1 < argc) ? argv[i + 1] : NULL;
     if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--units") || !strcmp(a, "--length-unit") ||
         !strcmp(a, "--energy-unit") || !strcmp(a, "--format") || !strcmp(a, "--charge-state") ||
-        !strcmp(a, "--born-charges")) {
+        !strcmp(a, "--born-charges") || !strcmp(a, "--structure-length-unit")) {
       if (!val) {
         fprintf(stderr, "error: option %s needs a value\n", a);
         return 1;
@@ -65,6 +68,14 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
         }
       }
       else if (!strcmp(a, "--format")) o->format = val;
+      else if (!strcmp(a, "--structure-length-unit")) {
+        o->slength_given = true;
+        if (!strcmp(val, "bohr")) o->slength = 1.0 / NNMD_BOHR_PER_ANGSTROM;
+        else if (strcmp(val, "angstrom")) {
+          fprintf(stderr, "error: --structure-length-unit takes 'angstrom' or 'bohr', got '%s'\n", val);
+          return 1;
+        }
+      }
       else if (!strcmp(a, "--units")) {
         if (strcmp(val, "model") && strcmp(val, "metal")) {
           fprintf(stderr, "error: --units takes 'model' or 'metal', got '%s'\n", val);
@@ -101,7 +112,13 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
   if (!o->model || !o->structure) {
     fprintf(stderr, "usage: nnmd predict MODEL_DIR STRUCTURE [-o out.extxyz] [--units model]\n"
                     "                    [--length-unit angstrom|bohr] [--energy-unit eV|hartree] [--format F]\n"
-                    "                    [--charge-state Q] [--born-charges BEC_DIR]\n");
+                    "                    [--structure-length-unit angstrom|bohr] [--charge-state Q]\n"
+                    "                    [--born-charges BEC_DIR]\n");
+    return 1;
+  }
+  if (o->native && o->slength_given) {
+    fprintf(stderr, "error: --structure-length-unit does not go with --units model (the structure is then read in "
+                    "the model's own length unit)\n");
     return 1;
   }
   if (!o->native && o->n_unit_flags && o->n_unit_flags != 3) {
@@ -133,7 +150,7 @@ static int compute(const struct predict_opts *o, struct nnmd_calc *calc, const c
   struct nnmd_box box;
   memset(fr, 0, sizeof *fr);
   int st = nnmd_system_create(&sys, err);
-  if (!st) st = nnmd_read_structure(path, o->format, 1.0, sys, &box, NULL, err);
+  if (!st) st = nnmd_read_structure(path, o->format, o->slength, sys, &box, NULL, err);
   if (st) {
     nnmd_system_destroy(sys);
     return st;

@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "commands.h"
+#include "hdnnp.h"
 #include "neighbor.h"
 #include "setup.h"
 #include "setup_analysis.h"
@@ -59,6 +60,35 @@ static void print_neighbors(struct nnmd_sim *s) {
                   k, nl->full ? "full" : "half", nl->cutoff, nl->skin, (long long)nl->n_builds, nl->min_count,
                   nl->mean_count, nl->max_count);
   }
+}
+
+/* At the initial state: the fraction of atoms whose HDNNP inputs extrapolate. Nearly all of
+ * them do when the units are wrong or the structure is not what the model was made for; a
+ * run from there is meaningless, so check and run refuse it above [run]
+ * check_extrapolation_fraction (default 0.05). GPU terms count warnings, not atoms: their
+ * count (capped at the atoms) stands in. Collective. */
+static int check_extrapolation(struct nnmd_sim *s, struct nnmd_error *err) {
+  const struct nnmd_cfg *pots = s->in.potentials;
+  for (int k = 0; k < nnmd_ff_n_terms(s->ff); ++k) {
+    void *state = NULL;
+    if (nnmd_ff_term(s->ff, k, &state) != &nnmd_pot_hdnnp) continue;
+    int64_t a = nnmd_hdnnp_extrapolating_atoms(state), w = nnmd_hdnnp_warnings_last(state);
+    int64_t v[2] = {a >= 0 ? a : (w < s->sys->n_local ? w : s->sys->n_local), w};
+    nnmd_comm_sum_int64(s->comm, v, 2);
+    double frac = s->sys->n_global > 0 ? (double)v[0] / (double)s->sys->n_global : 0.0;
+    if (frac <= s->in.extrap_fraction) continue;
+    struct nnmd_loc loc = pots && (size_t)k < pots->n ? pots->items[k]->loc : NNMD_NOLOC;
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
+                        "hdnnp: %lld of %lld atoms (%.1f%%) have symmetry functions outside the model's training "
+                        "range in the initial structure (%lld extrapolation warnings), more than "
+                        "check_extrapolation_fraction = %g: the model cannot describe this structure. Likely "
+                        "cause: wrong units (the model's length_unit/energy_unit, or [system] length_unit of the "
+                        "structure file: n2p2 models and data are often in Bohr), or a structure the model was not "
+                        "made for (elements, cell, density)",
+                        (long long)v[0], (long long)s->sys->n_global, 100.0 * frac, (long long)v[1],
+                        s->in.extrap_fraction);
+  }
+  return NNMD_OK;
 }
 
 static int parse_args(int argc, char **argv, const char **input, const char **restart) {
@@ -120,6 +150,7 @@ int nnmd_cmd_run(const struct nnmd_cli *cli, int argc, char **argv) {
     print_setup(&s);
     s.md.stop_flag = cli->stop_flag;
     st = nnmd_md_init(&s.md, &err);
+    if (!st && !restart && (st = check_extrapolation(&s, &err))) setup_failed = true;
     if (!st) {
       print_neighbors(&s);
       st = nnmd_md_run(&s.md, &err);
@@ -146,6 +177,7 @@ int nnmd_cmd_check(const struct nnmd_cli *cli, int argc, char **argv) {
     print_setup(&s);
     /* everything a run does before step 0: ghosts, lists, forces of the initial state */
     st = nnmd_md_init(&s.md, &err);
+    if (!st) st = check_extrapolation(&s, &err);
     if (!st) {
       print_neighbors(&s);
       nnmd_md_thermo(&s.md);

@@ -103,6 +103,26 @@ static int make_out_dir(struct nnmd_sim *s, struct nnmd_error *err) {
   return nnmd_comm_agree(s->comm, st);
 }
 
+/* couple = "aniso" keeps a tilted cell's tilt fixed while its lengths change, which is not
+ * consistent with the barostat's conserved quantity (Cu2S, monoclinic: +0.42 eV per 10 ps
+ * with MTK aniso; iso and triclinic conserve): refused on a cell with any off-diagonal term. */
+static int refuse_aniso_tilt(const struct nnmd_sim *s, struct nnmd_error *err) {
+  const struct nnmd_cfg *c = s->in.run ? nnmd_cfg_get(s->in.run, "couple") : NULL;
+  if (s->in.ensemble != NNMD_ENS_NPT || !c || c->kind != NNMD_CFG_STRING || strcmp(c->u.s, "aniso")) return NNMD_OK;
+  const double *h = s->md.box.h;
+  double scale = fmax(fabs(h[0]), fmax(fabs(h[4]), fabs(h[8])));
+  bool tilted = false;
+  for (int k = 0; k < 9; ++k)
+    if (k % 4 != 0 && fabs(h[k]) > 1e-10 * scale) tilted = true;
+  if (!tilted) return NNMD_OK;
+  return nnmd_fail_at(err, NNMD_ERR_INPUT, c->loc,
+                      "couple = \"aniso\" on a tilted cell (xy = %g, xz = %g, yz = %g A): the anisotropic barostat "
+                      "keeps the tilt fixed while the lengths change, which does not conserve its conserved "
+                      "quantity; use couple = \"triclinic\" (barostat = \"mtk\": all six cell degrees of freedom) "
+                      "or couple = \"iso\"",
+                      h[1], h[2], h[5]);
+}
+
 static int add_observers(struct nnmd_sim *s, struct nnmd_error *err) {
   struct nnmd_input *in = &s->in;
   struct nnmd_md *md = &s->md;
@@ -197,6 +217,8 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   snprintf(md->checkpoint_path, sizeof md->checkpoint_path, "%s", s->in.checkpoint_file);
   md->checkpoint_every = s->in.checkpoint_every;
   nnmd_input_path(&s->in, "interrupted.chk", md->interrupt_path, sizeof md->interrupt_path);
+  nnmd_input_path(&s->in, "failed.chk", md->guard.failed_path, sizeof md->guard.failed_path);
+  md->guard.max_drift = s->in.ensemble == NNMD_ENS_MINIMIZE ? 0.0 : s->in.max_drift; /* a minimiser lowers E */
   if ((st = nnmd_ff_setup_lists(s->ff, s->in.skin, err))) return st;
   if (nnmd_ff_max_cutoff(s->ff) <= 0)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the force field has no interactions (cutoff 0)");
@@ -206,6 +228,7 @@ int nnmd_sim_setup(struct nnmd_sim *s, const char *input_path, struct nnmd_comm 
   struct nnmd_integ_info ii = {.units = s->units, .dt = md->dt, .n_global = s->sys->n_global,
                                .n_dof = n_dof, .seed = md->seed, .log = &s->log, .groups = s->groups};
   if ((st = md->integ->create(s->in.run, &ii, &md->integ_state, err))) return st;
+  if ((st = refuse_aniso_tilt(s, err))) return st;
   nnmd_sim_check_resident(s);
   for (int d = 0; d < 3; ++d) md->grid[d] = s->in.grid[d];
   if ((st = nnmd_md_distribute(md, err))) return st;

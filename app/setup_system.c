@@ -98,7 +98,7 @@ int nnmd_sim_read_structure(struct nnmd_sim *s, struct nnmd_error *err) {
   group_columns(in, cols, 17);
   struct nnmd_structure_opts o = {.frame = in->frame, .frame_loc = in->frame_loc, .columns = cols};
   struct nnmd_structure_info info;
-  int st = nnmd_read_structure_opts(s->files, in->structure, in->format, 1.0, &o, s->sys, &s->md.box, &info, err);
+  int st = nnmd_read_structure_opts(s->files, in->structure, in->format, in->length_scale, &o, s->sys, &s->md.box, &info, err);
   if (st) return st;
   if (info.n_frames > 0)
     nnmd_log_info(&s->log, "%s: structure %d of %d (frame = %lld) is used", in->structure, info.frame, info.n_frames,

@@ -273,6 +273,7 @@ int nnmd_md_forces(struct nnmd_md *md, bool do_rebuild, struct nnmd_error *err) 
   if ((st = force_ctx(md, &ctx, err))) return st;
   bool ghost_forces = false;
   st = nnmd_ff_compute(md->ff, sys, &md->box, &ctx, &ghost_forces, err);
+  if (!st) st = nnmd_guard_forces(sys, md->step, err); /* local scan; agreed on the next line */
   st = nnmd_comm_agree(md->comm, st);
   if (!st && ghost_forces) {
     st = nnmd_halo_reverse_array(md->halo, sys, sys->f, 3, err);
@@ -353,6 +354,7 @@ static int sample(struct nnmd_md *md, bool all, struct nnmd_error *err) {
   if (st) return st;
   nnmd_md_thermo(md);
   st = check_finite(md, err);
+  if (!st) st = nnmd_guard_state(md, md->res != NULL, err);
   struct nnmd_step_view v;
   make_view(md, &v);
   for (int k = 0; k < md->n_obs && !st; ++k)
@@ -379,6 +381,8 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   md->perf_step0 = md->step;
   nnmd_md_thermo(md);
   if ((st = check_finite(md, err))) return st;
+  if ((st = nnmd_guard_state(md, md->res != NULL, err))) return st;
+  nnmd_guard_reference(md);
   struct nnmd_step_view v;
   make_view(md, &v);
   for (int k = 0; k < md->n_obs; ++k)
@@ -455,6 +459,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
                               .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof,
                               .first_step = md->first_step, .last_step = md->last_step, .groups = md->groups};
   double t_start = nnmd_wtime(), t_last = t_start;
+  bool agreed = false; /* the loop stopped on a status every rank shares */
   md->lazy_energy = true;
   nnmd_timer_start(&md->timers, NNMD_T_LOOP);
   while (md->step < md->last_step) {
@@ -492,7 +497,10 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
      * current cell) and the skin test below accounts for their extra motion */
     bool rb = false;
     if ((st = need_rebuild(md, ic.box_changed, &rb, err))) break;
-    if ((st = nnmd_md_forces(md, rb, err))) break;
+    if ((st = nnmd_md_forces(md, rb, err))) {
+      agreed = true; /* every rank has this status (nnmd_md_forces agrees) */
+      break;
+    }
     memcpy(ic.virial, md->virial, sizeof ic.virial);
     ic.epot = md->epot;
     nnmd_timer_start(&md->timers, NNMD_T_INTEGRATE);
@@ -505,7 +513,10 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
       nnmd_log_info(md->log, "converged at step %lld", (long long)md->step);
       md->last_step = md->step;
     }
-    if ((st = sample(md, false, err))) break;
+    if ((st = sample(md, false, err))) {
+      agreed = true; /* thermo, energy check and guards are collective */
+      break;
+    }
     if (md->checkpoint_path[0] &&
         ((md->checkpoint_every > 0 && md->step % md->checkpoint_every == 0) || md->step == md->last_step)) {
       nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
@@ -517,6 +528,9 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
     if (md->progress) progress(md, t_start, &t_last);
   }
   nnmd_timer_stop(&md->timers, NNMD_T_LOOP);
+  if (st == NNMD_ERR_PHYSICS && agreed && host_sync(md, err) == NNMD_OK && nnmd_guard_write_failed(md))
+    nnmd_log_info(md->log, "the state of step %lld was written to %s (for inspection; a periodic checkpoint, if "
+                  "any, keeps the last good state)", (long long)md->step, md->guard.failed_path);
   md->lazy_energy = false;
   if (md->progress) fprintf(stdout, "\r%60s\r", "");
   int st2 = (st == NNMD_OK || st == NNMD_ERR_INTERRUPTED) ? finish(md, err) : NNMD_OK;

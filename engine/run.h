@@ -5,7 +5,7 @@
  *   else: forward ghost positions                            [timer "halo"]
  *   force field (sum of terms); reverse ghost forces          [timer "force"]
  *   integrator.second_half
- *   thermo (when an observer is due), observers              [timer "output"]
+ *   thermo (when an observer is due), guards (guard.h), observers [timer "output"]
  * Resident run (md->resident, engine/gpu/resident.h): the same sequence on device arrays; the
  * host system is brought up to date (download) before observers, checkpoints and the end,
  * and gives the device a fresh copy after each host-side rebuild (wrap, sort, migrate,
@@ -22,6 +22,7 @@
 #include "box.h"
 #include "comm.h"
 #include "groups.h"
+#include "guard.h"
 #include "halo.h"
 #include "integrator.h"
 #include "log.h"
@@ -62,6 +63,7 @@ struct nnmd_md {
   char checkpoint_path[4096];  /* "" = no periodic checkpoints */
   int64_t checkpoint_every;    /* steps; the last step is always written when a path is set */
   char interrupt_path[4096];   /* where a signal-stopped run writes its checkpoint */
+  struct nnmd_guard guard;     /* blow-up guards (guard.h): max_drift, failed_path */
   bool resident;         /* run the whole step on the device (engine/gpu/resident.h): every term
                             runs compute_cuda and the integrator is not host-only */
   bool resident_emulate; /* ... in host emulation of the kernels (testing aid) */

@@ -4,7 +4,8 @@
  * doi:10.1063/1.448118. LAMMPS `fix temp/berendsen` + `fix nve` placement: after the final
  * kick of velocity Verlet, with T = 2K/(N_f kB),
  *   lambda^2 = 1 + dt/tdamp (T0/T - 1),   v <- lambda v,   E_res += K (1 - lambda^2).
- * tdamp (ps, default 0.1) must be >= dt so that lambda^2 >= 0. The kinetic energy does not
+ * tdamp (ps, default 0.1) must be >= 5 dt (the hard minimum of every thermostat,
+ * thermostat_util.h; >= dt keeps lambda^2 >= 0). The kinetic energy does not
  * fluctuate canonically: never use it for fluctuation or transport analysis (a warning is
  * logged at creation). Conserved: K + U + E_res (eV).
  */
@@ -41,6 +42,7 @@ static int berendsen_create(const struct nnmd_cfg *run, const struct nnmd_integ_
   *state = NULL;
   struct nnmd_tstat_params tp;
   int st = nnmd_tstat_read(run, "Berendsen", 0.1, &tp, err), r;
+  if (!st) st = nnmd_damp_check(run, "tdamp", tp.tdamp, info ? info->dt : 0.0, NNMD_TDAMP_MIN_STEPS, err);
   r = nnmd_tstat_refuse(run, k_not_used, "Berendsen", err);
   st = st ? st : r;
   if (!st) st = check_tdamp(run, &tp, info ? info->dt : 0.0, err);

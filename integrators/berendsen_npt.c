@@ -22,6 +22,7 @@
 
 #include "avec.h"
 #include "barostat_util.h"
+#include "thermostat_util.h"
 #include "integrators.h"
 
 struct bnpt {
@@ -51,6 +52,8 @@ static int bn_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *i
   if (!s) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory");
   s->u = info->units;
   int st = read_keys(s, run, err);
+  if (!st) st = nnmd_damp_check(run, "tdamp", s->tdamp, info->dt, NNMD_TDAMP_MIN_STEPS, err);
+  if (!st) st = nnmd_damp_check(run, "pdamp", s->pdamp, info->dt, NNMD_PDAMP_MIN_STEPS, err);
   if (st) {
     free(s);
     return st;

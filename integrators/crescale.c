@@ -69,6 +69,8 @@ static int cr_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *i
   s->u = info->units;
   s->seed = info->seed;
   int st = read_keys(s, run, err);
+  if (!st) st = nnmd_damp_check(run, "tdamp", s->tdamp, info->dt, NNMD_TDAMP_MIN_STEPS, err);
+  if (!st) st = nnmd_damp_check(run, "pdamp", s->pdamp, info->dt, NNMD_PDAMP_MIN_STEPS, err);
   if (st) {
     free(s);
     return st;

@@ -35,11 +35,11 @@ static const char *const k_not_used[] = {"chain", "substeps", "sy", "zero", NULL
 
 static int csvr_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
                        struct nnmd_error *err) {
-  (void)info;
   *state = NULL;
   struct nnmd_tstat_params tp;
   int place = 0;
   int st = nnmd_tstat_read(run, "CSVR", 0.1, &tp, err), r;
+  if (!st) st = nnmd_damp_check(run, "tdamp", tp.tdamp, info ? info->dt : 0.0, NNMD_TDAMP_MIN_STEPS, err);
   r = nnmd_cfg_choice(run, "placement", false, k_placement, &place, err);
   st = st ? st : r;
   r = nnmd_tstat_refuse(run, k_not_used, "CSVR", err);

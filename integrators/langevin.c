@@ -46,11 +46,11 @@ static const char *const k_not_used[] = {"chain", "substeps", "sy", "placement",
 
 static int langevin_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
                            struct nnmd_error *err) {
-  (void)info;
   *state = NULL;
   struct nnmd_tstat_params tp;
   bool zero = false;
   int st = nnmd_tstat_read(run, "Langevin", 1.0, &tp, err);
+  if (!st) st = nnmd_damp_check(run, "tdamp", tp.tdamp, info ? info->dt : 0.0, NNMD_TDAMP_MIN_STEPS, err);
   int r = nnmd_tstat_refuse(run, k_not_used, "Langevin", err);
   st = st ? st : r;
   r = nnmd_cfg_bool(run, "zero", false, &zero, err);

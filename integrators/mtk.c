@@ -30,6 +30,7 @@
 
 #include "avec.h"
 #include "barostat_util.h"
+#include "thermostat_util.h"
 #include "integrators.h"
 
 struct mtk {
@@ -88,6 +89,8 @@ static int mtk_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *
   s->n_dof = info->n_dof;
   s->t_req[0] = s->t_req[1] = s->t_auto = -1.0;
   int st = read_keys(s, run, err);
+  if (!st) st = nnmd_damp_check(run, "tdamp", 1.0 / s->t_freq, info->dt, NNMD_TDAMP_MIN_STEPS, err);
+  if (!st) st = nnmd_damp_check(run, "pdamp", 1.0 / s->p_freq, info->dt, NNMD_PDAMP_MIN_STEPS, err);
   if (st) {
     free(s);
     return st;

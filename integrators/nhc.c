@@ -81,12 +81,12 @@ static int read_sy(const struct nnmd_cfg *run, int *n_sy, struct nnmd_error *err
 
 static int nhc_create(const struct nnmd_cfg *run, const struct nnmd_integ_info *info, void **state,
                       struct nnmd_error *err) {
-  (void)info;
   *state = NULL;
   struct nnmd_tstat_params tp;
   int64_t m = 3, nc = 1;
   int n_sy = 1;
   int st = nnmd_tstat_read(run, "Nose-Hoover", 0.1, &tp, err), r;
+  if (!st) st = nnmd_damp_check(run, "tdamp", tp.tdamp, info ? info->dt : 0.0, NNMD_TDAMP_MIN_STEPS, err);
   r = nnmd_cfg_int(run, "chain", false, 1, NHC_MAX_CHAIN, &m, err);
   st = st ? st : r;
   r = nnmd_cfg_int(run, "substeps", false, 1, 1000, &nc, err);

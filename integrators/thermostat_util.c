@@ -58,6 +58,19 @@ int nnmd_tstat_read(const struct nnmd_cfg *run, const char *who, double tdamp_de
   return st ? st : s2;
 }
 
+int nnmd_damp_check(const struct nnmd_cfg *run, const char *key, double value, double dt, double min_steps,
+                    struct nnmd_error *err) {
+  if (!(dt > 0.0) || value >= min_steps * dt * (1.0 - 1e-12)) return NNMD_OK;
+  const struct nnmd_cfg *v = run ? nnmd_cfg_get(run, key) : NULL;
+  struct nnmd_loc loc = v ? v->loc : (run ? run->loc : NNMD_NOLOC);
+  return nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
+                      "%s'%s' = %g ps is shorter than %g time steps (timestep %g ps): the %s would act faster "
+                      "than the integration resolves; give at least %g ps (LAMMPS advice: about %d time steps)",
+                      v ? "" : "the default ", key, value, min_steps, dt,
+                      strcmp(key, "pdamp") ? "thermostat" : "barostat", min_steps * dt,
+                      strcmp(key, "pdamp") ? 100 : 1000);
+}
+
 int nnmd_tstat_refuse(const struct nnmd_cfg *run, const char *const *keys, const char *who,
                       struct nnmd_error *err) {
   int st = NNMD_OK;

@@ -35,6 +35,15 @@ struct nnmd_tstat_params {
  * thermostat in messages. */
 int nnmd_tstat_read(const struct nnmd_cfg *run, const char *who, double tdamp_default,
                     struct nnmd_tstat_params *p, struct nnmd_error *err);
+/* Hard minimum coupling times, in time steps (LAMMPS advises about 100 steps for tdamp and
+ * 1000 for pdamp; below these minimums a thermostat or barostat acts faster than the
+ * integrator resolves and the run is refused). */
+#define NNMD_TDAMP_MIN_STEPS 5.0
+#define NNMD_PDAMP_MIN_STEPS 10.0
+/* `key` ("tdamp" | "pdamp") of value `value` ps against min_steps * dt: an error at the key's
+ * value (or at the [run] table for a default) when shorter. dt <= 0: no check. */
+int nnmd_damp_check(const struct nnmd_cfg *run, const char *key, double value, double dt, double min_steps,
+                    struct nnmd_error *err);
 /* Keys of `keys` (NULL-terminated) present in `run` are errors: "'chain' is not used by ...". */
 int nnmd_tstat_refuse(const struct nnmd_cfg *run, const char *const *keys, const char *who,
                       struct nnmd_error *err);

@@ -7,18 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guard.h"
 #include "toml.h"
+#include "units.h"
 
 static const char *const k_top[] = {"system", "velocities", "potential", "run", "neighbor",
                                     "parallel", "output", "field", "analysis", "group", NULL};
 static const char *const k_system[] = {"structure", "format", "lattice", "charge_state", "masses", "replicate",
-                                       "frame", NULL};
+                                       "frame", "length_unit", NULL};
+static const char *const k_lunits[] = {"angstrom", "bohr", NULL};
 static const char *const k_vel[] = {"temperature", "seed", NULL};
 static const char *const k_run[] = {"ensemble", "thermostat", "barostat", "timestep", "steps",
                                     "temperature", "tdamp", "pressure", "pdamp", "couple",
                                     "seed", "units", "chain", "substeps", "compressibility", "ftol", "etol",
                                     "relax_cell", "max_step", "sy", "zero", "placement", "ptol",
-                                    "dmax", "log_every", NULL};
+                                    "dmax", "log_every", "max_conserved_drift", "check_extrapolation_fraction",
+                                    NULL};
 static const char *const k_neigh[] = {"skin", "every", "check", NULL};
 static const char *const k_par[] = {"grid", "device", "precision", "resident", NULL};
 static const char *const k_out[] = {"thermo_every", "thermo_file", "trajectory", "checkpoint",
@@ -133,6 +137,15 @@ static int read_system(struct nnmd_input *in, struct nnmd_error *err) {
     st = nnmd_fail_at(err, NNMD_ERR_INPUT, in->lattice->loc, "give either 'structure' or 'lattice', not both");
   if (!s && !in->lattice)
     st = nnmd_fail_at(err, NNMD_ERR_INPUT, t->loc, "[system] needs 'structure' (a file) or 'lattice'");
+  int lu = 0; /* the structure file's length unit (positions, cell, origin, velocities) */
+  in->length_scale = 1.0;
+  r = nnmd_cfg_choice(t, "length_unit", false, k_lunits, &lu, err);
+  st = st ? st : r;
+  if (!r && lu == 1) in->length_scale = 1.0 / NNMD_BOHR_PER_ANGSTROM;
+  const struct nnmd_cfg *luv = nnmd_cfg_get(t, "length_unit");
+  if (luv && in->lattice)
+    st = nnmd_fail_at(err, NNMD_ERR_INPUT, luv->loc,
+                      "'length_unit' is the unit of a structure file; a lattice is given in A (remove it)");
   if (s) {
     nnmd_input_path(in, s, in->structure, sizeof in->structure);
     in->structure_loc = nnmd_cfg_get(t, "structure")->loc;
@@ -160,6 +173,12 @@ static int read_run(struct nnmd_input *in, struct nnmd_error *err) {
   in->steps = 0;
   in->seed = 12345;
   in->units = "lammps";
+  in->max_drift = NNMD_GUARD_DEFAULT_MAX_DRIFT;
+  in->extrap_fraction = NNMD_CHECK_EXTRAP_FRACTION;
+  if (!t && !st) /* a forgotten run length must not silently be a single point */
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, in->root->loc,
+                        "the input needs a [run] table with 'steps' (the run length in time steps; a single "
+                        "point is steps = 0)");
   if (!t) return st;
   int e = 0, u = 0;
   r = nnmd_cfg_choice(t, "ensemble", false, k_ens, &e, err);
@@ -172,9 +191,17 @@ static int read_run(struct nnmd_input *in, struct nnmd_error *err) {
                      "'timestep' is %g ps: time steps are in ps (1 fs = 0.001)", in->timestep);
     st = st ? st : r;
   }
-  r = nnmd_cfg_int(t, "steps", false, 0, INT64_MAX / 4, &in->steps, err);
+  if (!nnmd_cfg_get(t, "steps"))
+    r = nnmd_fail_at(err, NNMD_ERR_INPUT, t->loc,
+                     "[run] needs 'steps' (the run length in time steps; a single point is steps = 0)");
+  else r = nnmd_cfg_int(t, "steps", true, 0, INT64_MAX / 4, &in->steps, err);
   st = st ? st : r;
   r = nnmd_cfg_int(t, "seed", false, 0, INT64_MAX, &in->seed, err);
+  st = st ? st : r;
+  /* guards (engine/guard.h): 0 switches the drift check off */
+  r = nnmd_cfg_double(t, "max_conserved_drift", false, 0.0, INFINITY, &in->max_drift, err);
+  st = st ? st : r;
+  r = nnmd_cfg_double(t, "check_extrapolation_fraction", false, 0.0, 1.0, &in->extrap_fraction, err);
   st = st ? st : r;
   r = nnmd_cfg_choice(t, "units", false, k_units, &u, err);
   st = st ? st : r;

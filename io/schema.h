@@ -19,6 +19,7 @@
 #define NNMD_TRAJ_MAX_FIELDS 8
 #define NNMD_THERMO_MAX_COLUMNS 48
 #define NNMD_DUMP_MAX_COLUMNS 24
+#define NNMD_CHECK_EXTRAP_FRACTION 0.05 /* default of [run] check_extrapolation_fraction */
 
 enum nnmd_ensemble { NNMD_ENS_NVE, NNMD_ENS_NVT, NNMD_ENS_NPT, NNMD_ENS_MINIMIZE };
 enum nnmd_device { NNMD_DEV_AUTO, NNMD_DEV_CPU, NNMD_DEV_GPU };
@@ -32,6 +33,7 @@ struct nnmd_input {
   char structure[NNMD_PATH_MAX]; /* resolved path, "" when a lattice is generated */
   struct nnmd_loc structure_loc;
   const char *format; /* NULL = detect */
+  double length_scale; /* [system] length_unit: A per file length unit (1, or 0.529... for "bohr") */
   const struct nnmd_cfg *lattice; /* [system] lattice = {...} or NULL */
   bool has_charge_state;
   double charge_state; /* [system] charge_state: system charge in e */
@@ -55,6 +57,9 @@ struct nnmd_input {
   int64_t steps;
   int64_t seed;
   const char *units; /* "lammps" | "codata2018" */
+  double max_drift;       /* [run] max_conserved_drift: eV per atom (engine/guard.h), 0 = off */
+  double extrap_fraction; /* [run] check_extrapolation_fraction: largest fraction of atoms with
+                             extrapolating HDNNP inputs at step 0 (app/cmd_run.c) */
   /* [neighbor] */
   double skin;
   int64_t neigh_every;

@@ -47,6 +47,7 @@ struct hdnnp {
   double rc;                  /* cutoff in engine length units */
   struct nnmd_nnp_species_map spm; /* structure species -> model element */
   int64_t max_warn, warn_total, warn_last;
+  int64_t warn_atoms_last; /* owned atoms with >= 1 warning in the last evaluation; -1 = unknown (GPU) */
   int warn_shown;
   double *g, *gs, *dy, *c, *ann_scratch; /* per-atom scratch */
   double *nb;                 /* gather input: dx, dy, dz blocks of nb_cap */
@@ -151,7 +152,7 @@ static int hdnnp_create(const struct nnmd_cfg *cfg, const struct nnmd_term_info 
   const char *model = NULL;
   bool native = false;
   int lu = 0, eu = 0;
-  int64_t maxw = -1;
+  int64_t maxw = NNMD_HDNNP_DEFAULT_MAX_WARNINGS;
   int s1 = nnmd_cfg_string(cfg, "model", true, &model, err);
   int s2 = nnmd_cfg_bool(cfg, "native_units", false, &native, err);
   char dir[NNMD_NNP_PATH];
@@ -229,6 +230,10 @@ void nnmd_hdnnp_set_native_units(void *state) {
 }
 
 int64_t nnmd_hdnnp_total_warnings(const void *state) { return ((const struct hdnnp *)state)->warn_total; }
+int64_t nnmd_hdnnp_warnings_last(const void *state) { return ((const struct hdnnp *)state)->warn_last; }
+int64_t nnmd_hdnnp_extrapolating_atoms(const void *state) {
+  return ((const struct hdnnp *)state)->warn_atoms_last;
+}
 const struct nnmd_nnp_model *nnmd_hdnnp_model(const void *state) { return ((const struct hdnnp *)state)->model; }
 void nnmd_hdnnp_record_sf(void *state, int enable) { ((struct hdnnp *)state)->record = enable; }
 
@@ -464,7 +469,7 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   double *ndx = h->nb, *ndy = h->nb + h->nb_cap, *ndz = h->nb + 2 * h->nb_cap;
   const int msf = h->plan->max_sf;
   double energy = 0.0, w[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t nwarn = 0;
+  int64_t nwarn = 0, natoms_warn = 0;
   double qin = 0.0, dqdq = 0.0, dedq_sum = 0.0;
   if ((st = charge_input(h, ctx, &qin, &dqdq, err))) return st;
   const bool qnode = h->model->charge.on;
@@ -484,7 +489,9 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
     nnmd_desc_gather(h->plan, h->work, ec, cnt, ndx, ndy, ndz, h->nb_e, h->nb_idx);
     if ((st = nnmd_desc_prepare(h->plan, h->work, ec, err))) return st;
     nnmd_desc_values(h->plan, h->work, ec, h->g);
-    nwarn += extrapolation(h, ctx, i, ec, h->g);
+    int64_t wi = extrapolation(h, ctx, i, ec, h->g);
+    nwarn += wi;
+    natoms_warn += wi > 0;
     double *rd = h->record ? h->rec_d + i * msf : NULL;
     if (rd) memcpy(h->rec_g + i * msf, h->g, (size_t)h->model->n_sf[ec] * sizeof(double));
     if (qnode) nwarn += charge_extrapolation(h, ctx, i, ec, qin);
@@ -498,6 +505,7 @@ static int hdnnp_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_er
   }
   /* charge node: W_ab += delta_ab Q sum_i dE_i/dQ (see the file comment) */
   for (int k = 0; k < 9; k += 4) w[k] += qin * dedq_sum;
+  h->warn_atoms_last = natoms_warn;
   h->dedq = dedq_sum * dqdq / h->cfe;
   ctx->energy += energy / h->cfe;
   for (int k = 0; k < 9; ++k) ctx->virial[k] += w[k] / h->cfe;
@@ -516,8 +524,10 @@ static int count_warnings(struct hdnnp *h, const struct nnmd_force_ctx *ctx, int
   if (h->max_warn >= 0 && h->warn_total > h->max_warn)
     return nnmd_fail(err, NNMD_ERR_PHYSICS,
                      "hdnnp: %lld extrapolation warnings since the start exceed max_extrapolation_warnings = %lld "
-                     "(the structure left the model's training range)",
-                     (long long)h->warn_total, (long long)h->max_warn);
+                     "at step %lld (%lld in this evaluation on this rank): the structure left the model's training "
+                     "range (the run blew up: time step too large; or wrong units); raise the key (-1 = never stop) "
+                     "if a few warnings are expected",
+                     (long long)h->warn_total, (long long)h->max_warn, (long long)ctx->step, (long long)nwarn);
   return NNMD_OK;
 }
 
@@ -551,6 +561,7 @@ static int hdnnp_compute_cuda(void *state, struct nnmd_force_ctx *ctx, struct nn
                                  &dedq_sum, err); /* resident when ctx->dev is set */
   if (st) return st;
   h->dedq = dedq_sum * dqdq / h->cfe;
+  h->warn_atoms_last = -1; /* the device path counts warnings, not atoms */
   return count_warnings(h, ctx, nwarn, shown_before, err);
 }
 

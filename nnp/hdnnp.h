@@ -48,6 +48,12 @@ double nnmd_hdnnp_dedq(const void *state);
 void nnmd_hdnnp_set_native_units(void *state);
 /* Extrapolation warnings counted since creation (ops->warnings gives the last compute). */
 int64_t nnmd_hdnnp_total_warnings(const void *state);
+/* Warnings of the last evaluation (this rank), and this rank's owned atoms with at least one
+ * extrapolating input in it (-1 when unknown: the GPU path counts warnings only). */
+int64_t nnmd_hdnnp_warnings_last(const void *state);
+int64_t nnmd_hdnnp_extrapolating_atoms(const void *state);
+/* Default of max_extrapolation_warnings in a [[potential]] table (-1 = never stop). */
+#define NNMD_HDNNP_DEFAULT_MAX_WARNINGS 10000
 /* Bytes held by the term (model, tables, scratch incl. the pair tape); none of it scales
  * with the number of atoms unless SF recording is enabled. */
 size_t nnmd_hdnnp_memory(const void *state);

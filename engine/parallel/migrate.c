@@ -101,7 +101,7 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
   if (dom->size == 1) return NNMD_OK;
   sys->n_ghost = 0;
   nnmd_halo_wrap(sys, box);
-  int w = record_width(sys), st = NNMD_OK;
+  int w = record_width(sys), st = NNMD_OK, lost = NNMD_OK;
   double *out[2] = {NULL, NULL}, *in = NULL;
   size_t ocap[2] = {0, 0}, icap = 0;
   signed char *dir = NULL;
@@ -148,11 +148,14 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
         unpack_atom(sys, sys->n_local, in + m * w);
         double s = frac(sys, box, sys->n_local, d);
         if (!(s >= dom->lo[d] && s < dom->hi[d])) {
-          st = nnmd_fail(err, NNMD_ERR_PHYSICS,
-                         "atom %lld moved more than one sub-domain between neighbour-list rebuilds "
-                         "(time step too large, or a smaller [neighbor] skin / fewer ranks needed)",
-                         (long long)sys->id[sys->n_local]);
-          break;
+          /* lost: reported, and the exchange goes on so that no neighbour waits for this rank */
+          if (!lost)
+            lost = nnmd_fail(err, NNMD_ERR_PHYSICS,
+                             "atom %lld moved more than one sub-domain between neighbour-list rebuilds (lost "
+                             "atom: the run blew up, the time step is too large, or a smaller [neighbor] skin / "
+                             "fewer ranks are needed)",
+                             (long long)sys->id[sys->n_local]);
+          continue;
         }
         sys->n_local++;
       }
@@ -162,5 +165,5 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
   free(out[1]);
   free(in);
   free(dir);
-  return st;
+  return st ? st : lost;
 }

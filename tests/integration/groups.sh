@@ -165,6 +165,8 @@ name = "tag3"
 column = "tag"
 species = "Ar"
 region = { shape = "block", lo = [8.0, -1, -1], hi = [12, 12, 12] }
+[run]
+steps = 0
 TOML
 "$bin" check sel.toml > sel.log 2>&1 || bad "selection check: $(tail -3 sel.log)"
 # ball: (0,0,0) and its 6 neighbours at 2.85 A (wrapped images at 8.56 are outside); rod: 4 atoms on the z axis

@@ -141,7 +141,8 @@ static void write_input(const char *path, const char *model, const char *charge_
   FILE *f = fopen(path, "w");
   ck_assert_ptr_nonnull(f);
   fprintf(f, "[system]\nstructure = \"%s\"\nformat = \"n2p2\"\n%s\n", g_data, charge_line);
-  fprintf(f, "[[potential]]\ntype = \"hdnnp\"\nmodel = \"%s\"\nlength_unit = \"angstrom\"\nenergy_unit = \"eV\"\n",
+  fprintf(f, "[[potential]]\ntype = \"hdnnp\"\nmodel = \"%s\"\nlength_unit = \"angstrom\"\nenergy_unit = \"eV\"\n"
+          "[run]\nsteps = 0\n",
           model);
   fclose(f);
 }
