@@ -81,6 +81,7 @@ struct nnmd_md {
   int64_t perf_step0;
   int64_t atom_steps;
   int64_t n_rebuilds;
+  bool canonical_rebuild; /* the next rebuild starts from the canonical order (run.c) */
   double h_ref[9];     /* cell at the last neighbour build */
   double halo_need[3]; /* ghost hops per direction at the last build */
   bool lazy_energy; /* inside nnmd_md_run: skip energy/virial on unsampled steps */
