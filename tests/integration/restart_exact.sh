@@ -110,13 +110,13 @@ for c in "${cases[@]}"; do
   IFS='|' read -r name keys system <<< "$c"
   run_case "$name" "$keys" "$system" ""
 done
-if [ "${NNMD_HAVE_MPI:-1}" != 0 ] && command -v mpirun > /dev/null; then
+if [ "${NNMD_HAVE_MPI:-OFF}" = "ON" ] && command -v mpirun > /dev/null; then
   for c in "${cases[@]}"; do
     IFS='|' read -r name keys system <<< "$c"
     run_case "$name" "$keys" "$system" "mpirun -np 2 --oversubscribe --allow-run-as-root"
   done
 else
-  echo "mpirun not available: the 2-rank cases are skipped"
+  echo "nnmd built without MPI or no mpirun: the 2-rank cases are skipped"
 fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
