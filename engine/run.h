@@ -10,6 +10,9 @@
  * host system is brought up to date (download) before observers, checkpoints and the end,
  * and gives the device a fresh copy after each host-side rebuild (wrap, sort, migrate,
  * ghosts); binning and the neighbour list are made on the device (nlist_dev.h).
+ * Checkpoint steps (and the initial state) rebuild in canonical order: atoms wrapped, migrated,
+ * sorted by id, then binned, fresh ghosts and lists, energy and virial computed. A restart
+ * starts from that same state, so it repeats the continuous run bit for bit (docs/restart.md).
  * The struct is plain: the composition root (app/setup.c) fills it, run.c drives it.
  */
 #ifndef NNMD_RUN_H
