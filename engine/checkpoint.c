@@ -5,17 +5,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "box_math.h"
 #include "gather.h"
 #include "mem.h"
 
 #define CHK_MAGIC "NNMDCHK"
-#define CHK_VERSION 1
+#define CHK_VERSION 2 /* 2: the MPI process grid after the periodic flags; version 1 is still read */
 #define CHK_ENDIAN 0x01020304u
 
 static uint64_t fnv1a(const unsigned char *p, size_t n) {
@@ -43,6 +46,8 @@ static int payload(const struct nnmd_md *md, const struct nnmd_system *sys, FILE
   put(m, md->box.h, sizeof md->box.h);
   put(m, md->box.lo, sizeof md->box.lo);
   for (int d = 0; d < 3; ++d) put_i64(m, md->box.periodic[d]);
+  const struct nnmd_domain *dom = md->halo ? nnmd_halo_domain(md->halo) : NULL;
+  for (int d = 0; d < 3; ++d) put_i64(m, dom ? dom->grid[d] : 1);
   put_i64(m, sys->species.n);
   for (int t = 0; t < sys->species.n; ++t) {
     put_str(m, sys->species.s[t].symbol);
@@ -183,17 +188,111 @@ static void get_str(struct rd *r, char *out, size_t cap) {
   out[r->bad ? 0 : n] = 0;
 }
 
-static int load(const char *path, struct rd *r, struct nnmd_md *md, struct nnmd_error *err) {
+/* ---- content validation (a file that passed its checksum can still hold garbage: a
+ * corrupted copy with a recomputed checksum, a buggy writer, a fuzzer). Bounds, each chosen so
+ * that every later float-to-int conversion is in range and no real run is refused: ---- */
+#define CHK_MAX_STEP 9007199254740992.0 /* 2^53: steps are exact in a double (time = step dt) */
+#define CHK_MAX_COORD 1e8               /* A: |cell vector components|, |origin|, |positions| */
+#define CHK_MIN_WIDTH 1.5625e-4 /* A: thinnest periodic cell the structure readers accept (their close-atoms
+                                   check refuses widths below NNMD_STRUCTURE_MIN_DIST / 64, io/structure.c) */
+#define CHK_MAX_FRAC_PERIODIC 1.0 /* owned atoms are wrapped at every rebuild and move less than the skin
+                                     between rebuilds: fractional coordinates lie in [-1, 2] */
+#define CHK_MAX_FRAC_OPEN 1e6     /* non-periodic direction: within a million cell widths */
+#define CHK_MAX_SPEED 2.99792458e6 /* A/ps: the speed of light */
+#define CHK_MAX_IMAGE 1073741824  /* 2^30: image flags are int32 and grow by one per crossing */
+
+static int bad(const char *path, struct nnmd_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(const char *path, struct nnmd_error *err, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' is invalid: %s", path, msg);
+}
+
+/* Cell, origin, periodic flags and process grid. */
+static int check_cell(const char *path, const double h[9], const double lo[3], const int64_t per[3],
+                      const int64_t grid[3], struct nnmd_box *box, struct nnmd_error *err) {
+  for (int k = 0; k < 9; ++k)
+    if (!isfinite(h[k]) || fabs(h[k]) > CHK_MAX_COORD)
+      return bad(path, err, "cell component h[%d][%d] = %g is not finite or beyond %g A", k / 3, k % 3, h[k],
+                 CHK_MAX_COORD);
+  for (int d = 0; d < 3; ++d)
+    if (!isfinite(lo[d]) || fabs(lo[d]) > CHK_MAX_COORD)
+      return bad(path, err, "cell origin %c = %g is not finite or beyond %g A", "xyz"[d], lo[d], CHK_MAX_COORD);
+  for (int d = 0; d < 3; ++d)
+    if (per[d] != 0 && per[d] != 1)
+      return bad(path, err, "periodic flag %c = %lld is not 0 or 1", "abc"[d], (long long)per[d]);
+  for (int d = 0; d < 3; ++d)
+    if (grid[d] < 1 || grid[d] > 1 << 20)
+      return bad(path, err, "process grid %c = %lld out of range", "abc"[d], (long long)grid[d]);
+  int p[3] = {(int)per[0], (int)per[1], (int)per[2]};
+  struct nnmd_error e2;
+  nnmd_error_init(&e2);
+  int st = nnmd_box_set_h(box, h, lo, p, &e2);
+  if (st) st = bad(path, err, "cell: %s", e2.msg);
+  nnmd_error_clear(&e2);
+  if (st) return st;
+  for (int d = 0; d < 3; ++d)
+    if (per[d] && box->width[d] < CHK_MIN_WIDTH)
+      return bad(path, err, "the cell is %g A thin along lattice vector %c (the structure readers refuse cells "
+                 "thinner than %g A)", box->width[d], "abc"[d], CHK_MIN_WIDTH);
+  return NNMD_OK;
+}
+
+/* One atom (k-th record, id order) against the restored cell. */
+static int check_atom(const char *path, int64_t k, int64_t id, const double x[3], const double v[3],
+                      const int64_t img[3], const struct nnmd_box *box, struct nnmd_error *err) {
+  if (id != k + 1)
+    return bad(path, err, "atom record %lld has id %lld (the records hold ids 1..N in order)", (long long)k + 1,
+               (long long)id);
+  for (int d = 0; d < 3; ++d)
+    if (!isfinite(x[d]) || fabs(x[d]) > CHK_MAX_COORD)
+      return bad(path, err, "atom %lld: position %c = %g is not finite or beyond %g A", (long long)id, "xyz"[d],
+                 x[d], CHK_MAX_COORD);
+  double s[3];
+  nnmd_cart_to_frac(box->h_inv, box->lo, x, s);
+  for (int d = 0; d < 3; ++d) {
+    double lim = box->periodic[d] ? CHK_MAX_FRAC_PERIODIC : CHK_MAX_FRAC_OPEN;
+    if (!(s[d] >= -lim && s[d] <= 1.0 + lim))
+      return bad(path, err, "atom %lld: fractional coordinate %c = %g is outside the cell (allowed [%g, %g])",
+                 (long long)id, "abc"[d], s[d], -lim, 1.0 + lim);
+  }
+  double v2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+  if (!(v2 <= CHK_MAX_SPEED * CHK_MAX_SPEED))
+    return bad(path, err, "atom %lld: velocity (%g, %g, %g) A/ps is not finite or faster than light", (long long)id,
+               v[0], v[1], v[2]);
+  for (int d = 0; d < 3; ++d)
+    if (img[d] < -CHK_MAX_IMAGE || img[d] > CHK_MAX_IMAGE)
+      return bad(path, err, "atom %lld: image flag %c = %lld beyond +-%d", (long long)id, "abc"[d],
+                 (long long)img[d], CHK_MAX_IMAGE);
+  return NNMD_OK;
+}
+
+/* Read and validate everything first, then apply: a refused checkpoint changes nothing but
+ * the atom arrays of md->sys (the run does not start). */
+static int load(const char *path, struct rd *r, uint32_t version, struct nnmd_md *md, struct nnmd_error *err) {
   struct nnmd_system *sys = md->sys;
   int64_t step = get_i64(r);
   double dt;
   get(r, &dt, sizeof dt);
   (void)get_i64(r); /* seed of the run that wrote it; the input's seed is used */
   double h[9], lo[3];
-  int per[3];
+  int64_t per[3], grid[3] = {1, 1, 1};
   get(r, h, sizeof h);
   get(r, lo, sizeof lo);
-  for (int d = 0; d < 3; ++d) per[d] = (int)get_i64(r);
+  for (int d = 0; d < 3; ++d) per[d] = get_i64(r);
+  if (version >= 2)
+    for (int d = 0; d < 3; ++d) grid[d] = get_i64(r);
+  if (r->bad) return NNMD_ERR_FORMAT;
+  if (step < 0 || (double)step > CHK_MAX_STEP)
+    return bad(path, err, "step %lld out of range [0, 2^53]", (long long)step);
+  if (!(dt > 0.0) || !isfinite(dt)) return bad(path, err, "time step %g ps is not positive and finite", dt);
+  struct nnmd_box box = md->box;
+  int st = check_cell(path, h, lo, per, grid, &box, err);
+  if (st) return st;
   int64_t nsp = get_i64(r);
   if (r->bad || nsp < 1 || nsp > NNMD_MAX_SPECIES) return NNMD_ERR_FORMAT;
   int map[NNMD_MAX_SPECIES];
@@ -202,43 +301,68 @@ static int load(const char *path, struct rd *r, struct nnmd_md *md, struct nnmd_
     double mass;
     get_str(r, sym, sizeof sym);
     get(r, &mass, sizeof mass);
+    if (r->bad) return NNMD_ERR_FORMAT;
     map[t] = nnmd_species_find(&sys->species, sym);
-    if (map[t] < 0 && !r->bad)
+    if (map[t] < 0)
       return nnmd_fail(err, NNMD_ERR_INPUT, "checkpoint '%s' holds species %s, which this input's structure lacks",
                        path, sym);
+    for (int64_t u = 0; u < t; ++u)
+      if (map[u] == map[t]) return bad(path, err, "species %s is listed twice", sym);
+    if (!(mass > 0.0) || !isfinite(mass))
+      return bad(path, err, "species %s has mass %g (not positive and finite)", sym, mass);
   }
   int64_t n = get_i64(r);
   if (r->bad || n < 1 || n > (int64_t)(r->n / 64)) return NNMD_ERR_FORMAT;
-  int st = nnmd_system_reserve(sys, n, err);
-  if (st) return st;
+  if (n != sys->n_global)
+    return nnmd_fail(err, NNMD_ERR_INPUT, "checkpoint '%s' holds %lld atoms, this input's structure %lld", path,
+                     (long long)n, (long long)sys->n_global);
+  if ((st = nnmd_system_reserve(sys, n, err))) return st;
   int64_t c = sys->capacity;
   for (int64_t i = 0; i < n && !r->bad; ++i) {
-    sys->id[i] = get_i64(r);
-    int64_t t = get_i64(r);
-    if (t < 0 || t >= nsp) {
-      r->bad = true;
-      break;
-    }
+    int64_t id = get_i64(r), t = get_i64(r), img[3];
+    double x[3], v[3];
+    get(r, x, sizeof x);
+    get(r, v, sizeof v);
+    for (int d = 0; d < 3; ++d) img[d] = get_i64(r);
+    if (r->bad) break;
+    if (t < 0 || t >= nsp) return bad(path, err, "atom record %lld has species index %lld of %lld", (long long)i + 1,
+                                      (long long)t, (long long)nsp);
+    if ((st = check_atom(path, i, id, x, v, img, &box, err))) return st;
+    sys->id[i] = id;
     sys->type[i] = map[t];
-    for (int d = 0; d < 3; ++d) get(r, &sys->x[d * c + i], sizeof(double));
-    for (int d = 0; d < 3; ++d) get(r, &sys->v[d * c + i], sizeof(double));
-    for (int d = 0; d < 3; ++d) sys->image[d * c + i] = (int32_t)get_i64(r);
+    for (int d = 0; d < 3; ++d) {
+      sys->x[d * c + i] = x[d];
+      sys->v[d * c + i] = v[d];
+      sys->image[d * c + i] = (int32_t)img[d];
+    }
   }
   if (r->bad) return NNMD_ERR_FORMAT;
   sys->n_local = sys->n_global = n;
   sys->n_ghost = 0;
   int64_t nf = get_i64(r);
+  if (r->bad || nf < 0 || nf > NNMD_MAX_FIELDS) return NNMD_ERR_FORMAT;
   for (int64_t q = 0; q < nf && !r->bad; ++q) {
     char name[NNMD_FIELD_NAME];
     get_str(r, name, sizeof name);
     int64_t nc = get_i64(r);
-    if (nc < 1 || nc > 64) return NNMD_ERR_FORMAT;
+    if (r->bad || nc < 1 || nc > 64 || r->off + (size_t)(n * nc) * sizeof(double) > r->n) return NNMD_ERR_FORMAT;
+    if (!name[0]) return bad(path, err, "per-atom field %lld has an empty name", (long long)q + 1);
+    struct nnmd_field *old = nnmd_system_field_info(sys, name);
+    if (old && old->ncomp != nc)
+      return bad(path, err, "per-atom field '%s' has %lld components, this run's %d", name, (long long)nc,
+                 old->ncomp);
     int idx;
     if ((st = nnmd_system_field_add(sys, name, (int)nc, false, &idx, err))) return st;
     struct nnmd_field *f = &sys->fields[idx];
     c = sys->capacity;
     for (int64_t k = 0; k < n; ++k)
-      for (int64_t cc = 0; cc < nc; ++cc) get(r, &f->data[cc * c + k], sizeof(double));
+      for (int64_t cc = 0; cc < nc; ++cc) {
+        double *dst = &f->data[cc * c + k];
+        get(r, dst, sizeof(double));
+        if (!isfinite(*dst))
+          return bad(path, err, "per-atom field '%s' of atom %lld, component %lld, is not finite", name,
+                     (long long)k + 1, (long long)cc + 1);
+      }
   }
   char iname[64];
   get_str(r, iname, sizeof iname);
@@ -251,11 +375,23 @@ static int load(const char *path, struct rd *r, struct nnmd_md *md, struct nnmd_
   if (md->integ && md->integ->read_state && blen > 0) {
     FILE *b = fmemopen((void *)(r->p + r->off), (size_t)blen, "rb");
     if (!b) return nnmd_fail(err, NNMD_ERR_NOMEM, "out of memory reading a checkpoint");
-    st = md->integ->read_state(md->integ_state, b, err);
+    struct nnmd_error e2;
+    nnmd_error_init(&e2);
+    st = md->integ->read_state(md->integ_state, b, &e2);
     fclose(b);
-    if (st) return st;
+    if (st) {
+      int s2 = e2.status == NNMD_ERR_INPUT ? NNMD_ERR_INPUT : NNMD_ERR_FORMAT;
+      nnmd_fail(err, s2, "checkpoint '%s': %s integrator state: %s", path, iname, e2.msg);
+      nnmd_error_clear(&e2);
+      return s2;
+    }
+    nnmd_error_clear(&e2);
   }
-  if ((st = nnmd_box_set_h(&md->box, h, lo, per, err))) return st;
+  md->box = box;
+  /* the process grid of the writer, so that an automatic grid on as many ranks is the same
+   * (a barostat may have changed the cell shape the automatic choice depends on) */
+  if (md->grid[0] == 0 && md->comm && grid[0] * grid[1] * grid[2] == nnmd_comm_size(md->comm))
+    for (int d = 0; d < 3; ++d) md->grid[d] = (int)grid[d];
   md->first_step = step;
   md->step = step;
   if (dt != md->dt)
@@ -277,7 +413,7 @@ int nnmd_checkpoint_read(const char *path, struct nnmd_md *md, struct nnmd_error
     st = nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' is truncated (header)", path);
   else if (endian != CHK_ENDIAN)
     st = nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' was written on a machine of other byte order", path);
-  else if (ver != CHK_VERSION)
+  else if (ver != CHK_VERSION && ver != 1)
     st = nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' has format version %u; this nnmd reads version %d", path,
                    ver, CHK_VERSION);
   unsigned char *buf = NULL;
@@ -293,7 +429,7 @@ int nnmd_checkpoint_read(const char *path, struct nnmd_md *md, struct nnmd_error
   fclose(f);
   if (!st) {
     struct rd r = {buf, plen, 0, false};
-    st = load(path, &r, md, err);
+    st = load(path, &r, ver, md, err);
     if (st == NNMD_ERR_FORMAT && err->count == 0)
       nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' is inconsistent (bad counts or lengths)", path);
   }

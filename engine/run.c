@@ -111,8 +111,55 @@ static void advance_unwrapped(struct nnmd_md *md) {
   }
 }
 
+static int cmp_key(const void *a, const void *b) {
+  const int64_t *x = a, *y = b;
+  return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The canonical state of a checkpoint step (docs/restart.md): owned atoms wrapped into the
+ * cell and on their rank (migrate), in increasing id order, and the bin sort due, which is
+ * exactly the state a restart from this step starts from (a checkpoint holds the atoms by id;
+ * nnmd_halo_distribute keeps them in that order). Both runs then bin, migrate and build ghosts
+ * and lists from the same arrays, and execute the same arithmetic from here on. */
+static int canonical_order(struct nnmd_md *md, struct nnmd_error *err) {
+  struct nnmd_system *sys = md->sys;
+  int st = NNMD_OK;
+  if (nnmd_comm_size(md->comm) > 1) {
+    st = nnmd_comm_agree(md->comm, nnmd_halo_migrate(md->halo, sys, &md->box, md->comm, err));
+    if (st) return st;
+  } else {
+    sys->n_ghost = 0;
+    nnmd_halo_wrap(sys, &md->box);
+  }
+  md->n_rebuilds = 0;
+  int64_t n = sys->n_local;
+  bool sorted = true;
+  for (int64_t i = 1; i < n && sorted; ++i) sorted = sys->id[i - 1] < sys->id[i];
+  if (sorted) return NNMD_OK;
+  int64_t *key = nnmd_malloc((size_t)(2 * n) * sizeof(int64_t), err);
+  int64_t *perm = nnmd_malloc((size_t)n * sizeof(int64_t), err);
+  st = (key && perm) ? NNMD_OK : NNMD_ERR_NOMEM;
+  if (!st) {
+    for (int64_t i = 0; i < n; ++i) {
+      key[2 * i] = sys->id[i];
+      key[2 * i + 1] = i;
+    }
+    qsort(key, (size_t)n, 2 * sizeof(int64_t), cmp_key);
+    for (int64_t i = 0; i < n; ++i) perm[i] = key[2 * i + 1];
+    st = nnmd_system_permute(sys, perm, err);
+  }
+  free(key);
+  free(perm);
+  return st;
+}
+
 static int rebuild(struct nnmd_md *md, struct nnmd_error *err) {
   double ghost_cut = nnmd_ff_max_cutoff(md->ff) + md->skin;
+  if (md->canonical_rebuild) {
+    md->canonical_rebuild = false;
+    int s = canonical_order(md, err);
+    if ((s = nnmd_comm_agree(md->comm, s))) return s;
+  }
   if (md->n_rebuilds++ % 10 == 0) {
     int s = sort_atoms(md, ghost_cut, err);
     if (s) return s;
@@ -180,6 +227,13 @@ static void resident_stop(struct nnmd_md *md) {
   md->res = NULL;
 }
 
+/* A checkpoint is written at the end of this step (decided before its forces: a minimiser
+ * that converges at this step writes one without the canonical rebuild, which is harmless). */
+static bool checkpoint_due(const struct nnmd_md *md) {
+  return md->checkpoint_path[0] &&
+         ((md->checkpoint_every > 0 && md->step % md->checkpoint_every == 0) || md->step == md->last_step);
+}
+
 /* The force context of this step: energy/virial only where thermo, observers or the
  * integrator use them (inside nnmd_md_run). */
 static int reverse_sum(void *arg, double *data, int ncomp, struct nnmd_error *err) {
@@ -197,7 +251,7 @@ static int force_ctx(struct nnmd_md *md, struct nnmd_force_ctx *ctx, struct nnmd
                                  .reverse_sum = reverse_sum, .reverse_arg = md};
   if (md->lazy_energy) {
     unsigned f = md->integ ? md->integ->flags : 0;
-    bool sampled = md->step == md->last_step;
+    bool sampled = md->step == md->last_step || checkpoint_due(md);
     for (int k = 0; k < md->n_obs && !sampled; ++k)
       sampled = md->obs[k].every > 0 && md->step % md->obs[k].every == 0;
     ctx->eflag = sampled || (f & NNMD_INTEG_NEEDS_ENERGY);
@@ -375,6 +429,7 @@ int nnmd_md_init(struct nnmd_md *md, struct nnmd_error *err) {
   if ((st = ensure_unwrapped(md, err))) return st;
   if ((st = nnmd_groups_sync(md->groups, md->sys, err))) return st; /* by id: also after a checkpoint */
   if (md->resident && !md->res && (st = resident_start(md, err))) return st;
+  md->canonical_rebuild = true; /* as at every checkpoint step: a restart starts from here */
   if ((st = nnmd_md_forces(md, true, err))) return st;
   if ((st = host_sync(md, err))) return st;
   md->perf_t0 = nnmd_wtime();
@@ -497,6 +552,9 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
      * current cell) and the skin test below accounts for their extra motion */
     bool rb = false;
     if ((st = need_rebuild(md, ic.box_changed, &rb, err))) break;
+    /* a checkpoint step rebuilds in canonical order (docs/restart.md), so that the restarted
+     * run, which starts with that rebuild, repeats this run bit for bit */
+    if (checkpoint_due(md)) rb = md->canonical_rebuild = true;
     if ((st = nnmd_md_forces(md, rb, err))) {
       agreed = true; /* every rank has this status (nnmd_md_forces agrees) */
       break;
@@ -517,8 +575,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
       agreed = true; /* thermo, energy check and guards are collective */
       break;
     }
-    if (md->checkpoint_path[0] &&
-        ((md->checkpoint_every > 0 && md->step % md->checkpoint_every == 0) || md->step == md->last_step)) {
+    if (checkpoint_due(md)) {
       nnmd_timer_start(&md->timers, NNMD_T_OUTPUT);
       st = host_sync(md, err);
       if (!st) st = nnmd_checkpoint_write(md->checkpoint_path, md, err);

@@ -10,6 +10,9 @@
  * host system is brought up to date (download) before observers, checkpoints and the end,
  * and gives the device a fresh copy after each host-side rebuild (wrap, sort, migrate,
  * ghosts); binning and the neighbour list are made on the device (nlist_dev.h).
+ * Checkpoint steps (and the initial state) rebuild in canonical order: atoms wrapped, migrated,
+ * sorted by id, then binned, fresh ghosts and lists, energy and virial computed. A restart
+ * starts from that same state, so it repeats the continuous run bit for bit (docs/restart.md).
  * The struct is plain: the composition root (app/setup.c) fills it, run.c drives it.
  */
 #ifndef NNMD_RUN_H
@@ -83,6 +86,7 @@ struct nnmd_md {
   int64_t perf_step0;
   int64_t atom_steps;
   int64_t n_rebuilds;
+  bool canonical_rebuild; /* the next rebuild starts from the canonical order (run.c) */
   double h_ref[9];     /* cell at the last neighbour build */
   double halo_need[3]; /* ghost hops per direction at the last build */
   bool lazy_energy; /* inside nnmd_md_run: skip energy/virial on unsampled steps */

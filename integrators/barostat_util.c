@@ -297,6 +297,19 @@ int nnmd_bu_read_doubles(FILE *f, uint32_t magic, double *v, int n, struct nnmd_
                      hdr[0], hdr[1], hdr[2], magic, BU_STATE_VERSION, n);
   if (fread(v, sizeof(double), (size_t)n, f) != (size_t)n)
     return nnmd_fail(err, NNMD_ERR_FORMAT, "the checkpoint's integrator state is truncated");
+  for (int k = 0; k < n; ++k)
+    if (!isfinite(v[k]))
+      return nnmd_fail(err, NNMD_ERR_FORMAT, "integrator state: value %d of %d is not finite", k + 1, n);
+  return NNMD_OK;
+}
+
+bool nnmd_bu_is_step(double v) { return v >= 0.0 && v <= 9007199254740992.0 && v == floor(v); }
+
+int nnmd_bu_check_ramp(double initialised, double first, double last, const char *who, struct nnmd_error *err) {
+  if (initialised != 0.0 && initialised != 1.0)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s state: 'initialised' flag %g is not 0 or 1", who, initialised);
+  if (!nnmd_bu_is_step(first) || !nnmd_bu_is_step(last))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "%s state: ramp steps %g, %g are not step numbers", who, first, last);
   return NNMD_OK;
 }
 

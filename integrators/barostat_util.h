@@ -91,5 +91,11 @@ double nnmd_bu_normal(uint64_t seed, int64_t step, int purpose, int index, int e
 /* Write/read a tagged block of doubles (magic, version, count, values). */
 int nnmd_bu_write_doubles(FILE *f, uint32_t magic, const double *v, int n, struct nnmd_error *err);
 int nnmd_bu_read_doubles(FILE *f, uint32_t magic, double *v, int n, struct nnmd_error *err);
+/* Checks of restored state (a checkpoint that passed its checksum can still hold garbage):
+ * a whole step number in [0, 2^53]; the 'initialised' flag 0/1 and the ramp steps of a
+ * barostat state (`who` names it in the message). nnmd_bu_read_doubles already refuses
+ * non-finite values. */
+bool nnmd_bu_is_step(double v);
+int nnmd_bu_check_ramp(double initialised, double first, double last, const char *who, struct nnmd_error *err);
 
 #endif

@@ -113,6 +113,9 @@ static int bn_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *
     s->volume = b->volume;
     s->initialised = 1;
   }
+  /* the ramp ends at `steps` of this run, also after a restart that changed it (as the
+   * thermostats' ramp does) */
+  s->ramp_last = (double)ctx->last_step;
   int st = barostat(s, ctx, err);
   if (!st) st = nnmd_av_kick(ctx, ctx->dt, err);
   return st ? st : nnmd_av_drift(ctx, ctx->dt, err);
@@ -144,6 +147,9 @@ static int bn_read(void *state, FILE *f, struct nnmd_error *err) {
   if (st) return st;
   if (b[0] != (double)s->couple)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the checkpoint's Berendsen state was written with another 'couple'");
+  if ((st = nnmd_bu_check_ramp(b[1], b[2], b[3], "Berendsen barostat", err))) return st;
+  if (b[1] != 0.0 && !(b[5] > 0.0))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "Berendsen barostat state: volume %g is not positive", b[5]);
   s->initialised = b[1];
   s->ramp_first = b[2];
   s->ramp_last = b[3];

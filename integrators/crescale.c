@@ -168,6 +168,9 @@ static int cr_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error *
   struct crescale *s = state;
   int st;
   if (!s->initialised && (st = setup(s, ctx, err))) return st;
+  /* the ramp ends at `steps` of this run, also after a restart that changed it (as the
+   * thermostats' ramp does) */
+  s->ramp_last = (double)ctx->last_step;
   s->kt = s->u->boltz * nnmd_bu_ramp(s->t_req, ctx->step, (int64_t)s->ramp_first, (int64_t)s->ramp_last);
   if ((s->couple == NNMD_BU_ANISO && (st = nnmd_bu_kinetic_tensor(ctx, s->mvv0, err))) ||
       (st = o_step(s, ctx, 0, err)) || (st = nnmd_av_kick(ctx, ctx->dt, err)))
@@ -213,6 +216,9 @@ static int cr_read(void *state, FILE *f, struct nnmd_error *err) {
   if (st) return st;
   if (b[0] != (double)s->couple)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the checkpoint's C-rescale state was written with another 'couple'");
+  if ((st = nnmd_bu_check_ramp(b[1], b[2], b[3], "C-rescale", err))) return st;
+  if (b[1] != 0.0 && !(b[5] > 0.0))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "C-rescale state: volume %g is not positive", b[5]);
   s->initialised = b[1];
   s->ramp_first = b[2];
   s->ramp_last = b[3];

@@ -102,8 +102,7 @@ static int csvr_read(void *state, FILE *f, struct nnmd_error *err) {
   int st = nnmd_tstat_read_record(f, CSVR_TAG, CSVR_VERSION, rec, 4, err);
   if (st) return st;
   s->e_res = rec[1];
-  nnmd_tstat_ramp_unpack(&s->tp, rec + 2);
-  return NNMD_OK;
+  return nnmd_tstat_ramp_unpack(&s->tp, rec + 2, err);
 }
 
 static void csvr_destroy(void *state) { free(state); }

@@ -370,6 +370,15 @@ static int fire_read(void *state, FILE *f, struct nnmd_error *err) {
   if (st) return st;
   if (b[0] != (double)s->cell)
     return nnmd_fail(err, NNMD_ERR_INPUT, "the checkpoint's FIRE state was written with another 'relax_cell'");
+  /* initialised, dt, dtmax, dtmin, alpha, n_pos, n_neg, iter, last_neg, ... (state_io) */
+  if (b[1] != 0.0 && b[1] != 1.0)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "FIRE state: 'initialised' flag %g is not 0 or 1", b[1]);
+  if (b[1] != 0.0 && (!(b[2] > 0.0) || !(b[3] > 0.0) || !(b[4] >= 0.0) || !(b[5] >= 0.0 && b[5] <= 1.0)))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "FIRE state: time steps %g, %g, %g or mixing %g out of range", b[2], b[3],
+                     b[4], b[5]);
+  for (int k = 6; k <= 8; ++k)
+    if (!nnmd_bu_is_step(b[k]))
+      return nnmd_fail(err, NNMD_ERR_FORMAT, "FIRE state: counter %g is not a whole number >= 0", b[k]);
   state_io(s, b, false);
   return NNMD_OK;
 }

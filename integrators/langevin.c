@@ -124,8 +124,7 @@ static int langevin_read(void *state, FILE *f, struct nnmd_error *err) {
   int st = nnmd_tstat_read_record(f, LANGEVIN_TAG, LANGEVIN_VERSION, rec, 3, err);
   if (st) return st;
   s->e_res = rec[0];
-  nnmd_tstat_ramp_unpack(&s->tp, rec + 1);
-  return NNMD_OK;
+  return nnmd_tstat_ramp_unpack(&s->tp, rec + 1, err);
 }
 
 static void langevin_destroy(void *state) { free(state); }

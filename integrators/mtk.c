@@ -233,6 +233,9 @@ static int mtk_first(void *state, struct nnmd_integ_ctx *ctx, struct nnmd_error 
   struct mtk *s = state;
   int st;
   if (!s->initialised && (st = setup(s, ctx, err))) return st;
+  /* the ramp ends at `steps` of this run, also after a restart that changed it (as the
+   * thermostats' ramp does) */
+  s->ramp_last = (double)ctx->last_step;
   nhc_barostat(s, ctx->dt); /* with the previous step's target, as LAMMPS */
   temp_target(s, ctx->step);
   if ((st = nhc_particles(s, ctx, err)) || (st = omega_dot(s, ctx, err)) || (st = v_press(s, ctx, err)) ||
@@ -325,6 +328,9 @@ static int mtk_read(void *state, FILE *f, struct nnmd_error *err) {
     return nnmd_fail(err, NNMD_ERR_INPUT,
                      "the checkpoint's MTK state was written with other settings (couple, thermostat, chain, "
                      "substeps or number of atoms differ)");
+  if ((st = nnmd_bu_check_ramp(probe.initialised, probe.ramp_first, probe.ramp_last, "MTK", err))) return st;
+  if (probe.initialised != 0.0 && (!(probe.vol0 > 0.0) || !(probe.volume > 0.0)))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "MTK state: volumes %g, %g are not positive", probe.vol0, probe.volume);
   bool had_t = s->t_req[0] >= 0;
   *s = probe;
   if (!had_t) s->t_req[0] = s->t_req[1] = s->t_auto;

@@ -227,15 +227,17 @@ static int nhc_read(void *state, FILE *f, struct nnmd_error *err) {
   double rec[NHC_HEAD + 4 * NHC_MAX_CHAIN];
   int st = nnmd_tstat_read_record(f, NHC_TAG, NHC_VERSION, rec, record_size(s), err);
   if (st) return st;
-  if ((int)rec[0] != s->m)
-    return nnmd_fail(err, NNMD_ERR_FORMAT,
-                     "the checkpoint has a Nose-Hoover chain of length %d, the input %d", (int)rec[0], s->m);
+  if (rec[0] != (double)s->m)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "the checkpoint has a Nose-Hoover chain of length %g, the input %d",
+                     rec[0], s->m);
+  if (rec[1] != 0.0 && rec[1] != 1.0)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "Nose-Hoover state: 'ready' flag %g is not 0 or 1", rec[1]);
+  if ((st = nnmd_tstat_ramp_unpack(&s->tp, rec + 6, err))) return st;
   s->ready = (int)rec[1];
   s->ekin = rec[2];
   s->t0 = rec[3];
   s->n_f = rec[4];
   s->kb = rec[5];
-  nnmd_tstat_ramp_unpack(&s->tp, rec + 6);
   double *arrays[4] = {s->xi, s->xidot, s->g, s->q};
   for (int a = 0; a < 4; ++a) memcpy(arrays[a], rec + NHC_HEAD + a * s->m, (size_t)s->m * sizeof(double));
   s->xidot[s->m] = 0.0;

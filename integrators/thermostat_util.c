@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "avec.h"
+#include "barostat_util.h"
 #include "rng.h"
 
 /* ---- input ---------------------------------------------------------------------------- */
@@ -99,9 +100,14 @@ void nnmd_tstat_ramp_pack(const struct nnmd_tstat_params *p, double out[2]) {
   out[1] = (double)p->ramp_first;
 }
 
-void nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2]) {
+int nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2], struct nnmd_error *err) {
+  if (in[0] != 0.0 && in[0] != 1.0)
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "thermostat state: ramp flag %g is not 0 or 1", in[0]);
+  if (!nnmd_bu_is_step(in[1]))
+    return nnmd_fail(err, NNMD_ERR_FORMAT, "thermostat state: ramp origin %g is not a step number", in[1]);
   p->ramp_set = in[0] != 0.0;
   p->ramp_first = (int64_t)in[1];
+  return NNMD_OK;
 }
 
 double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx) {
@@ -217,5 +223,8 @@ int nnmd_tstat_read_record(FILE *f, const char tag[8], uint32_t version, double 
                      tag, (unsigned)(head[1] / sizeof(double)), n);
   if (n && fread(v, sizeof(double), n, f) != n)
     return nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint ends inside the %.8s integrator state", tag);
+  for (size_t k = 0; k < n; ++k)
+    if (!isfinite(v[k]))
+      return nnmd_fail(err, NNMD_ERR_FORMAT, "%.8s integrator state: value %zu of %zu is not finite", tag, k + 1, n);
   return NNMD_OK;
 }

@@ -51,9 +51,10 @@ int nnmd_tstat_refuse(const struct nnmd_cfg *run, const char *const *keys, const
  * (t_stop - t_start), as LAMMPS' compute_temp_target; t_start when the range is empty.
  * `first` is the ramp origin (set from ctx->first_step on the first call). */
 double nnmd_tstat_target(struct nnmd_tstat_params *p, const struct nnmd_integ_ctx *ctx);
-/* The ramp origin as two doubles for a checkpoint record, and back. */
+/* The ramp origin as two doubles for a checkpoint record, and back; unpacking refuses a flag
+ * other than 0/1 and an origin that is not a whole step in [0, 2^53] (a corrupt checkpoint). */
 void nnmd_tstat_ramp_pack(const struct nnmd_tstat_params *p, double out[2]);
-void nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2]);
+int nnmd_tstat_ramp_unpack(struct nnmd_tstat_params *p, const double in[2], struct nnmd_error *err);
 /* Kinetic degrees of freedom of the context (at least 1). */
 double nnmd_tstat_ndof(const struct nnmd_integ_ctx *ctx);
 

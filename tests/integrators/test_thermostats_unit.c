@@ -203,7 +203,16 @@ START_TEST(test_ramp) {
   double packed[2];
   nnmd_tstat_ramp_pack(&p, packed);
   struct nnmd_tstat_params q = {.t_start = 100, .t_stop = 300, .tdamp = 0.1};
-  nnmd_tstat_ramp_unpack(&q, packed);
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  ck_assert_int_eq(nnmd_tstat_ramp_unpack(&q, packed, &err), NNMD_OK);
+  /* a corrupt record is refused before any cast to an integer */
+  struct nnmd_tstat_params r = q;
+  const double garbage[][2] = {{1, 1e300}, {1, -3}, {1, 2.5}, {0.5, 0}, {1, NAN}};
+  for (size_t k = 0; k < sizeof garbage / sizeof garbage[0]; ++k)
+    ck_assert_int_eq(nnmd_tstat_ramp_unpack(&r, garbage[k], &err), NNMD_ERR_FORMAT);
+  ck_assert_int_eq(r.ramp_first, q.ramp_first);
+  nnmd_error_clear(&err);
   struct nnmd_integ_ctx later = {.step = 150, .first_step = 120, .last_step = 200};
   ck_assert_double_eq_tol(nnmd_tstat_target(&q, &later), 250.0, 1e-12);
   struct nnmd_tstat_params c = {.t_start = 100, .t_stop = 100, .tdamp = 0.1};
