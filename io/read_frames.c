@@ -279,7 +279,8 @@ int nnmd_frames_next(struct nnmd_frame_reader *r, bool skip_atoms, const struct 
   bool more = false;
   if ((st = nnmd_text_next(t, &more, err))) return st;
   if (!more) return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "the file ends inside a frame");
-  if ((st = reserve(r, n, err))) return st;
+  /* the count is a claim of the file: grow with the atoms actually read, not before */
+  if ((st = reserve(r, n < 4096 ? n : 4096, err))) return st;
   f->n = n;
   int off[C_COUNT], ncol = 0;
   bool exact = false;
@@ -287,9 +288,10 @@ int nnmd_frames_next(struct nnmd_frame_reader *r, bool skip_atoms, const struct 
   for (int64_t i = 0; i < n; ++i) {
     if ((st = nnmd_text_next(t, &more, err))) return st;
     if (!more)
-      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "expected %lld atom lines, the file ends at line %d",
-                          (long long)n, t->lineno);
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "expected %lld atom lines, the file ends at line %lld",
+                          (long long)n, (long long)t->lineno);
     if (skip_atoms) continue;
+    if (i >= r->cap && (st = reserve(r, 2 * i < n ? 2 * i : n, err))) return st;
     if ((st = nnmd_text_tokenize(t, err)) || (st = read_atom(r, off, ncol, exact, i, err))) return st;
   }
   f->unwrapped = (!skip_atoms && off[C_UNWRAPPED] >= 0) ? r->uw : NULL;

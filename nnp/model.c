@@ -12,11 +12,13 @@
 #include "model.h"
 
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "descriptor_math.h"
+#include "files.h"
 #include "mem.h"
 #include "species.h"
 
@@ -361,7 +363,7 @@ int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_
 bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree) {
   char path[NNMD_NNP_PATH + 16];
   snprintf(path, sizeof path, "%s/input.nn", dir);
-  FILE *fp = fopen(path, "r");
+  FILE *fp = nnmd_fopen_input(path);
   if (!fp) return false;
   char line[512];
   bool found = false;

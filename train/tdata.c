@@ -9,11 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "files.h"
+
 #define MAX_KV 64
 /* An error at the reader's current line. */
 #define DERR(r, status, ...) \
-  nnmd_fail_at(err, status, ((struct nnmd_loc){(r)->path, (int)(r)->line, 1}), __VA_ARGS__)
-#define MAX_LINE (64L << 20) /* a longer line is an error, not an allocation */
+  nnmd_fail_at(err, status, ((struct nnmd_loc){(r)->path, (r)->line, 1}), __VA_ARGS__)
 
 struct kv {
   char *k, *v;
@@ -22,25 +23,27 @@ struct kv {
 struct rd {
   FILE *fp;
   const char *path;
-  long line;
+  int64_t line;
   char *buf;
   size_t cap;
 };
 
+/* 0: a line; 1: end of the file; negative: an error was recorded (read error, a line longer
+ * than NNMD_LINE_MAX, binary data). */
 static int rd_next(struct rd *r, struct nnmd_error *err) {
-  ssize_t n = getline(&r->buf, &r->cap, r->fp);
-  if (n < 0) return 1;
-  if (n > MAX_LINE) return -DERR(r, NNMD_ERR_FORMAT, "line too long" + 1);
+  int64_t n = nnmd_read_line(r->fp, &r->buf, &r->cap, NNMD_LINE_MAX);
+  if (n == NNMD_LINE_EOF) return 1;
+  if (n < 0) return -nnmd_read_line_fail(err, r->path, r->line + 1, n);
   r->line++;
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
   return 0;
 }
 
-static int intern(struct tdata *d, const char *s, const char *path, long line, struct nnmd_error *err) {
+static int intern(struct tdata *d, const char *s, const char *path, int64_t line, struct nnmd_error *err) {
   char sym[4];
   size_t n = strlen(s);
   if (n == 0 || n > 3 || !isalpha((unsigned char)s[0]))
-    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}),
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, line, 1}),
                              "'%s' is not an element symbol", s);
   sym[0] = (char)toupper((unsigned char)s[0]);
   for (size_t k = 1; k < n; ++k) sym[k] = (char)tolower((unsigned char)s[k]);
@@ -48,7 +51,7 @@ static int intern(struct tdata *d, const char *s, const char *path, long line, s
   for (int e = 0; e < d->nsym; ++e)
     if (!strcmp(d->sym[e], sym)) return e;
   if (d->nsym == TDATA_MAX_SPECIES)
-    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}), "more than %d species",
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, line, 1}), "more than %d species",
                              TDATA_MAX_SPECIES);
   memcpy(d->sym[d->nsym], sym, n + 1);
   return d->nsym++;
@@ -183,7 +186,7 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     if (rd_next(r, err)) return DERR(r, NNMD_ERR_FORMAT, "file ends before the comment line");
     struct tframe f = {0};
     f.file = fname;
-    f.line = (int)r->line;
+    f.line = r->line;
     f.weight = 1.0;
     struct kv kv[MAX_KV];
     int nkv;
@@ -323,7 +326,7 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
       if (in) goto bad;
       memset(&f, 0, sizeof f);
       f.file = fname;
-      f.line = (int)r->line;
+      f.line = r->line;
       f.weight = 1.0;
       in = 1;
       nlat = 0;
@@ -398,8 +401,8 @@ bad:
 int tdata_read(struct tdata *d, const char *path, const char *format, const struct tdata_opts *o,
                struct nnmd_error *err) {
   struct rd r = {.path = path};
-  r.fp = fopen(path, "r");
-  if (!r.fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  r.fp = nnmd_fopen_input(path);
+  if (!r.fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, nnmd_files_strerror(errno));
   char **fl = realloc(d->files, ((size_t)d->n_files + 1) * sizeof(char *));
   if (!fl) {
     fclose(r.fp);

@@ -98,8 +98,8 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
         for (int a = 0; a < R->data.f[i].n; ++a)
           if (R->data.f[i].elem[a] == s)
             return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){R->data.f[i].file, R->data.f[i].line, 1}),
-                                "element '%s' (frame %d) is not in [model] elements (%s line %d)", R->data.sym[s], i,
-                                c->path, c->elements_loc.line);
+                                "element '%s' (frame %d) is not in [model] elements (%s line %lld)", R->data.sym[s], i,
+                                c->path, (long long)c->elements_loc.line);
     }
   }
   return NNMD_OK;
