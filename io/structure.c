@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "box_math.h"
 #include "files.h"
@@ -73,6 +74,14 @@ int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err) {
   t->lineno++;
   *got = true;
   return NNMD_OK;
+}
+
+int64_t nnmd_text_bytes_left(const struct nnmd_text *t) {
+  struct stat sb;
+  int fd = t->f ? fileno(t->f) : -1;
+  off_t pos = t->f ? ftello(t->f) : -1;
+  if (fd < 0 || pos < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return -1;
+  return (int64_t)sb.st_size - (int64_t)pos;
 }
 
 static bool is_blank(const char *s) {

@@ -134,6 +134,9 @@ void nnmd_text_close(struct nnmd_text *t);
 int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err);
 /* Next line that is not blank. */
 int nnmd_text_next_nonblank(struct nnmd_text *t, bool *got, struct nnmd_error *err);
+/* Bytes of the file after the current line, -1 when unknown (not a plain file): readers bound
+ * the counts a header claims with it before they allocate. */
+int64_t nnmd_text_bytes_left(const struct nnmd_text *t);
 /* Split the current line on blanks, in place. */
 int nnmd_text_tokenize(struct nnmd_text *t, struct nnmd_error *err);
 struct nnmd_loc nnmd_text_loc(const struct nnmd_text *t, int col);
