@@ -32,6 +32,8 @@ cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Debug -D
   { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target $targets >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
 bash "$here/make_corpus.sh" "$src" "$build/corpus"
+rm -rf "$build/findings.prev"
+[ -d "$build/findings" ] && mv "$build/findings" "$build/findings.prev" # the last run's, kept once
 mkdir -p "$build/findings"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -48,19 +50,19 @@ for t in $targets; do
 done
 wait
 status=0
-{
-  printf '%-22s %8s %12s %8s %8s  %s\n' target seconds execs cov ft findings
-  for t in $targets; do
-    log=$build/findings/$t.log
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-    found=$(ls "$build/findings/" | grep -c "^$t-")
-    rc=$(cat "$build/findings/$t.rc" 2>/dev/null || echo '?')
-    [ "$found" -eq 0 ] && [ "$rc" = 0 ] || status=1
-    printf '%-22s %8s %12s %8s %8s  %s\n' "$t" "$seconds" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
-      "$found (exit $rc)"
-  done
-} | tee "$build/findings/summary.txt"
+summary=$build/findings/summary.txt
+printf '%-22s %8s %12s %8s %8s  %s\n' target seconds execs cov ft findings >"$summary"
+for t in $targets; do
+  log=$build/findings/$t.log
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  found=$(ls "$build/findings/" | grep -c "^$t-")
+  rc=$(cat "$build/findings/$t.rc" 2>/dev/null || echo '?')
+  [ "$found" -eq 0 ] && [ "$rc" = 0 ] || status=1
+  printf '%-22s %8s %12s %8s %8s  %s\n' "$t" "$seconds" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
+    "$found (exit $rc)" >>"$summary"
+done
+cat "$summary"
 [ $status -eq 0 ] || echo "fuzz: findings in $build/findings (replay: $build/fuzz/<target> FILE)"
 exit $status

@@ -339,7 +339,10 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
       if (nt < 4 || nlat >= 3) goto bad;
       for (int k = 0; k < 3; ++k) {
         double x = strtod(tok[1 + k], &end);
-        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a lattice value", err);
+        if (end == tok[1 + k] || !isfinite(x)) {
+          st = bad_num(r, "a lattice value", err);
+          goto fail;
+        }
         f.h[3 * k + nlat] = x * o->length_scale;
       }
       if (++nlat == 3) {
@@ -355,16 +358,28 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
         if (a) f.elem = a;
         if (b) f.pos = b;
         if (c) f.force = c;
-        if (!a || !b || !c) return nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+        if (!a || !b || !c) {
+          st = nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+          goto fail;
+        }
       }
       int e = intern(d, tok[4], r->path, r->line, err);
-      if (e < 0) return NNMD_ERR_FORMAT;
+      if (e < 0) {
+        st = NNMD_ERR_FORMAT;
+        goto fail;
+      }
       f.elem[f.n] = e;
       for (int k = 0; k < 3; ++k) {
         double x = strtod(tok[1 + k], &end), y;
-        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a position", err);
+        if (end == tok[1 + k] || !isfinite(x)) {
+          st = bad_num(r, "a position", err);
+          goto fail;
+        }
         y = strtod(tok[7 + k], &end);
-        if (end == tok[7 + k] || !isfinite(y)) return bad_num(r, "a force", err);
+        if (end == tok[7 + k] || !isfinite(y)) {
+          st = bad_num(r, "a force", err);
+          goto fail;
+        }
         f.pos[3 * f.n + k] = x * o->length_scale;
         f.force[3 * f.n + k] = y * o->energy_scale / o->length_scale;
       }
@@ -373,21 +388,30 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
     } else if (!strcmp(tok[0], "energy")) {
       if (nt < 2) goto bad;
       f.energy = strtod(tok[1], &end);
-      if (end == tok[1] || !isfinite(f.energy)) return bad_num(r, "the energy", err);
+      if (end == tok[1] || !isfinite(f.energy)) {
+        st = bad_num(r, "the energy", err);
+        goto fail;
+      }
       f.energy *= o->energy_scale;
       f.has_e = true;
     } else if (!strcmp(tok[0], "charge")) {
       continue;
     } else if (!strcmp(tok[0], "end")) {
-      if (f.n == 0) return DERR(r, NNMD_ERR_FORMAT, "structure without atoms");
+      if (f.n == 0) {
+        st = DERR(r, NNMD_ERR_FORMAT, "structure without atoms");
+        goto fail;
+      }
       if (nlat != 0 && nlat != 3) goto bad;
-      if ((st = push_frame(d, &f, err))) return st;
+      if ((st = push_frame(d, &f, err))) goto fail;
       memset(&f, 0, sizeof f);
       in = 0;
     } else
       goto bad;
   }
-  if (st < 0) return -st;
+  if (st < 0) {
+    st = -st; /* a read error, a line too long, binary data: recorded by rd_next */
+    goto fail;
+  }
   if (in) {
     tframe_free(&f);
     return DERR(r, NNMD_ERR_FORMAT, "file ends inside a structure (no 'end')");
@@ -396,6 +420,9 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
 bad:
   tframe_free(&f);
   return DERR(r, NNMD_ERR_FORMAT, "unexpected line for n2p2 input.data");
+fail: /* every error after 'begin' frees the frame being read (a fuzz finding: they leaked) */
+  tframe_free(&f);
+  return st;
 }
 
 int tdata_read(struct tdata *d, const char *path, const char *format, const struct tdata_opts *o,
