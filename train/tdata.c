@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "files.h"
 
@@ -27,6 +28,14 @@ struct rd {
   char *buf;
   size_t cap;
 };
+
+/* Bytes after the current position of a regular file, -1 when unknown. */
+static int64_t bytes_left(FILE *fp) {
+  struct stat sb;
+  off_t pos = ftello(fp);
+  if (pos < 0 || fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) return -1;
+  return (int64_t)sb.st_size - (int64_t)pos;
+}
 
 /* 0: a line; 1: end of the file; negative: an error was recorded (read error, a line longer
  * than NNMD_LINE_MAX, binary data). */
@@ -183,6 +192,10 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     long n = strtol(s, &end, 10);
     if (end == s || n < 1 || n > 10000000)
       return DERR(r, NNMD_ERR_FORMAT, "expected the atom count of a frame");
+    int64_t left = bytes_left(r->fp); /* an atom line takes at least 8 bytes: bound the claim */
+    if (left >= 0 && n > left / 8 + 1)
+      return DERR(r, NNMD_ERR_FORMAT, "the frame claims %ld atoms, but only %lld bytes of the file are left", n,
+                  (long long)left);
     if (rd_next(r, err)) return DERR(r, NNMD_ERR_FORMAT, "file ends before the comment line");
     struct tframe f = {0};
     f.file = fname;

@@ -390,6 +390,23 @@ START_TEST(test_trajectory_claim) {
 }
 END_TEST
 
+START_TEST(test_training_frame_claim) {
+  char p[700];
+  at(p, sizeof p, "claim_train.extxyz");
+  write_text(p, "9000000\nLattice=\"10 0 0 0 10 0 0 0 10\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1.0 "
+                "pbc=\"T T T\"\nH 1.0 1.0 1.0 0 0 0\n");
+  struct nnmd_error err;
+  nnmd_error_init(&err);
+  struct tdata d;
+  memset(&d, 0, sizeof d);
+  struct tdata_opts o = {.length_scale = 1.0, .energy_scale = 1.0};
+  ck_assert_int_eq(tdata_read(&d, p, NULL, &o, &err), NNMD_ERR_FORMAT);
+  ck_assert_msg(strstr(err.msg, "the frame claims 9000000 atoms, but only") != NULL, "message: %s", err.msg);
+  tdata_free(&d);
+  nnmd_error_clear(&err);
+}
+END_TEST
+
 static Suite *hostile_suite(void) {
   Suite *s = suite_create("hostile_files");
   TCase *tc = tcase_create("files");
@@ -403,6 +420,7 @@ static Suite *hostile_suite(void) {
   tcase_add_test(tc, test_far_atom_structure);
   tcase_add_test(tc, test_far_atom_halo_wrap);
   tcase_add_test(tc, test_trajectory_claim);
+  tcase_add_test(tc, test_training_frame_claim);
   suite_add_tcase(s, tc);
   return s;
 }
