@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as in libFuzzer: called once before the first input. */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int replay_file(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -45,6 +47,7 @@ static int replay_file(const char *path) {
 
 int main(int argc, char **argv) {
   int bad = 0, count = 0;
+  if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
   for (int a = 1; a < argc; ++a) {
     struct stat sb;
     if (stat(argv[a], &sb) != 0) {

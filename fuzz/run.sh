@@ -16,7 +16,7 @@ while getopts b:s: o; do
   case $o in b) build=$OPTARG;; s) seconds=$OPTARG;; *) exit 2;; esac
 done
 shift $((OPTIND - 1))
-all="fuzz_input fuzz_extxyz fuzz_lammps_data fuzz_n2p2_data fuzz_structure_detect fuzz_nnp_model fuzz_bec_model fuzz_train_config fuzz_train_data"
+all="fuzz_input fuzz_extxyz fuzz_lammps_data fuzz_n2p2_data fuzz_structure_detect fuzz_nnp_model fuzz_bec_model fuzz_train_config fuzz_train_data fuzz_checkpoint"
 targets=${*:-$all}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found: skipped (apt-get install clang)"; exit 77; }
@@ -32,6 +32,11 @@ cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Debug -D
   { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target $targets >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
 bash "$here/make_corpus.sh" "$src" "$build/corpus"
+case " $targets " in *" fuzz_checkpoint "*) # its seed: a checkpoint the target's own set-up run writes
+  mkdir -p "$build/corpus/fuzz_checkpoint"
+  FUZZ_WRITE_SEED="$build/corpus/fuzz_checkpoint" "$build/fuzz/fuzz_checkpoint" >/dev/null 2>&1 ||
+    echo "fuzz: could not write the checkpoint seed" >&2;;
+esac
 rm -rf "$build/findings.prev"
 [ -d "$build/findings" ] && mv "$build/findings" "$build/findings.prev" # the last run's, kept once
 mkdir -p "$build/findings"

@@ -8,6 +8,9 @@ src=${NNMD_SOURCE_DIR:?} bin=${NNMD_REPLAY_DIR:?}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bash "$src/fuzz/make_corpus.sh" "$src" "$work/corpus" || exit 1
+mkdir -p "$work/corpus/fuzz_checkpoint"
+FUZZ_WRITE_SEED="$work/corpus/fuzz_checkpoint" "$bin/fuzz_replay_fuzz_checkpoint" >/dev/null 2>&1 ||
+  { echo "FAIL: fuzz_replay_fuzz_checkpoint could not write its seed"; exit 1; }
 pass=0 fail=0
 for exe in "$bin"/fuzz_replay_*; do
   t=${exe##*/fuzz_replay_}
