@@ -283,11 +283,13 @@ int nnmd_bec_model_load(struct nnmd_files *files, const char *dir, struct nnmd_b
   if (!st) st = check_outputs(m, &s, err);
   nnmd_nnp_settings_free(&s);
   struct nnmd_nnp_model *nn = m->nnp;
+  char path[NNMD_NNP_PATH + 64];
   for (int e = 0; !st && e < nn->n_elem; ++e) {
     nnmd_ann_set_outputs(&nn->ann[e], m->n_out);
-    st = nnmd_ann_alloc(&nn->ann[e], err);
+    snprintf(path, sizeof path, "%s/bec-weights.%03d.data", dir, nn->z[e]);
+    st = nnmd_nnp_weights_fit(files, path, nn->ann[e].n_params, err);
+    if (!st) st = nnmd_ann_alloc(&nn->ann[e], err);
   }
-  char path[NNMD_NNP_PATH + 64];
   if (!st) {
     snprintf(path, sizeof path, "%s/bec-scaling.data", dir);
     st = nnmd_nnp_read_scaling(files, path, nn, err);

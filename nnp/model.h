@@ -161,6 +161,9 @@ int nnmd_nnp_parse_sfs(const struct nnmd_nnp_settings *s, struct nnmd_nnp_model 
 /* Read scaling.data / the weight files into an already set-up model. */
 int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnmd_nnp_model *m,
                           struct nnmd_error *err);
+/* A weights file must have at least 2 bytes per parameter the settings claim: checked (by
+ * size) before the network is allocated. */
+int nnmd_nnp_weights_fit(struct nnmd_files *files, const char *path, size_t n_params, struct nnmd_error *err);
 int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
                           struct nnmd_error *err);
 

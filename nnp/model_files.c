@@ -238,13 +238,26 @@ static int read_weight_file(struct nnmd_files *files, const char *path, struct n
   return st;
 }
 
+int nnmd_nnp_weights_fit(struct nnmd_files *files, const char *path, size_t n_params, struct nnmd_error *err) {
+  FILE *f = nnmd_files_open(files, path);
+  if (!f) return NNMD_OK; /* the reader reports it */
+  off_t size = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;
+  fclose(f);
+  if (size >= 0 && n_params > (size_t)size / 2 + 1) /* a value and its newline: >= 2 bytes a parameter */
+    return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, 0, 0}),
+                        "%lld bytes cannot hold the %zu parameters of the network in the settings file",
+                        (long long)size, n_params);
+  return NNMD_OK;
+}
+
 int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
                           struct nnmd_error *err) {
   int st = NNMD_OK;
   for (int e = 0; e < m->n_elem; ++e) {
     char path[NNMD_NNP_PATH + 32];
     snprintf(path, sizeof path, "%s/weights.%03d.data", dir, m->z[e]);
-    int s = nnmd_ann_alloc(&m->ann[e], err);
+    int s = nnmd_nnp_weights_fit(files, path, m->ann[e].n_params, err);
+    if (!s) s = nnmd_ann_alloc(&m->ann[e], err);
     if (!s) s = read_weight_file(files, path, &m->ann[e], err);
     if (!s) nnmd_ann_finish(&m->ann[e]);
     if (s && !st) st = s;
