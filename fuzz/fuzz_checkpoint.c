@@ -94,7 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fclose(f);
   struct nnmd_error err;
   nnmd_error_init(&err);
-  nnmd_checkpoint_read(path, &sim.md, &err);
+  int st = nnmd_checkpoint_read(path, &sim.md, &err);
+  if (getenv("FUZZ_VERBOSE")) { /* replaying by hand: what became of the input */
+    if (st) nnmd_error_print(&err, stderr, false);
+    else fprintf(stderr, "loaded: step %lld, %lld atoms\n", (long long)sim.md.step, (long long)sim.md.sys->n_global);
+  }
   nnmd_error_clear(&err);
   return 0;
 }

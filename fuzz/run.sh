@@ -27,9 +27,10 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" 2>/dev
 fi
 rm -rf "$probe"
 jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$build"
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Debug -DNNMD_FUZZ=ON -DNNMD_MPI=OFF \
-  -DNNMD_CUDA=OFF -DNNMD_FFTW=OFF -DNNMD_NATIVE=OFF >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+  -DNNMD_CUDA=OFF -DNNMD_FFTW=OFF -DNNMD_NATIVE=OFF >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target $targets >"$build/build.log" 2>&1 || { tail -40 "$build/build.log"; exit 1; }
 bash "$here/make_corpus.sh" "$src" "$build/corpus"
 case " $targets " in *" fuzz_checkpoint "*) # its seed: a checkpoint the target's own set-up run writes
