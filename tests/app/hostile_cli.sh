@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hostile_cli.sh — issue 16 through the command line: `nnmd check` and `nnmd predict` given a
 # device, a directory, a FIFO, binary data, a 600 KB TOML header or an atom 1e12 A out must
-# exit 1 within seconds with a message saying what is wrong (main read /dev/zero until memory
-# ran out, hung on /dev/urandom and FIFOs, and crashed with exit 139 on the deep header).
+# exit 1 (2: nnmd train's code for an unreadable file) within seconds with a message saying
+# what is wrong (main read /dev/zero until memory ran out, hung on /dev/urandom and FIFOs, and
+# crashed with exit 139 on the deep header).
 set -u
 bin=${NNMD_BIN:?}
 work=$(mktemp -d)
@@ -13,7 +14,7 @@ expect() { # expect NAME MESSAGE-PART COMMAND...
   local name=$1 part=$2; shift 2
   local t0=$SECONDS out rc
   out=$(timeout 30 "$@" 2>&1 >/dev/null); rc=$?
-  if [ $rc -eq 1 ] && [ $((SECONDS - t0)) -le 10 ] && printf '%s' "$out" | grep -qF -- "$part"; then
+  if { [ $rc -eq 1 ] || [ $rc -eq 2 ]; } && [ $((SECONDS - t0)) -le 10 ] && printf '%s' "$out" | grep -qF -- "$part"; then
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
@@ -45,6 +46,8 @@ expect "atom 1e12 A out" "far.extxyz:4:1: error: atom 2 at (1e+12, 1, 1) A lies 
   "$bin" check far.toml
 sed 's/far.extxyz/\/dev\/zero/' far.toml > zero_structure.toml
 expect "structure /dev/zero" "not a regular file" "$bin" check zero_structure.toml
+printf '[data]\ntrain = ["afifo"]\n[model]\nelements = ["H", "O"]\ncutoff = 4.0\nhidden = [4]\n[training]\nepochs = 1\noutput = "out"\n' > train.toml
+expect "train data FIFO" "not a regular file" "$bin" check train.toml
 model=${NNMD_SHARED_DIR:-}/models/LJ
 if [ -d "$model" ]; then
   expect "predict /dev/zero" "not a regular file" "$bin" predict "$model" /dev/zero --length-unit angstrom --energy-unit eV
