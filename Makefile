@@ -2,6 +2,8 @@
 #   make run    set up (packages), build, run the quickstart example
 #   make test   set up, build, run every test through ctest (then the unit and input tests
 #               again under AddressSanitizer + UBSan)
+#   make fuzz   build the libFuzzer targets (clang) in FUZZ_BUILD and run each for FUZZ_SECONDS
+#               (docs/fuzzing.md); FUZZ_TARGETS picks targets, FUZZ_JOBS runs several at once
 # Variables: BUILD (build folder), JOBS, CMAKE_FLAGS (extra -D options).
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
@@ -10,8 +12,12 @@ ifeq ($(CI),true)
   WERROR := -DNNMD_WERROR=ON
 endif
 CMAKE_FLAGS ?=
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_JOBS ?= 1
 
-.PHONY: all deps build run test test-fast sanitize clean
+.PHONY: all deps build run test test-fast sanitize fuzz clean
 
 all: build
 
@@ -36,5 +42,8 @@ sanitize: deps
 
 test: test-fast sanitize
 
+fuzz:
+	FUZZ_JOBS=$(FUZZ_JOBS) bash fuzz/run.sh -b $(FUZZ_BUILD) -s $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -16,6 +16,7 @@
  * The models are loaded once; every frame is computed by the calculator of api/calculator.h,
  * the function the library API (libnnmd.so, api/nnmd.h, the Python package) runs too, so both
  * give the same numbers. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include "calculator.h"
 #include "commands.h"
+#include "files.h"
 #include "hdnnp.h"
 #include "run.h"
 #include "structure.h"
@@ -175,19 +177,28 @@ static int write_result(const struct nnmd_calc_frame *fr, FILE *f, struct nnmd_e
  * Returns 1 at the end of the input, 0 after a frame, -1 on a truncated frame. */
 struct splitter {
   FILE *in;
-  long line;
+  int64_t line;
+  int64_t bad; /* a negative nnmd_read_line result other than the end of the file */
   int kind; /* 0 extxyz, 1 n2p2, 2 whole file */
   char *buf;
   size_t cap;
 };
 
-static int next_frame(struct splitter *sp, const char *out, long *line0) {
+/* One line (nnmd_read_line: bounded, NUL bytes and read errors refused); <= 0 ends the input,
+ * a failure is kept in sp->bad. */
+static int64_t split_line(struct splitter *sp) {
+  int64_t n = nnmd_read_line(sp->in, &sp->buf, &sp->cap, NNMD_LINE_MAX);
+  if (n < NNMD_LINE_EOF && !sp->bad) sp->bad = n;
+  return n;
+}
+
+static int next_frame(struct splitter *sp, const char *out, int64_t *line0) {
   FILE *fo = fopen(out, "w");
   if (!fo) return -1;
-  ssize_t n;
+  int64_t n;
   int got = 0;
   if (sp->kind == 2) {
-    while ((n = getline(&sp->buf, &sp->cap, sp->in)) > 0) {
+    while ((n = split_line(sp)) > 0) {
       fwrite(sp->buf, 1, (size_t)n, fo);
       got = 1;
     }
@@ -196,7 +207,7 @@ static int next_frame(struct splitter *sp, const char *out, long *line0) {
     return got ? 0 : 1;
   }
   /* skip blank lines, then the first line of the frame */
-  while ((n = getline(&sp->buf, &sp->cap, sp->in)) > 0) {
+  while ((n = split_line(sp)) > 0) {
     sp->line++;
     if (strspn(sp->buf, " \t\r\n") != (size_t)n) break;
   }
@@ -209,7 +220,7 @@ static int next_frame(struct splitter *sp, const char *out, long *line0) {
   int rc = 0;
   if (sp->kind == 1) {
     for (;;) {
-      if ((n = getline(&sp->buf, &sp->cap, sp->in)) <= 0) {
+      if ((n = split_line(sp)) <= 0) {
         rc = -1;
         break;
       }
@@ -223,7 +234,7 @@ static int next_frame(struct splitter *sp, const char *out, long *line0) {
     long na = strtol(sp->buf, &end, 10);
     if (end == sp->buf || na < 1) na = 0; /* the structure reader reports the bad count line */
     for (long k = 0; k < na + 1; ++k) {
-      if ((n = getline(&sp->buf, &sp->cap, sp->in)) <= 0) break; /* truncated: the reader reports it */
+      if ((n = split_line(sp)) <= 0) break; /* truncated: the reader reports it */
       sp->line++;
       fwrite(sp->buf, 1, (size_t)n, fo);
     }
@@ -240,9 +251,9 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
   struct nnmd_log log;
   nnmd_log_init(&log, nnmd_comm_rank(cli->comm), cli->verbosity);
   struct splitter sp = {0};
-  sp.in = fopen(o.structure, "r");
+  sp.in = nnmd_fopen_input(o.structure);
   if (!sp.in) {
-    fprintf(stderr, "error: cannot open '%s'\n", o.structure);
+    fprintf(stderr, "error: cannot open '%s': %s\n", o.structure, nnmd_files_strerror(errno));
     return NNMD_EXIT_INPUT;
   }
   { /* the format decides how frames are split */
@@ -287,11 +298,15 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
   int64_t natoms = 0, nwarn = 0;
   const char *eu = o.native ? "model energy unit" : "eV", *lu = o.native ? "model length unit" : "A";
   while (!st) {
-    long line0 = 0;
+    int64_t line0 = 0;
     int r = next_frame(&sp, frame_path, &line0);
+    if (sp.bad) {
+      st = nnmd_read_line_fail(&err, o.structure, sp.line + 1, sp.bad);
+      break;
+    }
     if (r == 1) break;
     if (r < 0) {
-      st = nnmd_fail_at(&err, NNMD_ERR_FORMAT, ((struct nnmd_loc){o.structure, (int)line0, 1}),
+      st = nnmd_fail_at(&err, NNMD_ERR_FORMAT, ((struct nnmd_loc){o.structure, line0, 1}),
                         "frame %ld is truncated (no 'end' or too few atom lines)", nframes + 1);
       break;
     }
@@ -300,7 +315,7 @@ int nnmd_cmd_predict(const struct nnmd_cli *cli, int argc, char **argv) {
     if (st) { /* point at the frame in the user's file, not at the temporary copy */
       struct nnmd_error e2;
       nnmd_error_init(&e2);
-      nnmd_fail_at(&e2, st, ((struct nnmd_loc){o.structure, (int)line0, 1}), "frame %ld (starting here): %s",
+      nnmd_fail_at(&e2, st, ((struct nnmd_loc){o.structure, line0, 1}), "frame %ld (starting here): %s",
                    nframes + 1, err.msg);
       nnmd_error_clear(&err);
       err = e2;

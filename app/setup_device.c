@@ -49,8 +49,8 @@ int nnmd_sim_choose_device(struct nnmd_sim *s, struct nnmd_term_info *info, stru
   info->device_loc = in->device_loc;
   if (in->device == NNMD_DEV_CPU) {
     if (in->has_precision)
-      nnmd_log_warn(&s->log, "%s:%d: precision = \"%s\" is ignored: it applies to device = \"gpu\" only",
-                    in->precision_loc.file ? in->precision_loc.file : in->path, in->precision_loc.line, pname);
+      nnmd_log_warn(&s->log, "%s:%lld: precision = \"%s\" is ignored: it applies to device = \"gpu\" only",
+                    in->precision_loc.file ? in->precision_loc.file : in->path, (long long)in->precision_loc.line, pname);
     nnmd_log_info(&s->log, "device: cpu");
     return NNMD_OK;
   }

@@ -11,6 +11,7 @@
 #define NNMD_BOX_MATH_H
 
 #include <math.h>
+#include <stdbool.h>
 
 #include "types.h"
 
@@ -37,7 +38,18 @@ static inline NNMD_HD void nnmd_frac_to_cart(const double *h, const double *lo, 
   r[2] += lo[2];
 }
 
-/* Wrap a fractional coordinate into [0,1); returns the integer shift that was subtracted. */
+/* Largest |fractional coordinate| (cell lengths from the cell's origin) an atom may have:
+ * beyond it a wrapped position has lost its digits (1e6 costs 6 of 16) and the image shift
+ * approaches the range of an int image flag. Readers and the halo wrap refuse such atoms
+ * with a message instead of wrapping them. */
+#define NNMD_FRAC_MAX 1.0e6
+
+/* s is finite and within NNMD_FRAC_MAX cell lengths (NaN fails). */
+static inline NNMD_HD bool nnmd_frac_ok(double s) { return s > -NNMD_FRAC_MAX && s < NNMD_FRAC_MAX; }
+
+/* Wrap a fractional coordinate into [0,1); returns the integer shift that was subtracted.
+ * Callers check nnmd_frac_ok first; outside that range the shift is clamped, never an
+ * undefined float-to-int conversion. */
 static inline NNMD_HD int nnmd_wrap_frac(double *s) {
   double f = floor(*s);
   *s -= f;
@@ -45,6 +57,7 @@ static inline NNMD_HD int nnmd_wrap_frac(double *s) {
     *s -= 1.0;
     f += 1.0;
   }
+  if (!(f > -2.0e9 && f < 2.0e9)) return 0; /* NaN or beyond int: see nnmd_frac_ok */
   return (int)f;
 }
 

@@ -34,6 +34,43 @@ int nnmd_cfg_array_push(struct nnmd_cfg *arr, struct nnmd_cfg *item) {
   return 0;
 }
 
+/* ---- key index ---------------------------------------------------------------------------
+ * Tables with more than HASH_MIN keys get an open-addressing (linear probing) index of their
+ * keys, FNV-1a hashed; it is rebuilt at twice the size when it would become half full.
+ * Probing visits keys in insertion order, so a lookup finds the first of equal keys, as the
+ * linear scan of a small table does. */
+enum { HASH_MIN = 8 };
+
+static size_t key_hash(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; ++s) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return (size_t)(h ^ (h >> 29));
+}
+
+static void hash_put(size_t *slot, size_t cap, const char *key, size_t index) {
+  size_t i = key_hash(key) & (cap - 1);
+  while (slot[i]) i = (i + 1) & (cap - 1);
+  slot[i] = index + 1;
+}
+
+/* Index key n-1 (just appended); build or grow the index when needed. */
+static int hash_add(struct nnmd_cfg *t) {
+  if (t->n <= HASH_MIN) return 0;
+  if (t->hash && 2 * t->n <= t->hash_cap) {
+    hash_put(t->hash, t->hash_cap, t->keys[t->n - 1], t->n - 1);
+    return 0;
+  }
+  size_t cap = 32;
+  while (cap < 4 * t->n) cap *= 2;
+  size_t *slot = calloc(cap, sizeof *slot);
+  if (!slot) return -1;
+  for (size_t i = 0; i < t->n; ++i) hash_put(slot, cap, t->keys[i], i);
+  free(t->hash);
+  t->hash = slot;
+  t->hash_cap = cap;
+  return 0;
+}
+
 int nnmd_cfg_table_set(struct nnmd_cfg *tbl, const char *key, struct nnmd_loc key_loc,
                        struct nnmd_cfg *val) {
   if (grow(tbl, true)) return -1;
@@ -41,6 +78,11 @@ int nnmd_cfg_table_set(struct nnmd_cfg *tbl, const char *key, struct nnmd_loc ke
   if (!k) return -1;
   tbl->keys[tbl->n] = k;
   tbl->items[tbl->n++] = val;
+  if (hash_add(tbl)) {
+    free(k);
+    tbl->n--;
+    return -1;
+  }
   val->key_loc = key_loc;
   return 0;
 }
@@ -54,12 +96,19 @@ void nnmd_cfg_free(struct nnmd_cfg *v) {
   }
   free(v->items);
   free(v->keys);
+  free(v->hash);
   free(v->owned_file);
   free(v);
 }
 
 const struct nnmd_cfg *nnmd_cfg_get(const struct nnmd_cfg *tbl, const char *key) {
   if (!tbl || tbl->kind != NNMD_CFG_TABLE) return NULL;
+  if (tbl->hash) {
+    size_t m = tbl->hash_cap - 1;
+    for (size_t i = key_hash(key) & m; tbl->hash[i]; i = (i + 1) & m)
+      if (strcmp(tbl->keys[tbl->hash[i] - 1], key) == 0) return tbl->items[tbl->hash[i] - 1];
+    return NULL;
+  }
   for (size_t i = 0; i < tbl->n; ++i)
     if (strcmp(tbl->keys[i], key) == 0) return tbl->items[i];
   return NULL;

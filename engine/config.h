@@ -6,7 +6,7 @@
  * an element missing from a model) can still point at the user's line.
  *
  * Kinds: string, integer (int64), float (double), bool, array, table. A table keeps its
- * keys in file order. Arrays of tables (TOML [[x]]) are arrays whose items are tables.
+ * keys in file order (lookup by key is O(1) through a hash index). Arrays of tables (TOML [[x]]) are arrays whose items are tables.
  * The getters report wrong types, out-of-range values and unknown keys (with "did you
  * mean") into a `struct nnmd_error`, which keeps every message so all problems of an
  * input can be shown at once.
@@ -46,6 +46,12 @@ struct nnmd_cfg {
   bool defined; /* TABLE: defined by a [header] or inline (TOML redefinition rules) */
   bool is_inline; /* TABLE/ARRAY: written inline (cannot be extended later) */
   char *owned_file; /* root only: the file name every loc.file in the tree points to */
+  /* TABLE with more than a few keys: open-addressing index of keys (slot = item index + 1,
+   * 0 = empty; hash_cap a power of two, at least twice n), so lookups stay O(1) on huge
+   * hostile inputs instead of a linear scan. NULL while the table is small. */
+  size_t *hash;
+  size_t hash_cap;
+  uint64_t scope_id; /* io/toml: the key/value scope that may still extend this table (0 none) */
 };
 
 /* Construction (used by parsers and tests). All return NULL on allocation failure. */

@@ -33,7 +33,7 @@ int nnmd_error_setv(struct nnmd_error *e, int status, struct nnmd_loc loc, const
   vsnprintf(msg, sizeof msg, fmt, ap);
   char line[2600];
   if (loc.file && loc.line > 0)
-    snprintf(line, sizeof line, "%s:%d:%d: error: %s\n", loc.file, loc.line, loc.col > 0 ? loc.col : 1,
+    snprintf(line, sizeof line, "%s:%lld:%d: error: %s\n", loc.file, (long long)loc.line, loc.col > 0 ? loc.col : 1,
              msg);
   else if (loc.file)
     snprintf(line, sizeof line, "%s: error: %s\n", loc.file, msg);

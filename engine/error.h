@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus /* CUDA translation units are C++ */
 extern "C" {
@@ -37,14 +38,15 @@ enum nnmd_status {
 /* A location in a user's file. line/col are 1-based; 0 = unknown. */
 struct nnmd_loc {
   const char *file; /* not owned; may be NULL */
-  int line;
+  int64_t line;     /* 64-bit: a text file may have more than 2^31 lines */
   int col;
 };
 
 struct nnmd_error {
   int status;          /* first error's status, NNMD_OK if none */
   char file[512];      /* user's file of the first error ("" if none) */
-  int line, col;       /* user's location of the first error */
+  int64_t line;        /* user's location of the first error */
+  int col;
   char msg[2048];      /* first error's message (without location prefix) */
   const char *src_file; /* our source location of the first error */
   int src_line;

@@ -94,7 +94,7 @@ static const char *skip_blank(const char *s) {
 
 /* Parse one key[=value] at *p. */
 static int scan_pair(const char *line, const char **p, char **o, struct xyz_kv *kv, const char *path,
-                     int lineno, struct nnmd_error *err) {
+                     int64_t lineno, struct nnmd_error *err) {
   const char *s = *p;
   kv->key = *o;
   kv->col = (int)(s - line) + 1;
@@ -116,7 +116,7 @@ static int scan_pair(const char *line, const char **p, char **o, struct xyz_kv *
   return st;
 }
 
-static int parse_comment(const char *line, const char *path, int lineno, struct xyz_comment *c,
+static int parse_comment(const char *line, const char *path, int64_t lineno, struct xyz_comment *c,
                          struct nnmd_error *err) {
   size_t len = strlen(line);
   memset(c, 0, sizeof *c);
@@ -372,8 +372,8 @@ static int read_comment(struct nnmd_text *t, struct nnmd_sbuild *b, struct xyz_f
   if (!got) {
     if (fr->natoms == 0) return NNMD_OK;
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                        "expected %lld atom lines, file ends at line %d", (long long)fr->natoms,
-                        t->lineno);
+                        "expected %lld atom lines, file ends at line %lld", (long long)fr->natoms,
+                        (long long)t->lineno);
   }
   struct xyz_comment c;
   st = parse_comment(t->line, t->path, t->lineno, &c, err);
@@ -516,8 +516,8 @@ static int read_atoms(struct nnmd_text *t, struct nnmd_sbuild *b, const struct x
     if (st) return st;
     if (!got)
       return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                          "expected %lld atom lines, file ends at line %d", (long long)fr->natoms,
-                          t->lineno);
+                          "expected %lld atom lines, file ends at line %lld", (long long)fr->natoms,
+                          (long long)t->lineno);
     if ((st = nnmd_text_tokenize(t, err)) || (st = read_atom(t, b, &fr->layout, i, charge_field, &kp, err)))
       return st;
   }

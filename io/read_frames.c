@@ -279,6 +279,13 @@ int nnmd_frames_next(struct nnmd_frame_reader *r, bool skip_atoms, const struct 
   bool more = false;
   if ((st = nnmd_text_next(t, &more, err))) return st;
   if (!more) return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "the file ends inside a frame");
+  /* the count is a claim of the file: each atom line takes at least 8 bytes ("H 0 0 0\n"),
+   * so a count the rest of the file cannot hold is refused before anything is allocated */
+  int64_t left = nnmd_text_bytes_left(t);
+  if (left >= 0 && n > left / 8 + 1)
+    return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
+                        "expected %lld atom lines, but only %lld bytes of the file are left", (long long)n,
+                        (long long)left);
   if ((st = reserve(r, n, err))) return st;
   f->n = n;
   int off[C_COUNT], ncol = 0;
@@ -287,8 +294,8 @@ int nnmd_frames_next(struct nnmd_frame_reader *r, bool skip_atoms, const struct 
   for (int64_t i = 0; i < n; ++i) {
     if ((st = nnmd_text_next(t, &more, err))) return st;
     if (!more)
-      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "expected %lld atom lines, the file ends at line %d",
-                          (long long)n, t->lineno);
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "expected %lld atom lines, the file ends at line %lld",
+                          (long long)n, (long long)t->lineno);
     if (skip_atoms) continue;
     if ((st = nnmd_text_tokenize(t, err)) || (st = read_atom(r, off, ncol, exact, i, err))) return st;
   }

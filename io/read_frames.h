@@ -34,7 +34,7 @@ struct nnmd_frame {
   bool has_time, has_step;
   double time; /* ps */
   int64_t step;
-  int line; /* line of the comment */
+  int64_t line; /* line of the comment */
 };
 
 struct nnmd_frame_reader;

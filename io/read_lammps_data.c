@@ -34,7 +34,7 @@
 
 struct lmp_type {
   double mass;
-  int mass_line; /* 0 = no mass given */
+  int64_t mass_line; /* 0 = no mass given */
   char comment_sym[NNMD_SYMBOL_LEN];
   char label[NNMD_SYMBOL_LEN];
 };
@@ -46,13 +46,13 @@ struct lmp_idx {
 struct lmp_state {
   int64_t natoms;
   int ntypes;
-  int atoms_line, types_line; /* header lines, 0 if absent */
+  int64_t atoms_line, types_line; /* header lines, 0 if absent */
   double lo[3], hi[3], tilt[3];
-  int bounds_line[3], tilt_line;
+  int64_t bounds_line[3], tilt_line;
   struct lmp_type *types;
   char section[LMP_NAME]; /* current section keyword */
   char style[LMP_NAME];   /* first word of the comment on the section line */
-  int section_line;
+  int64_t section_line;
   const char *comment;    /* comment of the current line (after '#'), "" if none */
   bool atoms_read;
   struct lmp_idx *by_id;  /* sorted by id once Atoms is read */
@@ -424,10 +424,10 @@ static int index_ids(const char *path, struct lmp_state *s, const struct nnmd_sb
   qsort(s->by_id, (size_t)n, sizeof *s->by_id, cmp_idx);
   for (int64_t k = 1; k < n; ++k)
     if (s->by_id[k].id == s->by_id[k - 1].id) {
-      int l1 = b->atom_line[s->by_id[k - 1].idx], l2 = b->atom_line[s->by_id[k].idx];
+      int64_t l1 = b->atom_line[s->by_id[k - 1].idx], l2 = b->atom_line[s->by_id[k].idx];
       return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, l1 > l2 ? l1 : l2, 0}),
-                          "atom id %lld appears twice (lines %d and %d)", (long long)s->by_id[k].id,
-                          l1 < l2 ? l1 : l2, l1 > l2 ? l1 : l2);
+                          "atom id %lld appears twice (lines %lld and %lld)", (long long)s->by_id[k].id,
+                          (long long)(l1 < l2 ? l1 : l2), (long long)(l1 > l2 ? l1 : l2));
     }
   return NNMD_OK;
 }
@@ -438,11 +438,11 @@ static int check_count(const struct nnmd_text *t, const struct lmp_state *s, int
   if (got == s->natoms) return NNMD_OK;
   if (eof)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                        "expected %lld %s lines, file ends at line %d", (long long)s->natoms, what,
-                        t->lineno);
+                        "expected %lld %s lines, file ends at line %lld", (long long)s->natoms, what,
+                        (long long)t->lineno);
   return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                      "expected %lld %s lines (header line %d), found %lld before this section",
-                      (long long)s->natoms, what, s->atoms_line, (long long)got);
+                      "expected %lld %s lines (header line %lld), found %lld before this section",
+                      (long long)s->natoms, what, (long long)s->atoms_line, (long long)got);
 }
 
 static int section_atoms(struct nnmd_text *t, struct lmp_state *s, struct nnmd_sbuild *b, bool *eof,
@@ -457,8 +457,8 @@ static int section_atoms(struct nnmd_text *t, struct lmp_state *s, struct nnmd_s
   while (!(st = next_entry(t, s, &got, eof, err)) && got) {
     if (count == s->natoms)
       return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 1),
-                          "more atom lines than the %lld atoms of the header (line %d)",
-                          (long long)s->natoms, s->atoms_line);
+                          "more atom lines than the %lld atoms of the header (line %lld)",
+                          (long long)s->natoms, (long long)s->atoms_line);
     if (style == STYLE_UNKNOWN && (st = atoms_style(t, s, &style, err))) return st;
     if ((style == STYLE_CHARGE || style == STYLE_FULL) && charge_field < 0 &&
         (st = nnmd_system_field_add(b->sys, "charge", 1, false, &charge_field, err)))
@@ -535,7 +535,7 @@ static int read_sections(struct nnmd_text *t, struct lmp_state *s, struct nnmd_s
   }
   if (!st && !s->atoms_read)
     st = nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){t->path, t->lineno, 0}),
-                      "no Atoms section in LAMMPS data file (file ends at line %d)", t->lineno);
+                      "no Atoms section in LAMMPS data file (file ends at line %lld)", (long long)t->lineno);
   return st;
 }
 
@@ -557,7 +557,7 @@ int nnmd_read_lammps_data(struct nnmd_text *t, struct nnmd_sbuild *b,
   int st = read_header(t, &s, &eof, err);
   if (!st && eof)
     st = nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                      "no Atoms section in LAMMPS data file (file ends at line %d)", t->lineno);
+                      "no Atoms section in LAMMPS data file (file ends at line %lld)", (long long)t->lineno);
   if (!st) st = check_header(t, &s, err);
   if (!st && !(s.types = nnmd_calloc((size_t)s.ntypes, sizeof *s.types, err))) st = NNMD_ERR_NOMEM;
   if (!st) st = read_sections(t, &s, b, info, err);

@@ -25,7 +25,7 @@
 struct n2p2_state {
   int nlat;
   double lat[3][3];
-  int begin_line;
+  int64_t begin_line;
 };
 
 static int check_begin(struct nnmd_text *t, struct nnmd_error *err) {
@@ -97,8 +97,8 @@ static int read_line(struct nnmd_text *t, struct n2p2_state *s, struct nnmd_sbui
   }
   if (strcmp(kw, "begin") == 0)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->tok[0].col),
-                        "'begin' inside the structure that begins at line %d (missing 'end')",
-                        s->begin_line);
+                        "'begin' inside the structure that begins at line %lld (missing 'end')",
+                        (long long)s->begin_line);
   return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, t->tok[0].col),
                       "unknown keyword '%s' in n2p2 input.data (begin, comment, lattice, atom, "
                       "energy, charge, end)",
@@ -114,8 +114,8 @@ static int read_body(struct nnmd_text *t, struct n2p2_state *s, struct nnmd_sbui
     if (st) return st;
     if (!got)
       return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0),
-                          "the structure that begins at line %d has no 'end' (file ends at line %d)",
-                          s->begin_line, t->lineno);
+                          "the structure that begins at line %lld has no 'end' (file ends at line %lld)",
+                          (long long)s->begin_line, (long long)t->lineno);
     if ((st = nnmd_text_tokenize(t, err)) || (st = read_line(t, s, b, &done, err))) return st;
   }
   return NNMD_OK;

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "box_math.h"
 #include "files.h"
@@ -40,7 +41,7 @@ int nnmd_text_open_with(struct nnmd_files *files, struct nnmd_text *t, const cha
   t->f = nnmd_files_open(files, path);
   if (!t->f)
     return nnmd_fail_at(err, NNMD_ERR_FILE, ((struct nnmd_loc){path, 0, 0}),
-                        "cannot open structure file: %s", strerror(errno));
+                        "cannot open structure file: %s", nnmd_files_strerror(errno));
   return NNMD_OK;
 }
 
@@ -55,13 +56,17 @@ void nnmd_text_close(struct nnmd_text *t) {
 
 int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err) {
   t->ntok = 0;
-  errno = 0;
-  ssize_t n = getline(&t->line, &t->cap, t->f);
+  int64_t n = nnmd_read_line(t->f, &t->line, &t->cap, NNMD_LINE_MAX);
   if (n < 0) {
     *got = false;
-    if (ferror(t->f))
-      return nnmd_fail_at(err, NNMD_ERR_FILE, nnmd_text_loc(t, 0), "read error after this line: %s",
-                          strerror(errno ? errno : EIO));
+    if (n != NNMD_LINE_EOF) {
+      char why[160];
+      nnmd_read_line_error(n, why, sizeof why);
+      if (n == NNMD_LINE_ERROR) /* the failed line has no number yet */
+        return nnmd_fail_at(err, NNMD_ERR_FILE, nnmd_text_loc(t, 0), "after this line: %s", why);
+      t->lineno++;
+      return nnmd_fail_at(err, NNMD_ERR_FORMAT, nnmd_text_loc(t, 0), "%s", why);
+    }
     if (t->line) t->line[0] = '\0';
     return NNMD_OK;
   }
@@ -69,6 +74,14 @@ int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err) {
   t->lineno++;
   *got = true;
   return NNMD_OK;
+}
+
+int64_t nnmd_text_bytes_left(const struct nnmd_text *t) {
+  struct stat sb;
+  int fd = t->f ? fileno(t->f) : -1;
+  off_t pos = t->f ? ftello(t->f) : -1;
+  if (fd < 0 || pos < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return -1;
+  return (int64_t)sb.st_size - (int64_t)pos;
 }
 
 static bool is_blank(const char *s) {
@@ -182,7 +195,7 @@ int nnmd_sbuild_reserve(struct nnmd_sbuild *b, int64_t n, struct nnmd_error *err
   return st;
 }
 
-int nnmd_sbuild_add(struct nnmd_sbuild *b, int64_t id, int type, const double x[3], int line,
+int nnmd_sbuild_add(struct nnmd_sbuild *b, int64_t id, int type, const double x[3], int64_t line,
                     int64_t *idx, struct nnmd_error *err) {
   struct nnmd_system *s = b->sys;
   int64_t i = s->n_local;
@@ -250,6 +263,25 @@ static void box_around_atoms(struct nnmd_sbuild *b) {
   }
 }
 
+/* Every atom within NNMD_FRAC_MAX cell lengths of the cell: further out, wrapping it into the
+ * cell (here, in the halo, in the output) would lose its position and overflow the image
+ * shift; such a file is refused with the atom's line, id and position. */
+static int check_far_atoms(const struct nnmd_sbuild *b, const struct nnmd_box *box, struct nnmd_error *err) {
+  const struct nnmd_system *sys = b->sys;
+  int64_t c = sys->capacity;
+  for (int64_t i = 0; i < sys->n_local; ++i) {
+    double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]}, s[3];
+    nnmd_cart_to_frac(box->h_inv, box->lo, r, s);
+    for (int d = 0; d < 3; ++d)
+      if (!nnmd_frac_ok(s[d]))
+        return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){b->path, b->atom_line ? b->atom_line[i] : 0, 0}),
+                            "atom %lld at (%g, %g, %g) A lies %.3g cell lengths along %c from the cell (limit %g): "
+                            "far outside the cell, not a position that can be wrapped into it",
+                            (long long)sys->id[i], r[0], r[1], r[2], s[d], "abc"[d], NNMD_FRAC_MAX);
+  }
+  return NNMD_OK;
+}
+
 int nnmd_sbuild_finish(struct nnmd_sbuild *b, double length_scale, struct nnmd_box *box,
                        struct nnmd_error *err) {
   if (b->sys->n_local == 0)
@@ -266,6 +298,7 @@ int nnmd_sbuild_finish(struct nnmd_sbuild *b, double length_scale, struct nnmd_b
     return st;
   }
   nnmd_error_clear(&tmp);
+  if ((st = check_far_atoms(b, box, err))) return st;
   return nnmd_check_close_atoms(b->sys, box, NNMD_STRUCTURE_MIN_DIST, b->path, b->atom_line, err);
 }
 
@@ -431,7 +464,7 @@ static void scan_atom(const struct close_grid *g, const struct nnmd_box *box, in
 }
 
 int nnmd_check_close_atoms(const struct nnmd_system *sys, const struct nnmd_box *box,
-                           double min_dist, const char *path, const int *atom_line,
+                           double min_dist, const char *path, const int64_t *atom_line,
                            struct nnmd_error *err) {
   if (sys->n_local == 0) return NNMD_OK;
   struct close_grid g;
@@ -442,10 +475,10 @@ int nnmd_check_close_atoms(const struct nnmd_system *sys, const struct nnmd_box 
     for (int64_t i = 0; i < sys->n_local; ++i) scan_atom(&g, box, i, min_dist * min_dist, &best);
   grid_free(&g);
   if (st || best.count == 0) return st;
-  int li = atom_line ? atom_line[best.i] : 0, lj = atom_line ? atom_line[best.j] : 0;
+  int64_t li = atom_line ? atom_line[best.i] : 0, lj = atom_line ? atom_line[best.j] : 0;
   struct nnmd_loc loc = {path, li > lj ? li : lj, 0};
   char where[64] = "";
-  if (li > 0 && lj > 0 && best.i != best.j) snprintf(where, sizeof where, " (lines %d and %d)", li, lj);
+  if (li > 0 && lj > 0 && best.i != best.j) snprintf(where, sizeof where, " (lines %lld and %lld)", (long long)li, (long long)lj);
   if (best.i == best.j)
     return nnmd_fail_at(err, NNMD_ERR_PHYSICS, loc,
                         "atom %lld is only %.3g A from its own periodic image (minimum %g A): the "

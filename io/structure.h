@@ -122,7 +122,7 @@ struct nnmd_text {
   FILE *f;
   char *line;     /* current line without its newline */
   size_t cap;
-  int lineno;     /* 1-based number of the current line, 0 before the first */
+  int64_t lineno; /* 1-based number of the current line, 0 before the first */
   struct nnmd_tok *tok;
   int ntok, tok_cap;
 };
@@ -131,12 +131,12 @@ struct nnmd_text {
 struct nnmd_sbuild {
   const char *path;
   struct nnmd_system *sys;
-  int *atom_line; /* file line of each atom */
+  int64_t *atom_line; /* file line of each atom */
   int64_t line_cap;
   bool has_cell;  /* h and lo below hold the cell as written */
   double h[9], lo[3];
   int periodic[3];
-  int cell_line; /* line of the lattice (for cell errors), 0 if unknown */
+  int64_t cell_line; /* line of the lattice (for cell errors), 0 if unknown */
   const char *const *columns; /* extxyz: extra per-atom columns to keep (structure_opts) */
 };
 
@@ -147,6 +147,9 @@ void nnmd_text_close(struct nnmd_text *t);
 int nnmd_text_next(struct nnmd_text *t, bool *got, struct nnmd_error *err);
 /* Next line that is not blank. */
 int nnmd_text_next_nonblank(struct nnmd_text *t, bool *got, struct nnmd_error *err);
+/* Bytes of the file after the current line, -1 when unknown (not a plain file): readers bound
+ * the counts a header claims with it before they allocate. */
+int64_t nnmd_text_bytes_left(const struct nnmd_text *t);
 /* Split the current line on blanks, in place. */
 int nnmd_text_tokenize(struct nnmd_text *t, struct nnmd_error *err);
 struct nnmd_loc nnmd_text_loc(const struct nnmd_text *t, int col);
@@ -166,7 +169,7 @@ void nnmd_sbuild_free(struct nnmd_sbuild *b);
 /* Make room for n atoms in total. */
 int nnmd_sbuild_reserve(struct nnmd_sbuild *b, int64_t n, struct nnmd_error *err);
 /* Append an owned atom with species index `type`; returns its index in *idx (may be NULL). */
-int nnmd_sbuild_add(struct nnmd_sbuild *b, int64_t id, int type, const double x[3], int line,
+int nnmd_sbuild_add(struct nnmd_sbuild *b, int64_t id, int type, const double x[3], int64_t line,
                     int64_t *idx, struct nnmd_error *err);
 /* Species index of an element symbol (interned); error at loc when it is not an element. */
 int nnmd_sbuild_species(struct nnmd_sbuild *b, const char *symbol, struct nnmd_loc loc, int *type,
@@ -176,7 +179,7 @@ int nnmd_sbuild_finish(struct nnmd_sbuild *b, double length_scale, struct nnmd_b
                        struct nnmd_error *err);
 /* Report the closest pair below min_dist (periodic images included) as an error. */
 int nnmd_check_close_atoms(const struct nnmd_system *sys, const struct nnmd_box *box,
-                           double min_dist, const char *path, const int *atom_line,
+                           double min_dist, const char *path, const int64_t *atom_line,
                            struct nnmd_error *err);
 
 /* The readers: fill b (atoms, cell) and info; the caller finishes. */

@@ -379,6 +379,8 @@ int toml_parse_key(struct parser *p, struct keypath *k) {
   while (!st) {
     toml_skip_ws(p);
     if (toml_peek(p) != '.') break;
+    if (k->n >= MAX_DEPTH) /* refused before the rest of a hostile key is read */
+      return FAIL(p, k->loc[0], "dotted key has more than %d parts", (int)MAX_DEPTH);
     p->pos++;
     toml_skip_ws(p);
     st = parse_simple_key(p, k);

@@ -12,7 +12,8 @@
 #include "toml.h"
 
 enum {
-  MAX_DEPTH = 100, /* nesting limit of arrays and inline tables (protects the stack) */
+  MAX_DEPTH = 100, /* deepest node of the tree: table headers, dotted keys, arrays and inline
+                      tables together (protects the stack of the recursive parts and walkers) */
   KEYTEXT = 256,   /* longest key name shown in a message */
   SHOWN = 40       /* longest bare word shown in a message */
 };
@@ -32,11 +33,13 @@ struct keypath {
   struct nnmd_loc *loc;
 };
 
-/* The table key/value pairs go into, and the tables its dotted keys created. */
+/* The table key/value pairs go into; the tables its dotted keys created carry its id
+ * (nnmd_cfg.scope_id), so "is this table in scope" is O(1). depth: the table's depth in the
+ * tree (root 0). */
 struct scope {
   struct nnmd_cfg *table;
-  struct nnmd_cfg **dotted;
-  size_t n, cap;
+  uint64_t id;
+  int depth;
 };
 
 struct parser {
@@ -48,7 +51,8 @@ struct parser {
   struct nnmd_error *err;
   struct nnmd_cfg *root;
   struct scope section; /* the current [header] section */
-  int depth;            /* current nesting of arrays and inline tables */
+  uint64_t scopes;      /* ids handed out to scopes so far */
+  int depth;            /* depth in the tree of the value being parsed */
 };
 
 /* An unquoted value: its text and where it starts. */

@@ -19,9 +19,7 @@ struct nnmd_cfg *toml_new_node(struct parser *p, enum nnmd_cfg_kind kind, struct
 }
 
 static struct nnmd_cfg *member(const struct nnmd_cfg *t, const char *key) {
-  for (size_t i = 0; i < t->n; ++i)
-    if (strcmp(t->keys[i], key) == 0) return t->items[i];
-  return NULL;
+  return (struct nnmd_cfg *)nnmd_cfg_get(t, key); /* hash index: O(1) */
 }
 
 /* Add v to t under key; v is freed on failure. */
@@ -32,23 +30,9 @@ static int add_member(struct parser *p, struct nnmd_cfg *t, const char *key, str
   return toml_nomem(p);
 }
 
-static bool scope_has(const struct scope *s, const struct nnmd_cfg *t) {
-  for (size_t i = 0; i < s->n; ++i)
-    if (s->dotted[i] == t) return true;
-  return false;
-}
+static bool scope_has(const struct scope *s, const struct nnmd_cfg *t) { return t->scope_id == s->id; }
 
-static int scope_add(struct parser *p, struct scope *s, struct nnmd_cfg *t) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 8;
-    struct nnmd_cfg **d = realloc(s->dotted, cap * sizeof *d);
-    if (!d) return toml_nomem(p);
-    s->dotted = d;
-    s->cap = cap;
-  }
-  s->dotted[s->n++] = t;
-  return NNMD_OK;
-}
+static void scope_add(struct scope *s, struct nnmd_cfg *t) { t->scope_id = s->id; }
 
 static bool is_table_array(const struct nnmd_cfg *v) {
   return v->kind == NNMD_CFG_ARRAY && !v->is_inline;
@@ -92,8 +76,7 @@ static int dotted_step(struct parser *p, struct scope *sc, const struct keypath 
   if (!scope_has(sc, c)) {
     if (!c->defined) c->loc = k->loc[i]; /* an implicit table claimed here */
     c->defined = true;
-    int st = scope_add(p, sc, c);
-    if (st) return st;
+    scope_add(sc, c);
   }
   *t = c;
   return NNMD_OK;
@@ -215,6 +198,9 @@ static int append_table(struct parser *p, const struct keypath *k, struct nnmd_c
 /* Make the table named by a header current; `at` is the header's '['. */
 int toml_open_table(struct parser *p, const struct keypath *k, bool array, struct nnmd_loc at) {
   struct nnmd_cfg *t = p->root, *cur = NULL;
+  int depth = (int)k->n + (array ? 1 : 0); /* an array of tables adds a level */
+  if (depth > MAX_DEPTH)
+    return FAIL(p, at, "table header nests %d levels deep (limit %d)", depth, MAX_DEPTH);
   for (size_t i = 0; i + 1 < k->n; ++i) {
     int st = header_step(p, k, i, &t);
     if (st) return st;
@@ -222,6 +208,7 @@ int toml_open_table(struct parser *p, const struct keypath *k, bool array, struc
   int st = array ? append_table(p, k, t, at, &cur) : define_table(p, k, t, at, &cur);
   if (st) return st;
   p->section.table = cur;
-  p->section.n = 0;
+  p->section.id = ++p->scopes;
+  p->section.depth = depth;
   return NNMD_OK;
 }

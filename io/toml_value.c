@@ -305,11 +305,10 @@ static int inline_members(struct parser *p, struct scope *sc) {
 static int parse_inline_table(struct parser *p, struct nnmd_cfg **out) {
   struct nnmd_cfg *t = toml_new_node(p, NNMD_CFG_TABLE, toml_here(p));
   if (!t) return NNMD_ERR_NOMEM;
-  struct scope sc = {t, NULL, 0, 0};
+  struct scope sc = {t, ++p->scopes, p->depth - 1}; /* toml_parse_value entered the members' depth */
   t->defined = true;
   p->pos++;
   int st = inline_members(p, &sc);
-  free(sc.dotted);
   if (st) {
     nnmd_cfg_free(t);
     return st;
@@ -327,8 +326,9 @@ int toml_parse_value(struct parser *p, struct nnmd_cfg **out, const char *what) 
   if (toml_is_word_char(c)) return parse_word(p, out);
   if (c != '[' && c != '{')
     return FAIL(p, toml_here(p), "expected a value %s, found %s", what, toml_describe(p, d));
-  if (p->depth >= MAX_DEPTH)
-    return FAIL(p, toml_here(p), "arrays and inline tables are nested too deeply (limit %d)", MAX_DEPTH);
+  if (p->depth > MAX_DEPTH) /* deeper than the limit (its items would lie deeper still) */
+    return FAIL(p, toml_here(p), "arrays, inline tables and dotted keys are nested too deeply (limit %d)",
+                MAX_DEPTH);
   p->depth++;
   int st = c == '[' ? parse_array(p, out) : parse_inline_table(p, out);
   p->depth--;

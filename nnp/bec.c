@@ -170,9 +170,9 @@ static int64_t extrapolation(struct bec *b, struct nnmd_log *log, int64_t id, in
     if (log && b->warn_shown < N_WARN_SHOWN) {
       ++b->warn_shown;
       nnmd_log_warn(log,
-                    "bec extrapolation: atom %lld (%s), symmetry function %d (bec.nn line %d) = %.10g outside "
+                    "bec extrapolation: atom %lld (%s), symmetry function %d (bec.nn line %lld) = %.10g outside "
                     "the training range [%.10g, %.10g]",
-                    (long long)id, m->sym[ec], s + 1, sf[s].line, g[s], sf[s].gmin, sf[s].gmax);
+                    (long long)id, m->sym[ec], s + 1, (long long)sf[s].line, g[s], sf[s].gmin, sf[s].gmax);
     }
   }
   return n;

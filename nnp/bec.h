@@ -59,7 +59,7 @@ struct nnmd_bec_model {
   char path[NNMD_NNP_PATH + 16]; /* the bec.nn file, for messages */
   int K;                         /* radial functions */
   double eta[NNMD_BEC_MAX_RADIAL], rs[NNMD_BEC_MAX_RADIAL], rc[NNMD_BEC_MAX_RADIAL]; /* model units */
-  int radial_line[NNMD_BEC_MAX_RADIAL];
+  int64_t radial_line[NNMD_BEC_MAX_RADIAL];
   int order;       /* enum nnmd_bec_order */
   int length_unit; /* enum nnmd_bec_length */
   int form;        /* enum nnmd_bec_form */

@@ -22,11 +22,13 @@
  * Errors name the file and line.
  */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bec.h"
+#include "files.h"
 #include "mem.h"
 #include "units.h"
 
@@ -200,16 +202,18 @@ static long weight_slot(const struct nnmd_ann *a, const char *line, struct nnmd_
 
 static int read_weights(struct nnmd_files *files, const char *path, struct nnmd_ann *a, struct nnmd_error *err) {
   FILE *f = nnmd_files_open(files, path);
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open BEC weight file '%s'", path);
-  int *seen = nnmd_calloc(a->n_params, sizeof(int), err);
+  if (!f)
+    return nnmd_fail(err, NNMD_ERR_FILE, "cannot open BEC weight file '%s': %s", path, nnmd_files_strerror(errno));
+  int64_t *seen = nnmd_calloc(a->n_params, sizeof(int64_t), err);
   if (!seen) {
     fclose(f);
     return NNMD_ERR_NOMEM;
   }
   char *line = NULL;
   size_t cap = 0, count = 0;
-  int lineno = 0, st = NNMD_OK;
-  while (st == NNMD_OK && getline(&line, &cap, f) >= 0) {
+  int64_t lineno = 0, r = 0;
+  int st = NNMD_OK;
+  while (st == NNMD_OK && (r = nnmd_read_line(f, &line, &cap, NNMD_LINE_MAX)) > 0) {
     ++lineno;
     if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line)) continue;
     struct nnmd_loc loc = {path, lineno, 1};
@@ -220,13 +224,14 @@ static int read_weights(struct nnmd_files *files, const char *path, struct nnmd_
       break;
     }
     if (seen[k]) {
-      st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "this parameter was already given at line %d", seen[k]);
+      st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "this parameter was already given at line %lld", (long long)seen[k]);
       break;
     }
     seen[k] = lineno;
     a->w[k] = v;
     ++count;
   }
+  if (st == NNMD_OK && r < NNMD_LINE_EOF) st = nnmd_read_line_fail(err, path, lineno + 1, r);
   free(line);
   fclose(f);
   if (st == NNMD_OK && count != a->n_params) {
@@ -278,11 +283,13 @@ int nnmd_bec_model_load(struct nnmd_files *files, const char *dir, struct nnmd_b
   if (!st) st = check_outputs(m, &s, err);
   nnmd_nnp_settings_free(&s);
   struct nnmd_nnp_model *nn = m->nnp;
+  char path[NNMD_NNP_PATH + 64];
   for (int e = 0; !st && e < nn->n_elem; ++e) {
     nnmd_ann_set_outputs(&nn->ann[e], m->n_out);
-    st = nnmd_ann_alloc(&nn->ann[e], err);
+    snprintf(path, sizeof path, "%s/bec-weights.%03d.data", dir, nn->z[e]);
+    st = nnmd_nnp_weights_fit(files, path, nn->ann[e].n_params, err);
+    if (!st) st = nnmd_ann_alloc(&nn->ann[e], err);
   }
-  char path[NNMD_NNP_PATH + 64];
   if (!st) {
     snprintf(path, sizeof path, "%s/bec-scaling.data", dir);
     st = nnmd_nnp_read_scaling(files, path, nn, err);

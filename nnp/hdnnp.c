@@ -351,9 +351,9 @@ static int64_t extrapolation(struct hdnnp *h, const struct nnmd_force_ctx *ctx, 
     if (h->warn_shown < N_WARN_SHOWN) {
       ++h->warn_shown;
       nnmd_log_warn(ctx->log,
-                    "hdnnp extrapolation: atom %lld (%s), symmetry function %d (input.nn line %d) = %.10g "
+                    "hdnnp extrapolation: atom %lld (%s), symmetry function %d (input.nn line %lld) = %.10g "
                     "outside the training range [%.10g, %.10g]",
-                    (long long)ctx->sys->id[i], m->sym[ec], s + 1, sf[s].line, g[s], sf[s].gmin, sf[s].gmax);
+                    (long long)ctx->sys->id[i], m->sym[ec], s + 1, (long long)sf[s].line, g[s], sf[s].gmin, sf[s].gmax);
     }
   }
   return n;
@@ -398,8 +398,8 @@ static int charge_input(struct hdnnp *h, const struct nnmd_force_ctx *ctx, doubl
   *q = *dqdq * h->q_sys;
   if (!h->q_checked && cn->has_qrange && (h->q_sys < cn->qmin || h->q_sys > cn->qmax))
     nnmd_log_warn(ctx->log, "hdnnp extrapolation: the system charge q = %g e is outside the training range [%g, %g] "
-                  "of the model '%s' (nnmd_charge_node, input.nn line %d)",
-                  h->q_sys, cn->qmin, cn->qmax, h->model->dir, cn->line);
+                  "of the model '%s' (nnmd_charge_node, input.nn line %lld)",
+                  h->q_sys, cn->qmin, cn->qmax, h->model->dir, (long long)cn->line);
   h->q_checked = true;
   return NNMD_OK;
 }
@@ -416,8 +416,8 @@ static int64_t charge_extrapolation(struct hdnnp *h, const struct nnmd_force_ctx
     ++h->warn_shown;
     nnmd_log_warn(ctx->log,
                   "hdnnp extrapolation: atom %lld (%s), charge-state input Q = c q / V = %.10g (q = %g e) outside "
-                  "the training range [%.10g, %.10g] (scaling.data line %d)",
-                  (long long)ctx->sys->id[i], m->sym[ec], q, h->q_sys, qs->gmin, qs->gmax, qs->scaling_line);
+                  "the training range [%.10g, %.10g] (scaling.data line %lld)",
+                  (long long)ctx->sys->id[i], m->sym[ec], q, h->q_sys, qs->gmin, qs->gmax, (long long)qs->scaling_line);
   }
   return 1;
 }

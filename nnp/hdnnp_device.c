@@ -43,14 +43,14 @@ static void log_warnings(const struct nnmd_hdnnp_gpu *g, const struct nnmd_nnp_m
       const struct nnmd_nnp_sf *qs = &m->charge.scal[e];
       nnmd_log_warn(ctx->log,
                     "hdnnp extrapolation: atom %lld (%s), charge-state input Q = c q / V = %.10g outside the "
-                    "training range [%.10g, %.10g] (scaling.data line %d)",
-                    id, m->sym[e], w[k].value, qs->gmin, qs->gmax, qs->scaling_line);
+                    "training range [%.10g, %.10g] (scaling.data line %lld)",
+                    id, m->sym[e], w[k].value, qs->gmin, qs->gmax, (long long)qs->scaling_line);
     } else {
       const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[e] + w[k].sf;
       nnmd_log_warn(ctx->log,
-                    "hdnnp extrapolation: atom %lld (%s), symmetry function %d (input.nn line %d) = %.10g "
+                    "hdnnp extrapolation: atom %lld (%s), symmetry function %d (input.nn line %lld) = %.10g "
                     "outside the training range [%.10g, %.10g]",
-                    id, m->sym[e], w[k].sf + 1, sf->line, w[k].value, sf->gmin, sf->gmax);
+                    id, m->sym[e], w[k].sf + 1, (long long)sf->line, w[k].value, sf->gmin, sf->gmax);
     }
   }
 }

@@ -12,11 +12,17 @@
 #include "model.h"
 
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "descriptor_math.h"
+
+/* Bounds on what input.nn may claim before anything is allocated (n2p2 networks have tens to
+ * hundreds of nodes per layer and at most ~1e5 parameters). */
+enum { NNP_MAX_WIDTH = 100000, NNP_MAX_PARAMS = 100000000 }; /* the width is in a message too */
+#include "files.h"
 #include "mem.h"
 #include "species.h"
 
@@ -228,8 +234,8 @@ static void read_network(struct loader *L) {
   if (kn->ntok != h)
     return fail(L, kn, NNMD_ERR_FORMAT, "%s", "'global_nodes_short' needs one width per hidden layer");
   for (int l = 0; l < h; ++l)
-    if (!to_int(kn->tok[l], &nodes[l]) || nodes[l] < 1)
-      return fail(L, kn, NNMD_ERR_FORMAT, "layer width '%s' is not a positive integer", kn->tok[l]);
+    if (!to_int(kn->tok[l], &nodes[l]) || nodes[l] < 1 || nodes[l] > NNP_MAX_WIDTH)
+      return fail(L, kn, NNMD_ERR_FORMAT, "layer width '%s' is not an integer 1..100000", kn->tok[l]);
   if (ka->ntok != h + 1)
     return fail(L, ka, NNMD_ERR_FORMAT, "%s",
                 "'global_activation_short' needs one letter per hidden layer plus one for the output layer");
@@ -241,7 +247,15 @@ static void read_network(struct loader *L) {
   }
   bool norm = nnmd_nnp_settings_find(L->s, "normalize_nodes") != NULL;
   const int extra = m->charge.on ? 1 : 0; /* the charge-state input N_G+1 */
-  for (int e = 0; e < m->n_elem; ++e) nnmd_ann_setup(&m->ann[e], m->n_sf[e] + extra, h, nodes, acts, norm);
+  for (int e = 0; e < m->n_elem; ++e) {
+    nnmd_ann_setup(&m->ann[e], m->n_sf[e] + extra, h, nodes, acts, norm);
+    if (m->ann[e].n_params > NNP_MAX_PARAMS) { /* before the weights are allocated */
+      L->st = nnmd_fail_at(L->err, NNMD_ERR_FORMAT, kl_loc(L, kn),
+                           "the network of %s would have %zu parameters (limit %d)", m->sym[e],
+                           m->ann[e].n_params, NNP_MAX_PARAMS);
+      return;
+    }
+  }
 }
 
 void nnmd_nnp_model_free(struct nnmd_nnp_model *m) {
@@ -361,7 +375,7 @@ int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_
 bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree) {
   char path[NNMD_NNP_PATH + 16];
   snprintf(path, sizeof path, "%s/input.nn", dir);
-  FILE *fp = fopen(path, "r");
+  FILE *fp = nnmd_fopen_input(path);
   if (!fp) return false;
   char line[512];
   bool found = false;

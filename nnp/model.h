@@ -53,11 +53,11 @@ struct nnmd_nnp_sf {
   int core;        /* NNMD_CORE_* for polynomial types */
   int asym;        /* trailing 'a' in the subtype */
   char sub[8];     /* subtype string as written (sort key) */
-  int line;        /* line in input.nn (1-based) */
+  int64_t line;    /* line in input.nn (1-based) */
   /* scaling.data statistics and the derived map G~ = smin + scale (G - gref) */
   double gmin, gmax, gmean, gsigma;
   double scale, gref, smin;
-  int scaling_line; /* line in scaling.data */
+  int64_t scaling_line; /* line in scaling.data */
 };
 
 /* nnmd extension: the charge-state input node (methods.md section 5, docs/nnp.md).
@@ -69,7 +69,7 @@ struct nnmd_nnp_charge_node {
   double c;          /* model length unit^3 */
   bool has_qrange;   /* the optional training range of q_sys was given */
   double qmin, qmax; /* e */
-  int line;          /* input.nn line of the keyword */
+  int64_t line;      /* input.nn line of the keyword */
   struct nnmd_nnp_sf scal[NNMD_NNP_MAX_ELEM]; /* per element: Q statistics and scaling map
                                                   (gmin..gsigma, scale, gref, smin, scaling_line) */
 };
@@ -137,7 +137,7 @@ struct nnmd_nnp_kwline {
   char *key;
   int ntok;
   char **tok;
-  int line;
+  int64_t line;
 };
 
 struct nnmd_nnp_settings {
@@ -161,6 +161,9 @@ int nnmd_nnp_parse_sfs(const struct nnmd_nnp_settings *s, struct nnmd_nnp_model 
 /* Read scaling.data / the weight files into an already set-up model. */
 int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnmd_nnp_model *m,
                           struct nnmd_error *err);
+/* A weights file must have at least 2 bytes per parameter the settings claim: checked (by
+ * size) before the network is allocated. */
+int nnmd_nnp_weights_fit(struct nnmd_files *files, const char *path, size_t n_params, struct nnmd_error *err);
 int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
                           struct nnmd_error *err);
 

@@ -13,11 +13,13 @@
  * when the informative columns are present (`a|b index l_s n_s l_e n_e` / `b index l n`)
  * they must describe the connection expected at that position.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "mem.h"
 #include "model.h"
 
@@ -101,11 +103,14 @@ static int scaling_row(struct nnmd_nnp_model *m, char *line, struct nnmd_loc loc
 int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnmd_nnp_model *m,
                           struct nnmd_error *err) {
   FILE *f = nnmd_files_open(files, path);
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open '%s' (the SF scaling file of the model)", path);
+  if (!f)
+    return nnmd_fail(err, NNMD_ERR_FILE, "cannot open '%s' (the SF scaling file of the model): %s", path,
+                     nnmd_files_strerror(errno));
   char *line = NULL;
   size_t cap = 0;
-  int lineno = 0, e = 0, k = 0, st = NNMD_OK;
-  while (st == NNMD_OK && getline(&line, &cap, f) >= 0) {
+  int64_t lineno = 0, r = 0;
+  int e = 0, k = 0, st = NNMD_OK;
+  while (st == NNMD_OK && (r = nnmd_read_line(f, &line, &cap, NNMD_LINE_MAX)) > 0) {
     ++lineno;
     if (line[0] == '#') continue;
     struct nnmd_loc loc = {path, lineno, 1};
@@ -127,6 +132,7 @@ int nnmd_nnp_read_scaling(struct nnmd_files *files, const char *path, struct nnm
     st = scaling_row(m, line, loc, e, k, err);
     ++k;
   }
+  if (st == NNMD_OK && r < NNMD_LINE_EOF) st = nnmd_read_line_fail(err, path, lineno + 1, r);
   free(line);
   fclose(f);
   if (st) return st;
@@ -198,11 +204,13 @@ static int check_columns(const struct nnmd_ann *a, size_t idx, const char *rest,
 static int read_weight_file(struct nnmd_files *files, const char *path, struct nnmd_ann *a,
                             struct nnmd_error *err) {
   FILE *f = nnmd_files_open(files, path);
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open weight file '%s'", path);
+  if (!f)
+    return nnmd_fail(err, NNMD_ERR_FILE, "cannot open weight file '%s': %s", path, nnmd_files_strerror(errno));
   char *line = NULL;
   size_t cap = 0, n = 0;
-  int lineno = 0, st = NNMD_OK;
-  while (st == NNMD_OK && getline(&line, &cap, f) >= 0) {
+  int64_t lineno = 0, r = 0;
+  int st = NNMD_OK;
+  while (st == NNMD_OK && (r = nnmd_read_line(f, &line, &cap, NNMD_LINE_MAX)) > 0) {
     ++lineno;
     if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line)) continue;
     struct nnmd_loc loc = {path, lineno, 1};
@@ -220,6 +228,7 @@ static int read_weight_file(struct nnmd_files *files, const char *path, struct n
     st = check_columns(a, n, end, loc, err);
     a->w[n++] = v;
   }
+  if (st == NNMD_OK && r < NNMD_LINE_EOF) st = nnmd_read_line_fail(err, path, lineno + 1, r);
   free(line);
   fclose(f);
   if (st == NNMD_OK && n != a->n_params)
@@ -229,13 +238,26 @@ static int read_weight_file(struct nnmd_files *files, const char *path, struct n
   return st;
 }
 
+int nnmd_nnp_weights_fit(struct nnmd_files *files, const char *path, size_t n_params, struct nnmd_error *err) {
+  FILE *f = nnmd_files_open(files, path);
+  if (!f) return NNMD_OK; /* the reader reports it */
+  off_t size = fseeko(f, 0, SEEK_END) == 0 ? ftello(f) : -1;
+  fclose(f);
+  if (size >= 0 && n_params > (size_t)size / 2 + 1) /* a value and its newline: >= 2 bytes a parameter */
+    return nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, 0, 0}),
+                        "%lld bytes cannot hold the %zu parameters of the network in the settings file",
+                        (long long)size, n_params);
+  return NNMD_OK;
+}
+
 int nnmd_nnp_read_weights(struct nnmd_files *files, const char *dir, struct nnmd_nnp_model *m,
                           struct nnmd_error *err) {
   int st = NNMD_OK;
   for (int e = 0; e < m->n_elem; ++e) {
     char path[NNMD_NNP_PATH + 32];
     snprintf(path, sizeof path, "%s/weights.%03d.data", dir, m->z[e]);
-    int s = nnmd_ann_alloc(&m->ann[e], err);
+    int s = nnmd_nnp_weights_fit(files, path, m->ann[e].n_params, err);
+    if (!s) s = nnmd_ann_alloc(&m->ann[e], err);
     if (!s) s = read_weight_file(files, path, &m->ann[e], err);
     if (!s) nnmd_ann_finish(&m->ann[e]);
     if (s && !st) st = s;

@@ -12,11 +12,13 @@
  * keywords of a BEC model file, docs/bec.md).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "files.h"
 #include "mem.h"
 #include "model.h"
 
@@ -136,7 +138,7 @@ static const char *suggest_keyword(const char *key, const struct nnmd_nnp_extra_
 }
 
 /* Append one keyword line (tokens copied into one allocation owned by key). */
-static int add_line(struct nnmd_nnp_settings *s, size_t *cap, char **tok, int ntok, int lineno,
+static int add_line(struct nnmd_nnp_settings *s, size_t *cap, char **tok, int ntok, int64_t lineno,
                     const char *main, struct nnmd_error *err) {
   if (nnmd_grow((void **)&s->lines, cap, (size_t)s->n + 1, sizeof *s->lines, err)) return NNMD_ERR_NOMEM;
   size_t len = strlen(main) + 1;
@@ -174,14 +176,14 @@ static int check_repeats(const struct nnmd_nnp_settings *s, char **orig, const s
       struct nnmd_loc loc = {s->path, s->lines[i].line, 1};
       if (strcmp(orig[i], orig[k]) != 0) {
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc,
-                          "keyword '%s' is an alias of '%s' used at line %d; use one spelling only",
-                          orig[i], orig[k], s->lines[k].line);
+                          "keyword '%s' is an alias of '%s' used at line %lld; use one spelling only",
+                          orig[i], orig[k], (long long)s->lines[k].line);
         break;
       }
       if (!repeatable(s->lines[i].key, extra)) {
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc,
-                          "keyword '%s' appears again (first at line %d); it may appear only once",
-                          orig[i], s->lines[k].line);
+                          "keyword '%s' appears again (first at line %lld); it may appear only once",
+                          orig[i], (long long)s->lines[k].line);
         break;
       }
     }
@@ -198,14 +200,17 @@ int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const
   memset(s, 0, sizeof *s);
   snprintf(s->path, sizeof s->path, "%s", path);
   FILE *f = nnmd_files_open(files, path);
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open n2p2 settings file '%s'", path);
+  if (!f)
+    return nnmd_fail(err, NNMD_ERR_FILE, "cannot open n2p2 settings file '%s': %s", path,
+                     nnmd_files_strerror(errno));
   size_t cap = 0, ocap = 0;
   char **orig = NULL; /* spelling of each line's keyword, for messages */
   char *line = NULL;
   size_t lcap = 0;
-  int lineno = 0, st = NNMD_OK;
+  int64_t lineno = 0, r = 0;
+  int st = NNMD_OK;
   char *tok[512];
-  while (getline(&line, &lcap, f) >= 0) {
+  while ((r = nnmd_read_line(f, &line, &lcap, NNMD_LINE_MAX)) > 0) {
     ++lineno;
     char *c = strpbrk(line, "#!");
     if (c) *c = '\0';
@@ -233,6 +238,7 @@ int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const
     }
     orig[s->n - 1] = (char *)(k ? k->name : xk->name);
   }
+  if (r < NNMD_LINE_EOF) st = nnmd_read_line_fail(err, s->path, lineno + 1, r);
   free(line);
   fclose(f);
   if (st == NNMD_OK) st = check_repeats(s, orig, extra, err);

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#include "files.h"
 
 #define MAX_KV 64
 /* An error at the reader's current line. */
 #define DERR(r, status, ...) \
-  nnmd_fail_at(err, status, ((struct nnmd_loc){(r)->path, (int)(r)->line, 1}), __VA_ARGS__)
-#define MAX_LINE (64L << 20) /* a longer line is an error, not an allocation */
+  nnmd_fail_at(err, status, ((struct nnmd_loc){(r)->path, (r)->line, 1}), __VA_ARGS__)
 
 struct kv {
   char *k, *v;
@@ -22,25 +24,35 @@ struct kv {
 struct rd {
   FILE *fp;
   const char *path;
-  long line;
+  int64_t line;
   char *buf;
   size_t cap;
 };
 
+/* Bytes after the current position of a regular file, -1 when unknown. */
+static int64_t bytes_left(FILE *fp) {
+  struct stat sb;
+  off_t pos = ftello(fp);
+  if (pos < 0 || fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) return -1;
+  return (int64_t)sb.st_size - (int64_t)pos;
+}
+
+/* 0: a line; 1: end of the file; negative: an error was recorded (read error, a line longer
+ * than NNMD_LINE_MAX, binary data). */
 static int rd_next(struct rd *r, struct nnmd_error *err) {
-  ssize_t n = getline(&r->buf, &r->cap, r->fp);
-  if (n < 0) return 1;
-  if (n > MAX_LINE) return -DERR(r, NNMD_ERR_FORMAT, "line too long" + 1);
+  int64_t n = nnmd_read_line(r->fp, &r->buf, &r->cap, NNMD_LINE_MAX);
+  if (n == NNMD_LINE_EOF) return 1;
+  if (n < 0) return -nnmd_read_line_fail(err, r->path, r->line + 1, n);
   r->line++;
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = 0;
   return 0;
 }
 
-static int intern(struct tdata *d, const char *s, const char *path, long line, struct nnmd_error *err) {
+static int intern(struct tdata *d, const char *s, const char *path, int64_t line, struct nnmd_error *err) {
   char sym[4];
   size_t n = strlen(s);
   if (n == 0 || n > 3 || !isalpha((unsigned char)s[0]))
-    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}),
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, line, 1}),
                              "'%s' is not an element symbol", s);
   sym[0] = (char)toupper((unsigned char)s[0]);
   for (size_t k = 1; k < n; ++k) sym[k] = (char)tolower((unsigned char)s[k]);
@@ -48,7 +60,7 @@ static int intern(struct tdata *d, const char *s, const char *path, long line, s
   for (int e = 0; e < d->nsym; ++e)
     if (!strcmp(d->sym[e], sym)) return e;
   if (d->nsym == TDATA_MAX_SPECIES)
-    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, (int)line, 1}), "more than %d species",
+    return -1 - nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){path, line, 1}), "more than %d species",
                              TDATA_MAX_SPECIES);
   memcpy(d->sym[d->nsym], sym, n + 1);
   return d->nsym++;
@@ -180,10 +192,14 @@ static int read_xyz(struct tdata *d, struct rd *r, const struct tdata_opts *o, c
     long n = strtol(s, &end, 10);
     if (end == s || n < 1 || n > 10000000)
       return DERR(r, NNMD_ERR_FORMAT, "expected the atom count of a frame");
+    int64_t left = bytes_left(r->fp); /* an atom line takes at least 8 bytes: bound the claim */
+    if (left >= 0 && n > left / 8 + 1)
+      return DERR(r, NNMD_ERR_FORMAT, "the frame claims %ld atoms, but only %lld bytes of the file are left", n,
+                  (long long)left);
     if (rd_next(r, err)) return DERR(r, NNMD_ERR_FORMAT, "file ends before the comment line");
     struct tframe f = {0};
     f.file = fname;
-    f.line = (int)r->line;
+    f.line = r->line;
     f.weight = 1.0;
     struct kv kv[MAX_KV];
     int nkv;
@@ -323,7 +339,7 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
       if (in) goto bad;
       memset(&f, 0, sizeof f);
       f.file = fname;
-      f.line = (int)r->line;
+      f.line = r->line;
       f.weight = 1.0;
       in = 1;
       nlat = 0;
@@ -336,7 +352,10 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
       if (nt < 4 || nlat >= 3) goto bad;
       for (int k = 0; k < 3; ++k) {
         double x = strtod(tok[1 + k], &end);
-        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a lattice value", err);
+        if (end == tok[1 + k] || !isfinite(x)) {
+          st = bad_num(r, "a lattice value", err);
+          goto fail;
+        }
         f.h[3 * k + nlat] = x * o->length_scale;
       }
       if (++nlat == 3) {
@@ -352,16 +371,28 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
         if (a) f.elem = a;
         if (b) f.pos = b;
         if (c) f.force = c;
-        if (!a || !b || !c) return nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+        if (!a || !b || !c) {
+          st = nnmd_fail(err, NNMD_ERR_NOMEM, "train: out of memory reading %s", r->path);
+          goto fail;
+        }
       }
       int e = intern(d, tok[4], r->path, r->line, err);
-      if (e < 0) return NNMD_ERR_FORMAT;
+      if (e < 0) {
+        st = NNMD_ERR_FORMAT;
+        goto fail;
+      }
       f.elem[f.n] = e;
       for (int k = 0; k < 3; ++k) {
         double x = strtod(tok[1 + k], &end), y;
-        if (end == tok[1 + k] || !isfinite(x)) return bad_num(r, "a position", err);
+        if (end == tok[1 + k] || !isfinite(x)) {
+          st = bad_num(r, "a position", err);
+          goto fail;
+        }
         y = strtod(tok[7 + k], &end);
-        if (end == tok[7 + k] || !isfinite(y)) return bad_num(r, "a force", err);
+        if (end == tok[7 + k] || !isfinite(y)) {
+          st = bad_num(r, "a force", err);
+          goto fail;
+        }
         f.pos[3 * f.n + k] = x * o->length_scale;
         f.force[3 * f.n + k] = y * o->energy_scale / o->length_scale;
       }
@@ -370,21 +401,30 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
     } else if (!strcmp(tok[0], "energy")) {
       if (nt < 2) goto bad;
       f.energy = strtod(tok[1], &end);
-      if (end == tok[1] || !isfinite(f.energy)) return bad_num(r, "the energy", err);
+      if (end == tok[1] || !isfinite(f.energy)) {
+        st = bad_num(r, "the energy", err);
+        goto fail;
+      }
       f.energy *= o->energy_scale;
       f.has_e = true;
     } else if (!strcmp(tok[0], "charge")) {
       continue;
     } else if (!strcmp(tok[0], "end")) {
-      if (f.n == 0) return DERR(r, NNMD_ERR_FORMAT, "structure without atoms");
+      if (f.n == 0) {
+        st = DERR(r, NNMD_ERR_FORMAT, "structure without atoms");
+        goto fail;
+      }
       if (nlat != 0 && nlat != 3) goto bad;
-      if ((st = push_frame(d, &f, err))) return st;
+      if ((st = push_frame(d, &f, err))) goto fail;
       memset(&f, 0, sizeof f);
       in = 0;
     } else
       goto bad;
   }
-  if (st < 0) return -st;
+  if (st < 0) {
+    st = -st; /* a read error, a line too long, binary data: recorded by rd_next */
+    goto fail;
+  }
   if (in) {
     tframe_free(&f);
     return DERR(r, NNMD_ERR_FORMAT, "file ends inside a structure (no 'end')");
@@ -393,13 +433,16 @@ static int read_n2p2(struct tdata *d, struct rd *r, const struct tdata_opts *o, 
 bad:
   tframe_free(&f);
   return DERR(r, NNMD_ERR_FORMAT, "unexpected line for n2p2 input.data");
+fail: /* every error after 'begin' frees the frame being read (a fuzz finding: they leaked) */
+  tframe_free(&f);
+  return st;
 }
 
 int tdata_read(struct tdata *d, const char *path, const char *format, const struct tdata_opts *o,
                struct nnmd_error *err) {
   struct rd r = {.path = path};
-  r.fp = fopen(path, "r");
-  if (!r.fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  r.fp = nnmd_fopen_input(path);
+  if (!r.fp) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, nnmd_files_strerror(errno));
   char **fl = realloc(d->files, ((size_t)d->n_files + 1) * sizeof(char *));
   if (!fl) {
     fclose(r.fp);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "box_math.h"
 #include "mem.h"
 
 void tframe_free(struct tframe *f) {
@@ -127,6 +128,13 @@ static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, st
     for (int i = 0; i < n; ++i) {
       double *r = x + 3 * i, s[3];
       for (int a = 0; a < 3; ++a) s[a] = hi[3 * a] * r[0] + hi[3 * a + 1] * r[1] + hi[3 * a + 2] * r[2];
+      for (int a = 0; a < 3; ++a)
+        if (f->pbc[a] && !nnmd_frac_ok(s[a])) {
+          free(x);
+          return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
+                              "frame %d: atom %d at (%g, %g, %g) A lies %.3g cell lengths from the cell (limit %g)",
+                              f->index, i + 1, r[0], r[1], r[2], s[a], NNMD_FRAC_MAX);
+        }
       for (int a = 0; a < 3; ++a)
         if (f->pbc[a]) s[a] -= floor(s[a]);
       for (int k = 0; k < 3; ++k) r[k] = f->h[3 * k] * s[0] + f->h[3 * k + 1] * s[1] + f->h[3 * k + 2] * s[2];

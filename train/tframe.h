@@ -40,7 +40,7 @@ struct tframe {
   double *bec;    /* 9n or NULL (field index first) */
   double weight;
   const char *file; /* not owned (data set keeps the names) */
-  int line;         /* line of the frame's header (comment line / begin) */
+  int64_t line;     /* line of the frame's header (comment line / begin) */
   int index;        /* index in the data set (input order) */
 };
 

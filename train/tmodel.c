@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
+
 static void units_comment(FILE *fp, const char *lu, const char *eu) {
   fprintf(fp, "# nnmd_units length=%s energy=%s (written by nnmd train; nnmd run/predict read these)\n", lu, eu);
 }
@@ -72,8 +74,8 @@ static bool starts(const char *line, const char *kw) {
 
 int tgen_copy_template(FILE *fp, const char *path, bool keep_energies, int n_hidden, const int *hidden,
                        const char *act, const char *lu, const char *eu, struct nnmd_error *err) {
-  FILE *in = fopen(path, "r");
-  if (!in) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
+  FILE *in = nnmd_fopen_input(path);
+  if (!in) return nnmd_fail(err, NNMD_ERR_FILE, "%s: cannot open: %s", path, nnmd_files_strerror(errno));
   fprintf(fp, "# HDNNP made by nnmd train from the template %s\n", path);
   units_comment(fp, lu, eu);
   char *line = NULL;

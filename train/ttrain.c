@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "mem.h"
 
 uint64_t trun_hash(uint64_t a, uint64_t b, uint64_t c) {
@@ -38,8 +39,10 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
     const char *p = k < c->n_train ? c->train[k] : c->test[k - c->n_train];
     const char *fmt = c->format;
     if (!strcmp(fmt, "auto")) {
-      FILE *fp = fopen(p, "r");
-      if (!fp) return nnmd_fail_at(err, NNMD_ERR_FILE, c->train_loc, "[data] %s: cannot open: %s", p, strerror(errno));
+      FILE *fp = nnmd_fopen_input(p); /* a FIFO must not block the format sniffing */
+      if (!fp)
+        return nnmd_fail_at(err, NNMD_ERR_FILE, c->train_loc, "[data] %s: cannot open: %s", p,
+                            nnmd_files_strerror(errno));
       int ch;
       while ((ch = fgetc(fp)) != EOF && (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r')) {}
       fclose(fp);
@@ -98,8 +101,8 @@ static int read_data(struct trun *R, struct nnmd_error *err) {
         for (int a = 0; a < R->data.f[i].n; ++a)
           if (R->data.f[i].elem[a] == s)
             return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){R->data.f[i].file, R->data.f[i].line, 1}),
-                                "element '%s' (frame %d) is not in [model] elements (%s line %d)", R->data.sym[s], i,
-                                c->path, c->elements_loc.line);
+                                "element '%s' (frame %d) is not in [model] elements (%s line %lld)", R->data.sym[s], i,
+                                c->path, (long long)c->elements_loc.line);
     }
   }
   return NNMD_OK;

@@ -75,6 +75,7 @@ int nnmd_domain_owner(const struct nnmd_domain *d, const double s[3]) {
   int c[3];
   for (int k = 0; k < 3; ++k) {
     double f = s[k] - floor(s[k]);
+    if (!(f >= 0.0 && f < 1.0)) f = 0.0; /* NaN/inf: no undefined float-to-int (the halo wrap reports it) */
     c[k] = (int)(f * d->grid[k]);
     if (c[k] >= d->grid[k]) c[k] = d->grid[k] - 1;
     if (c[k] < 0) c[k] = 0;

@@ -98,7 +98,7 @@ static double frac_coord(const struct nnmd_system *sys, const struct nnmd_box *b
          hi[2] * (sys->x[2 * c + i] - box->lo[2]);
 }
 
-int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box) {
+int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box, struct nnmd_error *err) {
   int64_t c = sys->capacity;
   for (int64_t i = 0; i < sys->n_local; ++i) {
     double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]}, s[3];
@@ -106,6 +106,11 @@ int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box) {
     bool moved = false;
     for (int d = 0; d < 3; ++d) {
       if (!box->periodic[d] || (s[d] >= 0.0 && s[d] < 1.0)) continue;
+      if (!nnmd_frac_ok(s[d]))
+        return nnmd_fail(err, NNMD_ERR_PHYSICS,
+                         "atom %lld is at (%g, %g, %g) A, %.3g cell lengths along %c from the cell (limit %g): "
+                         "lost, it cannot be wrapped back into the cell",
+                         (long long)sys->id[i], r[0], r[1], r[2], s[d], "abc"[d], NNMD_FRAC_MAX);
       sys->image[d * c + i] += nnmd_wrap_frac(&s[d]);
       moved = true;
     }
@@ -218,7 +223,8 @@ int nnmd_halo_borders(struct nnmd_halo *h, struct nnmd_system *sys, const struct
                       struct nnmd_error *err) {
   sys->n_ghost = 0;
   h->nswap = 0;
-  nnmd_halo_wrap(sys, box);
+  int wst = nnmd_halo_wrap(sys, box, err);
+  if (wst) return wst;
   const struct nnmd_domain *dom = &h->dom;
   for (int d = 0; d < 3; ++d) {
     if (!box->periodic[d] && dom->grid[d] == 1) continue;

@@ -51,7 +51,9 @@ int nnmd_halo_reverse_array(struct nnmd_halo *h, struct nnmd_system *sys, double
 void nnmd_halo_set_domain(struct nnmd_halo *h, const struct nnmd_domain *d);
 const struct nnmd_domain *nnmd_halo_domain(const struct nnmd_halo *h);
 /* Wrap owned atoms into the cell along periodic directions (image flags updated). */
-int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box);
+/* An atom that is not finite or more than NNMD_FRAC_MAX cell lengths away is an error
+ * (NNMD_ERR_PHYSICS, naming the atom and its position). */
+int nnmd_halo_wrap(struct nnmd_system *sys, const struct nnmd_box *box, struct nnmd_error *err);
 /* Keep only this rank's atoms of a system every rank holds in full (migrate.c). */
 int nnmd_halo_distribute(struct nnmd_halo *h, struct nnmd_system *sys, const struct nnmd_box *box,
                          struct nnmd_error *err);

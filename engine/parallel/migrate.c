@@ -64,11 +64,11 @@ static double frac(const struct nnmd_system *sys, const struct nnmd_box *box, in
 
 int nnmd_halo_distribute(struct nnmd_halo *h, struct nnmd_system *sys, const struct nnmd_box *box,
                          struct nnmd_error *err) {
-  (void)err;
   const struct nnmd_domain *dom = nnmd_halo_domain(h);
   sys->n_ghost = 0;
   if (dom->size == 1) return NNMD_OK;
-  nnmd_halo_wrap(sys, box);
+  int wst = nnmd_halo_wrap(sys, box, err);
+  if (wst) return wst;
   int64_t c = sys->capacity, k = 0;
   for (int64_t i = 0; i < sys->n_local; ++i) {
     double r[3] = {sys->x[i], sys->x[c + i], sys->x[2 * c + i]}, s[3];
@@ -100,8 +100,9 @@ int nnmd_halo_migrate(struct nnmd_halo *h, struct nnmd_system *sys, const struct
   const struct nnmd_domain *dom = nnmd_halo_domain(h);
   if (dom->size == 1) return NNMD_OK;
   sys->n_ghost = 0;
-  nnmd_halo_wrap(sys, box);
-  int w = record_width(sys), st = NNMD_OK, lost = NNMD_OK;
+  /* a refused wrap (an atom far outside the cell) is reported after the exchange, like a lost
+   * atom, so that no neighbour rank waits for this one */
+  int w = record_width(sys), st = NNMD_OK, lost = nnmd_halo_wrap(sys, box, err);
   double *out[2] = {NULL, NULL}, *in = NULL;
   size_t ocap[2] = {0, 0}, icap = 0;
   signed char *dir = NULL;

@@ -736,7 +736,7 @@ static int create_status(const struct nnmd_integrator_ops *ops, const char *text
   struct nnmd_integ_info info = {.units = nnmd_units_get("lammps"), .dt = DT, .n_global = 32, .n_dof = 93};
   void *state = NULL;
   int st = ops->create(nnmd_cfg_get(root, "run"), &info, &state, &err);
-  if (st) printf("    expected error: %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+  if (st) printf("    expected error: %s:%lld:%d: %s\n", err.file, (long long)err.line, err.col, err.msg);
   if (!st) ops->destroy(state);
   nnmd_cfg_free(root);
   nnmd_error_clear(&err);

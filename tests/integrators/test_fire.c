@@ -446,7 +446,7 @@ static int create_status(const char *text) {
   struct nnmd_integ_info info = {.units = nnmd_units_get("lammps"), .dt = DT, .n_global = 4, .n_dof = 9};
   void *state = NULL;
   int st = nnmd_integ_fire.create(nnmd_cfg_get(root, "run"), &info, &state, &err);
-  if (st) printf("  expected error: %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+  if (st) printf("  expected error: %s:%lld:%d: %s\n", err.file, (long long)err.line, err.col, err.msg);
   if (!st) nnmd_integ_fire.destroy(state);
   nnmd_cfg_free(root);
   nnmd_error_clear(&err);

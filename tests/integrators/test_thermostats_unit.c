@@ -106,7 +106,7 @@ static int try_run(const char *text, const struct nnmd_integrator_ops **ops, int
   if (!st) st = (*ops)->create(run, &info, &state, &err);
   if (state) (*ops)->destroy(state);
   *line = err.line;
-  if (st) printf("  %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+  if (st) printf("  %s:%lld:%d: %s\n", err.file, (long long)err.line, err.col, err.msg);
   nnmd_cfg_free(root);
   nnmd_error_clear(&err);
   return st;

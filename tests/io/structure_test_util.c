@@ -92,7 +92,7 @@ void expect_fail(const char *name, const char *text, const char *fmt, int status
   ck_assert_msg(st == status, "%s: status %s, expected %s (%s)", name, nnmd_status_name(st),
                 nnmd_status_name(status), err.msg);
   ck_assert_msg(strstr(err.msg, part) != NULL, "%s: message '%s' lacks '%s'", name, err.msg, part);
-  ck_assert_msg(err.line == line, "%s: line %d, expected %d (%s)", name, err.line, line, err.msg);
+  ck_assert_msg(err.line == line, "%s: line %lld, expected %d (%s)", name, (long long)err.line, line, err.msg);
   ck_assert_msg(strcmp(err.file, path) == 0, "%s: file '%s'", name, err.file);
   nnmd_error_clear(&err);
   unload(&L);

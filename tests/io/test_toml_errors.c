@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "toml.h"
@@ -258,6 +259,106 @@ START_TEST(test_deep_nesting) {
 }
 END_TEST
 
+/* Text of `parts` dotted parts "a.a.a..." between `pre` and `post` (malloc'd). */
+static char *dotted(const char *pre, size_t parts, const char *post) {
+  size_t n = strlen(pre) + 2 * parts + strlen(post) + 1;
+  char *s = malloc(n), *q = s;
+  ck_assert_ptr_nonnull(s);
+  q += sprintf(q, "%s", pre);
+  for (size_t i = 0; i < parts; ++i) q += sprintf(q, i ? ".a" : "a");
+  sprintf(q, "%s", post);
+  return s;
+}
+
+/* Issue 16: no depth limit on dotted keys and headers (a 600 KB [a.a.a...] header overflowed
+ * the stack in the recursive free). Every way of nesting counts towards one limit of 100. */
+START_TEST(test_deep_keys) {
+  char *t = dotted("x = 1\n[", 101, "]\n");
+  expect_error(t, 2, 2, "dotted key has more than 100 parts");
+  free(t);
+  t = dotted("x = 1\n[[", 100, "]]\n"); /* the array adds a level */
+  expect_error(t, 2, 1, "table header nests 101 levels deep (limit 100)");
+  free(t);
+  t = dotted("\n", 101, " = 1\n");
+  expect_error(t, 2, 1, "dotted key has more than 100 parts");
+  free(t);
+  char *sec = dotted("[", 50, "]\n");
+  t = dotted(sec, 51, " = 1\n"); /* 50 + 51 */
+  expect_error(t, 2, 1, "nests 101 levels deep (limit 100)");
+  free(t);
+  free(sec);
+  t = dotted("", 300000, " = 1\n"); /* 600 KB: refused at part 101, not read further */
+  expect_error(t, 1, 1, "dotted key has more than 100 parts");
+  free(t);
+  t = dotted("[", 300000, "]\n");
+  expect_error(t, 1, 2, "dotted key has more than 100 parts");
+  free(t);
+  /* headers, dotted keys and inline tables add up: 60 + 30 + {20} > 100 */
+  char *h = dotted("[", 60, "]\n"), *k = dotted(h, 30, " = ");
+  char *in = dotted("{", 20, " = 1}\n");
+  size_t n = strlen(k) + strlen(in) + 1;
+  char *all = malloc(n);
+  snprintf(all, n, "%s%s", k, in);
+  expect_error(all, 2, 64, "nests 110 levels deep (limit 100)");
+  free(all);
+  free(in);
+  free(k);
+  free(h);
+  /* exactly at the limit is accepted */
+  t = dotted("[", 99, "]\n");
+  char *u = dotted(t, 1, " = 7\n");
+  struct nnmd_cfg *r = parse_ok(u);
+  nnmd_cfg_free(r);
+  free(u);
+  free(t);
+}
+END_TEST
+
+static double cpu_seconds(void) { return (double)clock() / CLOCKS_PER_SEC; }
+
+static void parse_quickly(const char *text, double limit_s) {
+  double t0 = cpu_seconds();
+  struct nnmd_error err;
+  struct nnmd_cfg *r = NULL;
+  nnmd_error_init(&err);
+  int st = nnmd_toml_parse_string(text, "big.toml", &r, &err);
+  double dt = cpu_seconds() - t0;
+  nnmd_cfg_free(r);
+  nnmd_error_clear(&err);
+  ck_assert_int_eq(st, NNMD_OK);
+  ck_assert_msg(dt < limit_s, "parse took %.2f s CPU (limit %.1f s)", dt, limit_s);
+}
+
+/* Issue 16: key lookup was quadratic (150k keys 72 s, 100k headers 25 s, a 200k-part dotted
+ * key 13 s on main). With the hash index and scope stamps they take well under a second
+ * (0.1-0.3 s here, a few times that under the sanitizers); the 5 s CPU bound leaves a wide
+ * margin for slow machines and still fails any quadratic lookup by an order of magnitude. */
+START_TEST(test_many_keys_linear) {
+  enum { KEYS = 150000, HEADERS = 100000, DOTTED = 100000 };
+  char *s = malloc((size_t)KEYS * 24 + 64), *q = s;
+  ck_assert_ptr_nonnull(s);
+  for (int i = 0; i < KEYS; ++i) q += sprintf(q, "key_%d = %d\n", i, i);
+  parse_quickly(s, 5.0);
+  q = s;
+  for (int i = 0; i < HEADERS; ++i) q += sprintf(q, "[t%d]\nx = 1\n", i);
+  parse_quickly(s, 5.0);
+  q = s; /* many dotted keys in one section: each claims a table in the section's scope */
+  for (int i = 0; i < DOTTED; ++i) q += sprintf(q, "d%d.x = 1\n", i);
+  parse_quickly(s, 5.0);
+  free(s);
+  struct nnmd_cfg *r = parse_ok("[t]\nk9 = 9\nk1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\n"
+                                "k8 = 8\nk10 = 10\nk11 = 11\n");
+  const struct nnmd_cfg *t = nnmd_cfg_get(r, "t");
+  ck_assert_int_eq(nnmd_cfg_get(t, "k9")->u.i, 9); /* looked up through the index */
+  ck_assert_int_eq(nnmd_cfg_get(t, "k11")->u.i, 11);
+  ck_assert_ptr_null(nnmd_cfg_get(t, "k12"));
+  ck_assert_str_eq(t->keys[0], "k9"); /* file order kept */
+  nnmd_cfg_free(r);
+  expect_error("[t]\na1=1\na2=2\na3=3\na4=4\na5=5\na6=6\na7=7\na8=8\na9=9\na10=1\na5 = 0\n", 12, 1,
+               "duplicate key 'a5' (first defined at line 6)");
+}
+END_TEST
+
 START_TEST(test_error_text) {
   struct nnmd_error err;
   struct nnmd_cfg *r = NULL;
@@ -281,6 +382,12 @@ static Suite *toml_errors_suite(void) {
   tcase_add_loop_test(tc, test_malformed, 0, (int)(sizeof BAD / sizeof BAD[0]));
   tcase_add_test(tc, test_deep_nesting);
   tcase_add_test(tc, test_error_text);
+  tcase_add_test(tc, test_deep_keys);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("hostile");
+  tcase_set_timeout(tc, 60); /* main took > 100 s; the test itself asserts a 5 s CPU bound */
+  tcase_add_test(tc, test_many_keys_linear);
   suite_add_tcase(s, tc);
   return s;
 }

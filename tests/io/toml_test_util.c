@@ -21,7 +21,7 @@ struct nnmd_cfg *parse_ok(const char *text) {
   struct nnmd_cfg *root = NULL;
   nnmd_error_init(&err);
   int st = nnmd_toml_parse_string(text, "t.toml", &root, &err);
-  ck_assert_msg(st == NNMD_OK, "unexpected error %d at %d:%d: %s", st, err.line, err.col, err.msg);
+  ck_assert_msg(st == NNMD_OK, "unexpected error %d at %lld:%d: %s", st, (long long)err.line, err.col, err.msg);
   ck_assert_ptr_nonnull(root);
   nnmd_error_clear(&err);
   return root;
@@ -38,7 +38,7 @@ void expect_error(const char *text, int line, int col, const char *frag) {
   ck_assert_int_eq(err.count, 1);
   ck_assert_str_eq(err.file, "t.toml");
   ck_assert_msg(err.line == line && err.col == col,
-                "input <<%s>>: error at %d:%d (%s), expected %d:%d", text, err.line, err.col,
+                "input <<%s>>: error at %lld:%d (%s), expected %d:%d", text, (long long)err.line, err.col,
                 err.msg, line, col);
   ck_assert_msg(strstr(err.msg, frag) != NULL, "input <<%s>>: message '%s' lacks '%s'", text,
                 err.msg, frag);
@@ -89,7 +89,7 @@ bool bool_at(const struct nnmd_cfg *root, const char *path) {
 }
 
 void check_loc(struct nnmd_loc l, int line, int col, const char *what) {
-  ck_assert_msg(l.line == line && l.col == col, "%s at %d:%d, expected %d:%d", what, l.line, l.col,
+  ck_assert_msg(l.line == line && l.col == col, "%s at %lld:%d, expected %d:%d", what, (long long)l.line, l.col,
                 line, col);
 }
 

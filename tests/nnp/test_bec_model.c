@@ -90,7 +90,7 @@ static void expect_error(const char *dir, const char *const *syms, int nsym, con
   info.species = nsym ? &sp : NULL;
   void *state = NULL;
   int st = nnmd_bec_term_create(dir, &info, &state, &err);
-  printf("  %-24s -> %s:%d: %s\n", strrchr(dir, '/') + 1, err.file, err.line, err.msg);
+  printf("  %-24s -> %s:%lld: %s\n", strrchr(dir, '/') + 1, err.file, (long long)err.line, err.msg);
   ck_assert_int_ne(st, 0);
   ck_assert_ptr_null(state);
   size_t lf = strlen(err.file), ls = strlen(file);

@@ -167,7 +167,7 @@ static void expect_setup_fail(const char *input, const char *file, int line, con
   ck_assert_msg(strstr(err.msg, words) != NULL, "message '%s' lacks '%s'", err.msg, words);
   ck_assert_msg(strstr(err.file, file) != NULL, "error file '%s' is not %s", err.file, file);
   ck_assert_int_eq(err.line, line);
-  printf("  %s:%d: error: %s\n", err.file, err.line, err.msg);
+  printf("  %s:%lld: error: %s\n", err.file, (long long)err.line, err.msg);
   nnmd_error_clear(&err);
 }
 

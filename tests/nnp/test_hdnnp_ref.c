@@ -187,8 +187,8 @@ START_TEST(sf_order) {
     if (line[0] == '#' || sscanf(line, "%d %7s", &ind, ec) != 2 || e < 0) continue;
     int ln = atoi(strrchr(line, ' ') + 1);
     ck_assert_int_le(ind, m->n_sf[e]);
-    ck_assert_msg(m->sf[m->sf_off[e] + ind - 1].line == ln, "%s %s SF %d: line %d, n2p2 line %d", model, sym, ind,
-                  m->sf[m->sf_off[e] + ind - 1].line, ln);
+    ck_assert_msg(m->sf[m->sf_off[e] + ind - 1].line == ln, "%s %s SF %d: line %lld, n2p2 line %d", model, sym, ind,
+                  (long long)m->sf[m->sf_off[e] + ind - 1].line, ln);
     ++checked;
   }
   fclose(f);

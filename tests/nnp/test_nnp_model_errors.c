@@ -173,6 +173,20 @@ START_TEST(settings_errors) {
   copy_model("LJ", "nodes", d, sizeof d);
   edit(d, "input.nn", "global_nodes_short              3", "global_nodes_short 3 4");
   expect_fail(d, NNMD_ERR_FORMAT, "one width per hidden layer", "input.nn", line_of(d, "input.nn", "global_nodes"));
+  /* issue 16: a width input.nn claims is bounded before the weights are allocated */
+  copy_model("LJ", "widenodes", d, sizeof d);
+  edit(d, "input.nn", "global_nodes_short              3", "global_nodes_short 2000000000");
+  expect_fail(d, NNMD_ERR_FORMAT, "layer width '2000000000' is not an integer 1..100000", "input.nn",
+              line_of(d, "input.nn", "global_nodes"));
+  copy_model("LJ", "manyparams", d, sizeof d);
+  edit(d, "input.nn", "global_hidden_layers_short      1", "global_hidden_layers_short 3");
+  edit(d, "input.nn", "global_nodes_short              3", "global_nodes_short 100000 100000 100000");
+  edit(d, "input.nn", "global_activation_short         t l", "global_activation_short t t t l");
+  expect_fail(d, NNMD_ERR_FORMAT, "would have 20000900001 parameters (limit 100000000)", "input.nn",
+              line_of(d, "input.nn", "global_nodes"));
+  copy_model("LJ", "fewbytes", d, sizeof d); /* 7001 parameters claimed, a 2284-byte weights file */
+  edit(d, "input.nn", "global_nodes_short              3", "global_nodes_short 1000");
+  expect_fail(d, NNMD_ERR_FORMAT, "2284 bytes cannot hold the 7001 parameters", "weights.010.data", 0);
   copy_model("LJ", "elnodes", d, sizeof d);
   edit(d, "input.nn", NULL, "element_nodes_short Ne 4\n");
   expect_fail(d, NNMD_ERR_UNSUPPORTED, "element_nodes_short", "input.nn", line_of(d, "input.nn", "element_nodes"));

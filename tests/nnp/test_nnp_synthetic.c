@@ -306,8 +306,8 @@ START_TEST(synthetic_variant) {
       double gr = ref_g(&r, i, n, s.x, el, m->cutoff_type, m->cutoff_alpha);
       double dg = fabs(gr - g[k]) / fmax(1.0, fabs(gr));
       worst_g = fmax(worst_g, dg);
-      ck_assert_msg(dg < 1e-12, "variant %d atom %d SF %d (type %d, line %d): %.17g vs reference %.17g", _i, i, k + 1,
-                    sf[k].type, sf[k].line, g[k], gr);
+      ck_assert_msg(dg < 1e-12, "variant %d atom %d SF %d (type %d, line %lld): %.17g vs reference %.17g", _i, i, k + 1,
+                    sf[k].type, (long long)sf[k].line, g[k], gr);
       double sc = 1, ref = 0, smin = 0;
       switch (m->scaling) {
         case NNMD_NNP_ST_SCALE: sc = (m->smax - m->smin) / (sf[k].gmax - sf[k].gmin); ref = sf[k].gmin; smin = m->smin; break;
