@@ -37,9 +37,9 @@ static int report(struct nnmd_error *err, char *msg, size_t msg_len) {
   int st = err->status ? err->status : NNMD_ERR_INTERNAL;
   if (msg && msg_len) {
     if (err->file[0] && err->line > 0 && err->col > 0)
-      snprintf(msg, msg_len, "%s:%d:%d: %s", err->file, err->line, err->col, err->msg);
+      snprintf(msg, msg_len, "%s:%lld:%d: %s", err->file, (long long)err->line, err->col, err->msg);
     else if (err->file[0] && err->line > 0)
-      snprintf(msg, msg_len, "%s:%d: %s", err->file, err->line, err->msg);
+      snprintf(msg, msg_len, "%s:%lld: %s", err->file, (long long)err->line, err->msg);
     else if (err->file[0])
       snprintf(msg, msg_len, "%s: %s", err->file, err->msg);
     else

@@ -129,7 +129,7 @@ static int canonical_order(struct nnmd_md *md, struct nnmd_error *err) {
     if (st) return st;
   } else {
     sys->n_ghost = 0;
-    nnmd_halo_wrap(sys, &md->box);
+    if ((st = nnmd_halo_wrap(sys, &md->box, err))) return st;
   }
   md->n_rebuilds = 0;
   int64_t n = sys->n_local;
