@@ -513,7 +513,7 @@ int nnmd_md_run(struct nnmd_md *md, struct nnmd_error *err) {
   struct nnmd_integ_ctx ic = {.sys = md->sys, .box = &md->box, .units = md->units, .comm = md->comm,
                               .dt = md->dt, .seed = md->seed, .n_dof = md->n_dof,
                               .first_step = md->first_step, .last_step = md->last_step, .groups = md->groups};
-  double t_start = nnmd_wtime(), t_last = t_start;
+  double t_start = nnmd_wtime(), t_last = t_start - 1.0; /* the progress line shows from the first step */
   bool agreed = false; /* the loop stopped on a status every rank shares */
   md->lazy_energy = true;
   nnmd_timer_start(&md->timers, NNMD_T_LOOP);
