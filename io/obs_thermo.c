@@ -139,7 +139,7 @@ static int resolve(struct thermo_obs *o, int k, const struct nnmd_species_table 
       struct col *c = &o->cols[o->n_cols++];
       *c = (struct col){.kind = C_EXTRA, .index = j};
       snprintf(c->csv, sizeof c->csv, "%s", name);
-      snprintf(c->head, sizeof c->head, "%s", name);
+      snprintf(c->head, sizeof c->head, "%.*s", (int)sizeof c->head - 1, name);
       return NNMD_OK;
     }
   /* unknown: suggest the closest known name */
