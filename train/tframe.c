@@ -130,10 +130,11 @@ static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, st
       for (int a = 0; a < 3; ++a) s[a] = hi[3 * a] * r[0] + hi[3 * a + 1] * r[1] + hi[3 * a + 2] * r[2];
       for (int a = 0; a < 3; ++a)
         if (f->pbc[a] && !nnmd_frac_ok(s[a])) {
+          const double r0 = r[0], r1 = r[1], r2 = r[2]; /* r points into x */
           free(x);
           return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
                               "frame %d: atom %d at (%g, %g, %g) A lies %.3g cell lengths from the cell (limit %g)",
-                              f->index, i + 1, r[0], r[1], r[2], s[a], NNMD_FRAC_MAX);
+                              f->index, i + 1, r0, r1, r2, s[a], NNMD_FRAC_MAX);
         }
       for (int a = 0; a < 3; ++a)
         if (f->pbc[a]) s[a] -= floor(s[a]);
