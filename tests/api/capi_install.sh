@@ -52,7 +52,10 @@ int main(int argc, char **argv) {
   return !(isfinite(f[0]) && fabs(f[0] + f[3]) < 1e-12 && st == NNMD_API_ERR_INPUT && strstr(msg, "'O'"));
 }
 C
-  if $CC -std=c11 -Wall -Wextra -Werror -pedantic -I"$work/prefix/include" "$work/demo.c" -L"$(dirname "$lib")" -lnnmd -lm \
+  # a sanitizer build's library needs its runtime in the program too (ASan must come first)
+  san=""
+  if nm -D "$lib" 2> /dev/null | grep -q '__asan_'; then san="-fsanitize=address,undefined"; fi
+  if $CC -std=c11 -Wall -Wextra -Werror -pedantic $san -I"$work/prefix/include" "$work/demo.c" -L"$(dirname "$lib")" -lnnmd -lm \
       -o "$work/demo" 2> "$work/cc.log"; then
     ok
     out=$(LD_LIBRARY_PATH="$(dirname "$lib")" "$work/demo" "$MODEL" 2>&1) && ok || bad "demo program: $out"
