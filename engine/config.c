@@ -266,13 +266,19 @@ int nnmd_cfg_table(const struct nnmd_cfg *tbl, const char *key, bool required,
   return NNMD_OK;
 }
 
-static int edit_distance(const char *a, const char *b) {
+/* Optimal-string-alignment distance (Levenshtein + adjacent transposition), cut off: any
+ * value above `limit` is returned as limit + 1, which lets whole words be skipped by their
+ * length and rows be abandoned once every entry exceeds the limit (a hostile file with
+ * thousands of unknown keys stays cheap). Strings over 64 characters are never close. */
+static int edit_distance(const char *a, const char *b, int limit) {
   size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64) return 99;
+  if (la > 64 || lb > 64) return limit + 1;
+  if ((la > lb ? la - lb : lb - la) > (size_t)limit) return limit + 1;
   int d[65][65];
   for (size_t i = 0; i <= la; ++i) d[i][0] = (int)i;
   for (size_t j = 0; j <= lb; ++j) d[0][j] = (int)j;
-  for (size_t i = 1; i <= la; ++i)
+  for (size_t i = 1; i <= la; ++i) {
+    int row_min = d[i][0];
     for (size_t j = 1; j <= lb; ++j) {
       int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
       if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
@@ -281,34 +287,53 @@ static int edit_distance(const char *a, const char *b) {
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
         c = d[i - 2][j - 2] + 1;
       d[i][j] = c;
+      if (c < row_min) row_min = c;
     }
-  return d[la][lb];
+    /* a transposition reaches back two rows, so stop only when two rows are over the limit */
+    if (row_min > limit && i > 1) {
+      int prev_min = d[i - 1][0];
+      for (size_t j = 1; j <= lb; ++j)
+        if (d[i - 1][j] < prev_min) prev_min = d[i - 1][j];
+      if (prev_min > limit) return limit + 1;
+    }
+  }
+  return d[la][lb] <= limit ? d[la][lb] : limit + 1;
 }
 
 const char *nnmd_suggest(const char *s, const char *const *words) {
+  size_t l = strlen(s);
+  int limit = l <= 3 ? 1 : (l <= 6 ? 2 : 3);
   const char *best = NULL;
-  int bd = 1 << 30;
+  int bd = limit + 1;
   for (int i = 0; words[i]; ++i) {
-    int d = edit_distance(s, words[i]);
+    int d = edit_distance(s, words[i], limit);
     if (d < bd) {
       bd = d;
       best = words[i];
     }
   }
-  size_t l = strlen(s);
-  int limit = l <= 3 ? 1 : (l <= 6 ? 2 : 3);
   return bd <= limit ? best : NULL;
 }
 
 int nnmd_cfg_check_keys(const struct nnmd_cfg *tbl, const char *const *allowed, const char *where,
                         struct nnmd_error *err) {
   if (!tbl) return NNMD_OK;
-  int st = NNMD_OK;
+  int st = NNMD_OK, nbad = 0;
   for (size_t i = 0; i < tbl->n; ++i) {
     bool ok = false;
     for (int k = 0; allowed[k]; ++k)
       if (strcmp(tbl->keys[i], allowed[k]) == 0) ok = true;
     if (ok) continue;
+    if (++nbad > NNMD_ERRORS_PER_READER) { /* like a compiler: stop reporting after 20 */
+      size_t left = 0;
+      for (size_t j = i; j < tbl->n; ++j) {
+        bool known = false;
+        for (int k = 0; allowed[k] && !known; ++k) known = strcmp(tbl->keys[j], allowed[k]) == 0;
+        left += !known;
+      }
+      st = nnmd_fail(err, NNMD_ERR_INPUT, "%zu more unknown keys in %s not listed", left, where);
+      break;
+    }
     const char *sug = nnmd_suggest(tbl->keys[i], allowed);
     struct nnmd_loc loc = tbl->items[i]->key_loc.line ? tbl->items[i]->key_loc : tbl->items[i]->loc;
     if (sug)

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@ static void append(struct nnmd_error *e, const char *s) {
 int nnmd_error_setv(struct nnmd_error *e, int status, struct nnmd_loc loc, const char *src_file,
                     int src_line, const char *fmt, va_list ap) {
   if (!e) return status;
+  if (e->count >= NNMD_ERROR_KEEP) { /* only counted: memory stays bounded */
+    if (e->count < INT_MAX) ++e->count;
+    return status;
+  }
   char msg[2048];
   vsnprintf(msg, sizeof msg, fmt, ap);
   char line[2600];
@@ -66,6 +71,9 @@ void nnmd_error_print(const struct nnmd_error *e, void *stream, bool verbose) {
   if (!e || e->count == 0) return;
   if (e->all) fputs(e->all, f);
   else fprintf(f, "error: %s\n", e->msg);
+  if (e->count > NNMD_ERROR_KEEP)
+    fprintf(f, "error: %d more error%s not shown (only the first %d are kept)\n", e->count - NNMD_ERROR_KEEP,
+            e->count - NNMD_ERROR_KEEP == 1 ? "" : "s", NNMD_ERROR_KEEP);
   if (verbose && e->src_file) fprintf(f, "  (first error raised at %s:%d, status %s)\n", e->src_file,
                                       e->src_line, nnmd_status_name(e->status));
 }

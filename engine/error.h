@@ -50,10 +50,17 @@ struct nnmd_error {
   char msg[2048];      /* first error's message (without location prefix) */
   const char *src_file; /* our source location of the first error */
   int src_line;
-  int count;  /* number of errors recorded */
-  char *all;  /* every message, formatted "file:line:col: error: msg\n" (owned) */
+  int count;  /* number of errors recorded (also those past NNMD_ERROR_KEEP) */
+  char *all;  /* the first NNMD_ERROR_KEEP messages, "file:line:col: error: msg\n" (owned) */
   size_t all_len, all_cap;
 };
+
+/* Messages kept per error record. Later errors are only counted, so a hostile file with
+ * millions of bad lines costs bounded memory. Readers that go on after an error (to report
+ * several at once) stop after NNMD_ERRORS_PER_READER of their own and say so, as compilers
+ * stop after ~20 errors. */
+#define NNMD_ERROR_KEEP 32
+#define NNMD_ERRORS_PER_READER 20
 
 void nnmd_error_init(struct nnmd_error *e);
 void nnmd_error_clear(struct nnmd_error *e); /* frees `all` and resets */

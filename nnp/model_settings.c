@@ -210,7 +210,8 @@ int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const
   int64_t lineno = 0, r = 0;
   int st = NNMD_OK;
   char *tok[512];
-  while ((r = nnmd_read_line(f, &line, &lcap, NNMD_LINE_MAX)) > 0) {
+  int nbad = 0; /* unknown keywords reported: reading stops after NNMD_ERRORS_PER_READER */
+  while (nbad < NNMD_ERRORS_PER_READER && (r = nnmd_read_line(f, &line, &lcap, NNMD_LINE_MAX)) > 0) {
     ++lineno;
     char *c = strpbrk(line, "#!");
     if (c) *c = '\0';
@@ -224,6 +225,7 @@ int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const
     const struct known_kw *k = lookup(tok[0]);
     const struct nnmd_nnp_extra_kw *xk = k ? NULL : lookup_extra(extra, tok[0]);
     if (!k && !xk) {
+      ++nbad;
       const char *sug = suggest_keyword(tok[0], extra);
       if (sug)
         st = nnmd_fail_at(err, NNMD_ERR_FORMAT, loc, "unknown keyword '%s'; did you mean '%s'?", tok[0], sug);
@@ -239,6 +241,9 @@ int nnmd_nnp_settings_read_ext(struct nnmd_files *files, const char *path, const
     orig[s->n - 1] = (char *)(k ? k->name : xk->name);
   }
   if (r < NNMD_LINE_EOF) st = nnmd_read_line_fail(err, s->path, lineno + 1, r);
+  if (nbad >= NNMD_ERRORS_PER_READER)
+    st = nnmd_fail_at(err, NNMD_ERR_FORMAT, ((struct nnmd_loc){s->path, lineno, 1}),
+                      "%d unknown keywords: not an n2p2 settings file? (stopped reading here)", nbad);
   free(line);
   fclose(f);
   if (st == NNMD_OK) st = check_repeats(s, orig, extra, err);

@@ -190,6 +190,29 @@ START_TEST(settings_errors) {
   copy_model("LJ", "elnodes", d, sizeof d);
   edit(d, "input.nn", NULL, "element_nodes_short Ne 4\n");
   expect_fail(d, NNMD_ERR_UNSUPPORTED, "element_nodes_short", "input.nn", line_of(d, "input.nn", "element_nodes"));
+  /* issue 16: 200000 garbage lines stop after 20 unknown keywords (each one costs a did-you-mean
+   * search; the fuzzer found a large input.nn taking seconds) with a line that says so */
+  copy_model("LJ", "garbage", d, sizeof d);
+  {
+    char gp[1400];
+    snprintf(gp, sizeof gp, "%s/input.nn", d);
+    FILE *g = fopen(gp, "ab");
+    ck_assert_ptr_nonnull(g);
+    for (int i = 0; i < 200000; ++i) fprintf(g, "xq%dz 1 2 3\n", i);
+    fclose(g);
+    int first = line_of(d, "input.nn", "xq0z");
+    struct nnmd_error err;
+    nnmd_error_init(&err);
+    struct nnmd_nnp_model *m = NULL;
+    ck_assert_int_ne(nnmd_nnp_model_load(d, &m, &err), 0);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(err.line, first);
+    ck_assert_int_eq(err.count, 21);
+    ck_assert_ptr_nonnull(strstr(err.all, "unknown keyword 'xq19z'"));
+    ck_assert_ptr_null(strstr(err.all, "'xq20z'"));
+    ck_assert_ptr_nonnull(strstr(err.all, "20 unknown keywords: not an n2p2 settings file? (stopped reading here)"));
+    nnmd_error_clear(&err);
+  }
   /* missing input.nn */
   char path[1400];
   copy_model("LJ", "noinput", d, sizeof d);
