@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "box_math.h"
+#include "files.h"
 #include "gather.h"
 #include "mem.h"
 
@@ -401,8 +403,12 @@ static int load(const char *path, struct rd *r, uint32_t version, struct nnmd_md
 }
 
 int nnmd_checkpoint_read(const char *path, struct nnmd_md *md, struct nnmd_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return nnmd_fail(err, NNMD_ERR_FILE, "cannot open checkpoint '%s': %s", path, strerror(errno));
+  /* a directory, device or FIFO is refused before a byte is read (a FIFO used to block here) */
+  FILE *f = nnmd_fopen_input(path);
+  if (!f)
+    return nnmd_fail(err, NNMD_ERR_FILE, "cannot open checkpoint '%s': %s", path, nnmd_files_strerror(errno));
+  struct stat sb;
+  uint64_t fsize = fstat(fileno(f), &sb) == 0 && sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
   char head[8];
   uint32_t ver = 0, endian = 0;
   uint64_t plen = 0, sum = 0;
@@ -418,9 +424,16 @@ int nnmd_checkpoint_read(const char *path, struct nnmd_md *md, struct nnmd_error
                    ver, CHK_VERSION);
   unsigned char *buf = NULL;
   if (!st) {
-    buf = plen < ((uint64_t)1 << 40) ? malloc(plen ? plen : 1) : NULL;
-    if (!buf) st = nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s': implausible length %llu", path,
-                             (unsigned long long)plen);
+    /* the length the header claims is bounded by the file before it is allocated:
+     * 24 header bytes + payload + 8 checksum bytes */
+    if (plen > fsize || fsize - plen < 32)
+      st = nnmd_fail(err, NNMD_ERR_FORMAT,
+                     "checkpoint '%s' is truncated or corrupt: its header claims %llu payload bytes, the file has "
+                     "%llu bytes",
+                     path, (unsigned long long)plen, (unsigned long long)fsize);
+    else if (!(buf = malloc(plen ? plen : 1)))
+      st = nnmd_fail(err, NNMD_ERR_NOMEM, "checkpoint '%s': cannot allocate %llu bytes", path,
+                     (unsigned long long)plen);
     else if (fread(buf, 1, plen, f) != plen || fread(&sum, 8, 1, f) != 1)
       st = nnmd_fail(err, NNMD_ERR_FORMAT, "checkpoint '%s' is truncated", path);
     else if (fnv1a(buf, plen) != sum)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # hostile_cli.sh — issue 16 through the command line: `nnmd check` and `nnmd predict` given a
-# device, a directory, a FIFO, binary data, a 600 KB TOML header or an atom 1e12 A out must
+# device, a directory, a FIFO, binary data, a 600 KB TOML header or an atom 1e12 A out (and
+# `nnmd run --restart` such a file, or a checkpoint header claiming 512 GB) must
 # exit 1 (2: nnmd train's code for an unreadable file) within seconds with a message saying
 # what is wrong (main read /dev/zero until memory ran out, hung on /dev/urandom and FIFOs, and
 # crashed with exit 139 on the deep header).
@@ -44,6 +45,16 @@ steps = 0
 TOML
 expect "atom 1e12 A out" "far.extxyz:4:1: error: atom 2 at (1e+12, 1, 1) A lies 1e+11 cell lengths along a" \
   "$bin" check far.toml
+# checkpoints: a FIFO as --restart blocked in fopen before; a header claiming 2^39 payload
+# bytes is refused by the file's size before anything is allocated
+printf '2\nLattice="10 0 0 0 10 0 0 0 10" Properties=species:S:1:pos:R:3 pbc="T T T"\nH 1 1 1\nH 2.5 1 1\n' > two.extxyz
+sed -e 's/far.extxyz/two.extxyz/' -e 's/steps = 0/steps = 10/' far.toml > two.toml
+expect "restart FIFO" "not a regular file" "$bin" run two.toml --restart afifo
+expect "restart directory" "Is a directory" "$bin" run two.toml --restart adir
+expect "restart /dev/zero" "not a regular file" "$bin" run two.toml --restart /dev/zero
+printf 'NNMDCHK\0\002\000\000\000\004\003\002\001\000\000\000\000\200\000\000\000' > huge.chk
+expect "restart huge length" "its header claims 549755813888 payload bytes, the file has 24 bytes" \
+  "$bin" run two.toml --restart huge.chk
 sed 's/far.extxyz/\/dev\/zero/' far.toml > zero_structure.toml
 expect "structure /dev/zero" "not a regular file" "$bin" check zero_structure.toml
 printf '[data]\ntrain = ["afifo"]\n[model]\nelements = ["H", "O"]\ncutoff = 4.0\nhidden = [4]\n[training]\nepochs = 1\noutput = "out"\n' > train.toml
