@@ -24,6 +24,7 @@ seed fuzz_extxyz $(small "$src/tests/io/data" "$src/tests/io/bad_inputs" "$src/t
 seed fuzz_lammps_data $(small "$src/tests/io/data" "$src/tests/io/bad_inputs" -name '*.lmp' -o -name 's*.data')
 seed fuzz_n2p2_data $(small "$src/tests/io/data" -name '*.n2p2') "$src/fuzz/seeds/fuzz_train_data/frame.data"
 seed fuzz_structure_detect $(small "$src/tests/io/data" -type f)
+seed fuzz_frames $(small "$src/tests/io/data" "$src/tests/analysis" "$src/tests/data" -name '*xyz') "$src"/fuzz/seeds/fuzz_frames/*
 seed fuzz_train_config "$src"/fuzz/seeds/fuzz_train_config/*
 seed fuzz_train_data "$src"/fuzz/seeds/fuzz_train_data/* $(small "$src/tests/io/data" -name '*.extxyz' -o -name '*.n2p2')
 lj=$src/../shared/models/LJ

@@ -16,7 +16,7 @@ while getopts b:s: o; do
   case $o in b) build=$OPTARG;; s) seconds=$OPTARG;; *) exit 2;; esac
 done
 shift $((OPTIND - 1))
-all="fuzz_input fuzz_extxyz fuzz_lammps_data fuzz_n2p2_data fuzz_structure_detect fuzz_nnp_model fuzz_bec_model fuzz_train_config fuzz_train_data fuzz_checkpoint"
+all="fuzz_input fuzz_extxyz fuzz_lammps_data fuzz_n2p2_data fuzz_structure_detect fuzz_nnp_model fuzz_bec_model fuzz_frames fuzz_train_config fuzz_train_data fuzz_checkpoint"
 targets=${*:-$all}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found: skipped (apt-get install clang)"; exit 77; }
