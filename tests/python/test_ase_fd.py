@@ -3,8 +3,9 @@
 of its own energy, through ASE: F = -dE/dr for 12 components (h = 1e-4 A) and the stress
 sigma_ab = (1/V) dE/d(eps_ab) for all six Voigt components (symmetric strain eps, cell and
 positions deformed by (I + eps), d = 1e-5), which checks ASE's sign, units (eV/A^3) and Voigt
-order (xx yy zz yz xz xy). Structures: Cu2S (eV/A model, monoclinic cell) and liquid water
-(Bohr/Hartree model, so the unit conversion is checked too). Tolerance: 1e-6 relative to the
+order (xx yy zz yz xz xy). Structures: Cu2S (eV/A model, monoclinic cell), liquid water
+(Bohr/Hartree model, so the unit conversion is checked too) and nnmd's shipped BaTiO3 model
+on its shipped 40-atom structure. Tolerance: 1e-6 relative to the
 largest force / stress component plus 1e-7 eV/A (FD truncation and rounding)."""
 import os
 import sys
@@ -17,13 +18,21 @@ import numpy as np  # noqa: E402
 import nnmd  # noqa: E402
 
 T = env.Tally()
-cases = [("Cu2S_PBE", "cu2s_144.data", "angstrom", "eV"), ("H2O_RPBE-D3", "h2o_192.data", "bohr", "hartree")]
+cases = [("Cu2S_PBE", "cu2s_144.data", "angstrom", "eV"), ("H2O_RPBE-D3", "h2o_192.data", "bohr", "hartree"),
+         ("batio3-pbe", None, None, None)]  # nnmd's shipped model (units recorded) on its shipped structure
 rng = np.random.default_rng(7)
 for model, data, lu, eu in cases:
-    mdir = os.path.join(env.MODELS, model)
-    atoms = env.atoms_in_angstrom(mdir, os.path.join(mdir, "reference", data))
+    if data is None:
+        import ase.io
+        shipped = os.path.join(env.SRC, "models", model)
+        mdir = os.path.join(shipped, "model")
+        atoms = ase.io.read(os.path.join(shipped, sorted(f for f in os.listdir(shipped) if f.endswith(".extxyz"))[0]))
+        atoms.calc = nnmd.Calculator(model=mdir)
+    else:
+        mdir = os.path.join(env.MODELS, model)
+        atoms = env.atoms_in_angstrom(mdir, os.path.join(mdir, "reference", data))
+        atoms.calc = nnmd.Calculator(model=mdir, length_unit=lu, energy_unit=eu)
     atoms.rattle(0.02, seed=3)  # off the reference geometry
-    atoms.calc = nnmd.Calculator(model=mdir, length_unit=lu, energy_unit=eu)
     f = atoms.get_forces()
     s = atoms.get_stress()
     fmax = np.abs(f).max()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_predict_agreement.py — nnmd.Calculator (libnnmd.so through ctypes and ASE) gives the
 same numbers as `nnmd predict` on every reference structure of every model in
-../shared/models: energy, forces, per-atom energies, stress (periodic structures) and, for the
+../shared/models and on the structures shipped beside nnmd's own models (models/*/): energy, forces, per-atom energies, stress (periodic structures) and, for the
 water models with the HO Born-charge model (tests/data/bec/HO, bohr), Born charges with the
 sum rule. Tolerance 1e-12 relative (to the largest magnitude of each quantity); both paths run
 one function (api/calculator.c), so the numbers are expected to be bit-identical. Structures
@@ -82,6 +82,40 @@ for model in models:
         if refline:
             eref = float(refline[0].split()[1]) / (0.0367493254 if eu == "hartree" else 1.0)
             T.check(abs(e - eref) <= 1e-9 * abs(eref), "%s: energy %.17g vs n2p2 %.17g" % (tag, e, eref))
+        print("%-40s atoms %4d  energy %.12g eV  extrapolation warnings %d" % (
+            tag, len(atoms), e, calc.results["extrapolation_warnings"]))
+
+# nnmd's shipped models (models/<name>/model, units recorded: no unit arguments) on the
+# structures shipped beside them (models/<name>/*.extxyz)
+shipped_root = os.path.join(env.SRC, "models")
+shipped = sorted(d for d in os.listdir(shipped_root) if os.path.isdir(os.path.join(shipped_root, d, "model")))
+T.check(len(shipped) >= 1, "no shipped model in %s" % shipped_root)
+for name in shipped:
+    mdir = os.path.join(shipped_root, name, "model")
+    calc = nnmd.Calculator(model=mdir)
+    files = sorted(f for f in os.listdir(os.path.join(shipped_root, name)) if f.endswith(".extxyz"))
+    T.check(len(files) >= 1, "%s: no structure shipped beside the model" % name)
+    for fname in files:
+        tag = "%s/%s" % (name, fname)
+        xyz = os.path.join(shipped_root, name, fname)
+        out = os.path.join(work, "%s_%s.pred" % (name, fname))
+        r = env.run([env.NNMD_BIN, "-q", "predict", mdir, xyz, "-o", out])
+        if r.returncode != 0:
+            T.check(False, "%s: nnmd predict failed: %s" % (tag, r.stdout))
+            continue
+        ref = env.read_nnmd_extxyz(out)[0]
+        atoms = ase.io.read(xyz, format="extxyz")
+        atoms.calc = calc
+        e = atoms.get_potential_energy()
+        s = ref["stress"].reshape(3, 3).T
+        voigt = [s[0, 0], s[1, 1], s[2, 2], 0.5 * (s[1, 2] + s[2, 1]), 0.5 * (s[0, 2] + s[2, 0]),
+                 0.5 * (s[0, 1] + s[1, 0])]
+        for qty, a, b in (("energy", e, ref["energy"]), ("forces", atoms.get_forces(), ref["forces"]),
+                          ("energies", atoms.get_potential_energies(), ref["energies"][:, 0]),
+                          ("stress", atoms.get_stress(), voigt)):
+            d = rel(a, b)
+            worst[qty] = max(worst.get(qty, 0.0), d)
+            T.check(d <= TOL, "%s: %s differs from nnmd predict by %.3g relative" % (tag, qty, d))
         print("%-40s atoms %4d  energy %.12g eV  extrapolation warnings %d" % (
             tag, len(atoms), e, calc.results["extrapolation_warnings"]))
 

@@ -1,30 +1,38 @@
 #!/usr/bin/env python3
-"""ice_phonons.py — phonons and lattice thermal conductivity of ice XI from an HDNNP through
+"""phonons.py — phonons and lattice thermal conductivity of a crystal from an HDNNP through
 nnmd's Python package (docs/python.md): the workflow of Minamitani et al., APEX 12, 095001
 (2019) (phonopy / phono3py forces of many displaced supercells from a neural network potential).
 
-Model: the n2p2 water model H2O_RPBE-D3 (Morawietz et al., PNAS 113, 8368 (2016); Bohr /
-Hartree), from the shared/models folder of the nnmd project (not shipped with nnmd: pass its
-folder with --model). Crystal: ice XI (proton-ordered ice Ih, Cmc2_1), built from the ideal
-hexagonal-ice oxygen lattice with the ferroelectric ordering of ice XI (every vertical bond's H
-on its lower O; each molecule's other H on the basal bond parallel to b), then relaxed
-(positions and cell, symmetry kept) with the HDNNP.
+Crystals (--crystal):
+  batio3  BaTiO3 (5 atoms) with nnmd's shipped model models/batio3-pbe/model (trained by
+          `nnmd train` on PBE data; units recorded in the model), in the training data's
+          tetragonal cell (a = 3.966, c = 4.304 A, PBE's large c/a; the cell is kept: every
+          training frame has it). The positions are relaxed from a random displacement of the
+          P4mm structure without symmetry constraints (the model's own minimum, whichever
+          phase it is), its symmetry is then detected (1e-2 A) and imposed for the final
+          relaxation, so the phonons are those of a minimum, not of a saddle point.
+  ice-xi  ice XI (proton-ordered ice Ih, Cmc2_1, 12 atoms) with the n2p2 water model
+          H2O_RPBE-D3 (Morawietz et al., PNAS 113, 8368 (2016); Bohr / Hartree), which nnmd does
+          not ship: pass its folder with --model (shared/models/H2O_RPBE-D3 of the nnmd project).
+          Built from the ideal hexagonal-ice oxygen lattice with the ferroelectric ordering of
+          ice XI (every vertical bond's H on its lower O; each molecule's other H on the basal bond
+          parallel to b), then relaxed (positions and cell, symmetry kept).
 
-Steps and outputs (in --out, default ./ice_phonons):
+Steps and outputs (in --out, default ./phonons_<crystal>):
   1. relaxation: lattice constants, space group, residual force and stress;
-  2. phonopy (fc2, supercell --fc2-supercell of the 12-atom hexagonal cell): the forces of all
-     displaced supercells and the time nnmd took for them; the same forces from
-     `nnmd predict` on a file of all supercells (max difference); force-constant symmetry
-     (Phi_ij^ab = Phi_ji^ba, sum rule) before phonopy's symmetrization; frequencies at Gamma
-     (the three acoustic ones ~ 0); band structure (band.yaml, band.png) and DOS
-     (total_dos.dat, dos.png);
+  2. phonopy (fc2 on --fc2-supercell): the forces of all displaced supercells and the time nnmd
+     took for them; the same forces from `nnmd predict` on a file of all supercells (max
+     difference); force-constant symmetry (Phi_ij^ab = Phi_ji^ba, sum rule) before phonopy's
+     symmetrization; frequencies at Gamma (the three acoustic ones ~ 0); band structure
+     (band.yaml, band.png) and DOS (total_dos.dat, dos.png);
   3. phono3py (fc3 on --fc3-supercell, fc2 from step 2's supercell): displaced supercells,
      nnmd's time for them, kappa(T) in the relaxation-time approximation on --mesh, with the
      settings and the wall time (kappa-*.hdf5 and kappa.txt).
 Units: A, eV, THz, W/(m K).
 
-    NNMD_LIBRARY=build/libnnmd.so PYTHONPATH=python \\
-      python python/examples/ice_phonons.py --model ../shared/models/H2O_RPBE-D3 --nnmd build/nnmd
+    NNMD_LIBRARY=build/libnnmd.so PYTHONPATH=python python python/examples/phonons.py --nnmd build/nnmd
+    NNMD_LIBRARY=build/libnnmd.so PYTHONPATH=python python python/examples/phonons.py --crystal ice-xi \\
+      --model ../shared/models/H2O_RPBE-D3 --nnmd build/nnmd
 """
 import argparse
 import json
@@ -44,6 +52,24 @@ from ase.optimize import BFGS
 import nnmd
 
 OH = 0.98  # initial O-H bond length (A)
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHIPPED = os.path.join(os.path.dirname(os.path.dirname(HERE)), "models")
+
+
+def batio3_p4mm(a=3.96608, c=4.30403, dz_ti=0.02, dz_o=-0.03):
+    """Tetragonal BaTiO3 (P4mm) in the training data's cell: Ba at the origin, Ti and the O
+    octahedron shifted along c (fractional dz) so that the relaxation starts inside the
+    ferroelectric well."""
+    frac = [[0, 0, 0], [0.5, 0.5, 0.5 + dz_ti], [0.5, 0.5, dz_o], [0.5, 0, 0.5 + dz_o], [0, 0.5, 0.5 + dz_o]]
+    return Atoms("BaTiO3", scaled_positions=frac, cell=np.diag([a, a, c]), pbc=True)
+
+
+def batio3_start(seed=1, rattle=0.03):
+    """Start of BaTiO3's search for the model's minimum: the P4mm cell with every atom displaced
+    at random (Gaussian, `rattle` A), so that no symmetry is imposed on the relaxation."""
+    atoms = batio3_p4mm()
+    atoms.positions += np.random.default_rng(seed).normal(0.0, rattle, atoms.positions.shape)
+    return atoms
 
 
 def ice_xi(a=4.50, c=7.32):
@@ -105,8 +131,8 @@ def predict_forces(nnmd_bin, model, images, work, units):
     out = os.path.join(work, "supercells.pred.extxyz")
     write_extxyz17(src, images)
     t0 = time.perf_counter()
-    subprocess.run([nnmd_bin, "-q", "predict", model, src, "-o", out, "--length-unit", units[0],
-                    "--energy-unit", units[1]], check=True)
+    unit_args = ["--length-unit", units[0], "--energy-unit", units[1]] if units else []
+    subprocess.run([nnmd_bin, "-q", "predict", model, src, "-o", out] + unit_args, check=True)
     wall = time.perf_counter() - t0
     forces, lines, k = [], open(out).read().splitlines(), 0
     while k < len(lines):
@@ -123,52 +149,96 @@ def predict_forces(nnmd_bin, model, images, work, units):
     return forces, wall
 
 
+# Per crystal: builder, default model and units (None: recorded in the model), formula units
+# per cell, band path (points, labels), supercells, kappa mesh and temperatures.
+CRYSTALS = {
+    "batio3": dict(build=batio3_start, model=os.path.join(SHIPPED, "batio3-pbe", "model"), units=(None, None),
+                   fu=1, name="BaTiO3 (tetragonal training cell)", relax_cell=False, free_start=True,
+                   points={"G": [0, 0, 0], "X": [0.5, 0, 0], "M": [0.5, 0.5, 0], "Z": [0, 0, 0.5],
+                           "R": [0.5, 0, 0.5], "A": [0.5, 0.5, 0.5]},
+                   path="GXMGZRAZ", dos_mesh=[20, 20, 20], fc2=[4, 4, 4], fc3=[2, 2, 2], fc3_cutoff=None,
+                   mesh=[8, 8, 8], temperatures=[100, 200, 300, 400, 500]),
+    "ice-xi": dict(build=ice_xi, model=None, units=("bohr", "hartree"), fu=4, name="ice XI", relax_cell=True,
+                   free_start=False,
+                   points={"G": [0, 0, 0], "M": [0.5, 0, 0], "K": [1 / 3, 1 / 3, 0], "A": [0, 0, 0.5],
+                           "L": [0.5, 0, 0.5], "H": [1 / 3, 1 / 3, 0.5]},
+                   path="GMKGALHA", dos_mesh=[16, 16, 12], fc2=[4, 4, 3], fc3=[2, 2, 2], fc3_cutoff=3.5,
+                   mesh=[6, 6, 4], temperatures=[50, 100, 150, 200, 250]),
+}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", required=True, help="folder of the H2O_RPBE-D3 n2p2 model (shared/models/H2O_RPBE-D3)")
-    ap.add_argument("--length-unit", default="bohr")
-    ap.add_argument("--energy-unit", default="hartree")
+    ap.add_argument("--crystal", choices=sorted(CRYSTALS), default="batio3")
+    ap.add_argument("--model", help="model folder (default: the crystal's shipped model)")
+    ap.add_argument("--length-unit", help="model length unit (default: recorded in the model, or the crystal's)")
+    ap.add_argument("--energy-unit", help="model energy unit")
     ap.add_argument("--nnmd", default=shutil.which("nnmd"), help="nnmd program, for the comparison with nnmd predict")
-    ap.add_argument("--out", default="ice_phonons")
-    ap.add_argument("--fc2-supercell", type=int, nargs=3, default=[4, 4, 3])
-    ap.add_argument("--fc3-supercell", type=int, nargs=3, default=[2, 2, 2])
-    ap.add_argument("--fc3-cutoff", type=float, default=3.5, help="phono3py cutoff pair distance (A)")
-    ap.add_argument("--mesh", type=int, nargs=3, default=[6, 6, 4], help="q mesh of the kappa calculation")
-    ap.add_argument("--temperatures", type=float, nargs="+", default=[50, 100, 150, 200, 250])
+    ap.add_argument("--out", help="output folder (default ./phonons_<crystal>)")
+    ap.add_argument("--fc2-supercell", type=int, nargs=3)
+    ap.add_argument("--fc3-supercell", type=int, nargs=3)
+    ap.add_argument("--fc3-cutoff", type=float, help="phono3py cutoff pair distance (A; default none for BaTiO3)")
+    ap.add_argument("--mesh", type=int, nargs=3, help="q mesh of the kappa calculation")
+    ap.add_argument("--temperatures", type=float, nargs="+")
     ap.add_argument("--no-kappa", action="store_true", help="skip phono3py")
     args = ap.parse_args()
+    cr = CRYSTALS[args.crystal]
+    args.model = args.model or cr["model"]
+    if not args.model:
+        ap.error("--crystal %s needs --model (the n2p2 H2O_RPBE-D3 folder)" % args.crystal)
+    for key in ("fc2", "fc3", "mesh", "temperatures"):
+        attr = {"fc2": "fc2_supercell", "fc3": "fc3_supercell"}.get(key, key)
+        if getattr(args, attr) is None:
+            setattr(args, attr, cr[key])
+    if args.fc3_cutoff is None:
+        args.fc3_cutoff = cr["fc3_cutoff"]
+    args.out = args.out or "phonons_" + args.crystal
     os.makedirs(args.out, exist_ok=True)
-    units = (args.length_unit, args.energy_unit)
-    report = {"model": os.path.abspath(args.model), "units": units, "library": nnmd.library_path()}
-    calc = nnmd.Calculator(model=args.model, length_unit=units[0], energy_unit=units[1])
+    units = (args.length_unit or cr["units"][0], args.energy_unit or cr["units"][1])
+    report = {"crystal": cr["name"], "model": os.path.abspath(args.model), "units": units,
+              "library": nnmd.library_path()}
+    kw = {"length_unit": units[0], "energy_unit": units[1]} if units[0] else {}
+    calc = nnmd.Calculator(model=args.model, **kw)
 
-    # 1. ice XI, relaxed with its symmetry kept
-    ice = ice_xi()
-    ice.calc = calc
-    ice.set_constraint(FixSymmetry(ice, symprec=1e-3))
+    # 1. the crystal, relaxed with its symmetry kept
+    xtal = cr["build"]()
+    xtal.calc = calc
     t0 = time.perf_counter()
-    opt = BFGS(FrechetCellFilter(ice), logfile=os.path.join(args.out, "relax.log"))
+    free_steps = 0
+    if cr["free_start"]:  # find the model's minimum without imposing a symmetry, then refine it
+        from ase.spacegroup.symmetrize import refine_symmetry
+        opt0 = BFGS(xtal, logfile=os.path.join(args.out, "relax_free.log"))
+        opt0.run(fmax=1e-3, steps=2000)
+        free_steps = opt0.nsteps
+        refine_symmetry(xtal, symprec=1e-2)
+    xtal.set_constraint(FixSymmetry(xtal, symprec=1e-3))
+    # BaTiO3: positions only (every training frame has the same cell; other cells extrapolate)
+    opt = BFGS(FrechetCellFilter(xtal) if cr["relax_cell"] else xtal, logfile=os.path.join(args.out, "relax.log"))
     opt.run(fmax=1e-4, steps=2000)
-    ice.set_constraint()
-    lengths = ice.cell.lengths()
-    relax = {"steps": opt.nsteps, "load_average": os.getloadavg(), "wall_s": time.perf_counter() - t0, "spacegroup": spacegroup(ice),
-             "a_b_c_A": [lengths[0], lengths[0] * np.sqrt(3), lengths[2]],
-             "energy_per_molecule_eV": ice.get_potential_energy() / 4,
-             "max_force_eV_A": float(np.abs(ice.get_forces()).max()),
-             "max_stress_eV_A3": float(np.abs(ice.get_stress()).max()),
+    xtal.set_constraint()
+    lengths = xtal.cell.lengths()
+    relax = {"steps": opt.nsteps, "unconstrained_steps": free_steps, "load_average": os.getloadavg(), "wall_s": time.perf_counter() - t0, "spacegroup": spacegroup(xtal),
+             "a_b_c_A": ([lengths[0], lengths[0] * np.sqrt(3), lengths[2]] if args.crystal == "ice-xi"
+                         else lengths.tolist()),
+             "cell_A": xtal.cell.array.tolist(), "scaled_positions": xtal.get_scaled_positions().tolist(),
+             "energy_per_formula_unit_eV": xtal.get_potential_energy() / cr["fu"],
+             "max_force_eV_A": float(np.abs(xtal.get_forces()).max()),
+             "max_stress_eV_A3": float(np.abs(xtal.get_stress()).max()),
              "extrapolation_warnings": calc.results["extrapolation_warnings"],
-             "O_O_A": float(np.sort(neighbor_list("d", ice[[0, 1, 2, 3]], 3.0))[0])}
+             }
+    if args.crystal == "ice-xi":
+        relax["O_O_A"] = float(np.sort(neighbor_list("d", xtal[[0, 1, 2, 3]], 3.0))[0])
     report["relaxation"] = relax
-    print("ice XI relaxed: %s, a b c = %.4f %.4f %.4f A (orthorhombic), %.6f eV/molecule, |F| < %.1e eV/A, %d steps"
-          % (relax["spacegroup"], *relax["a_b_c_A"], relax["energy_per_molecule_eV"], relax["max_force_eV_A"],
-             relax["steps"]))
-    ice.write(os.path.join(args.out, "ice_xi.extxyz"))
+    print("%s relaxed: %s, a b c = %.4f %.4f %.4f A, %.6f eV/formula unit, |F| < %.1e eV/A, %d steps"
+          % (cr["name"], relax["spacegroup"], *relax["a_b_c_A"], relax["energy_per_formula_unit_eV"],
+             relax["max_force_eV_A"], relax["steps"]))
+    xtal.write(os.path.join(args.out, "%s.extxyz" % args.crystal))
 
     # 2. phonopy
     from phonopy import Phonopy
     from phonopy.structure.atoms import PhonopyAtoms
-    unit = PhonopyAtoms(symbols=ice.get_chemical_symbols(), cell=ice.cell.array,
-                        scaled_positions=ice.get_scaled_positions())
+    unit = PhonopyAtoms(symbols=xtal.get_chemical_symbols(), cell=xtal.cell.array,
+                        scaled_positions=xtal.get_scaled_positions())
     ph = Phonopy(unit, supercell_matrix=np.diag(args.fc2_supercell), primitive_matrix="P")
     ph.generate_displacements(distance=0.01)
     scs = ph.supercells_with_displacements
@@ -179,7 +249,7 @@ def main():
     print("phonopy: %d displaced supercells of %d atoms, nnmd forces in %.2f s wall, %.2f s CPU (%.1f ms each)"
           % (len(scs), natoms, wall, cpu, p2["nnmd_ms_per_supercell"]))
     if args.nnmd:
-        pf, pwall = predict_forces(args.nnmd, args.model, [to_ase(s) for s in scs], args.out, units)
+        pf, pwall = predict_forces(args.nnmd, args.model, [to_ase(s) for s in scs], args.out, units if units[0] else None)
         diff = max(float(np.abs(a - b).max()) for a, b in zip(forces, pf))
         fmax = max(float(np.abs(b).max()) for b in pf)
         p2.update(predict_wall_s=pwall, predict_max_abs_diff_eV_A=diff, max_abs_force_eV_A=fmax)
@@ -206,15 +276,16 @@ def main():
     print("Gamma (THz), raw FCs: %s" % " ".join("%.4f" % f for f in g_raw[:6]))
     print("Gamma (THz), symmetrized: %s ... %s" % (" ".join("%.4f" % f for f in g[:6]),
                                                      " ".join("%.2f" % f for f in g[-3:])))
-    # band structure along G-M-K-G-A-L-H-A (hexagonal) and DOS
-    pts = {"G": [0, 0, 0], "M": [0.5, 0, 0], "K": [1 / 3, 1 / 3, 0], "A": [0, 0, 0.5], "L": [0.5, 0, 0.5],
-           "H": [1 / 3, 1 / 3, 0.5]}
-    path = [[pts[x] for x in "GMKGALHA"]]
+    # band structure along the crystal's path and DOS
+    path = [[cr["points"][x] for x in cr["path"]]]
     from phonopy.phonon.band_structure import get_band_qpoints_and_path_connections
     qs, con = get_band_qpoints_and_path_connections(path, npoints=51)
-    ph.run_band_structure(qs, path_connections=con, labels=["$\\Gamma$", "M", "K", "$\\Gamma$", "A", "L", "H", "A"])
+    ph.run_band_structure(qs, path_connections=con, labels=["$\\Gamma$" if x == "G" else x for x in cr["path"]])
     ph.write_yaml_band_structure(filename=os.path.join(args.out, "band.yaml"))
-    ph.run_mesh([16, 16, 12])
+    ph.run_mesh(cr["dos_mesh"])
+    mesh_f = ph.mesh.frequencies
+    p2["dos_mesh"] = cr["dos_mesh"]
+    p2["imaginary_fraction_dos_mesh"] = float((mesh_f < -0.01).mean())  # modes below -0.01 THz
     ph.run_total_dos()
     ph.write_total_dos(filename=os.path.join(args.out, "total_dos.dat"))
     fmin = float(min(f.min() for f in ph.band_structure.frequencies))
@@ -259,12 +330,13 @@ def main():
               "nnmd_ms_per_supercell": 1000 * wall3 / max(n3, 1), "kappa_wall_s": kwall,
               "temperatures_K": list(args.temperatures), "kappa_W_mK_xx_yy_zz": kappa[:, :3].tolist()}
         report["phono3py"] = k3
-        print("phono3py: %d displaced supercells of %d atoms (pair cutoff %.2f A), nnmd forces in %.1f s wall, "
-              "%.1f s CPU (%.1f ms each)" % (n3, nat3, args.fc3_cutoff, wall3, cpu3, k3["nnmd_ms_per_supercell"]))
+        print("phono3py: %d displaced supercells of %d atoms (pair cutoff %s), nnmd forces in %.1f s wall, "
+              "%.1f s CPU (%.1f ms each)" % (n3, nat3, "%.2f A" % args.fc3_cutoff if args.fc3_cutoff else "none",
+                                              wall3, cpu3, k3["nnmd_ms_per_supercell"]))
         print("kappa (RTA, mesh %s, %.1f s wall, %.1f s CPU):" % ("x".join(map(str, args.mesh)), kwall, kcpu))
         with open(os.path.join(args.out, "kappa.txt"), "w") as f:
-            f.write("# T (K)  kappa_xx kappa_yy kappa_zz (W/m-K), ice XI, H2O_RPBE-D3 HDNNP, RTA, mesh %s\n"
-                    % "x".join(map(str, args.mesh)))
+            f.write("# T (K)  kappa_xx kappa_yy kappa_zz (W/m-K), %s, model %s, RTA, mesh %s\n"
+                    % (cr["name"], os.path.basename(os.path.normpath(args.model)), "x".join(map(str, args.mesh))))
             for t, k in zip(args.temperatures, kappa):
                 line = "%7.1f  %9.4f %9.4f %9.4f" % (t, k[0], k[1], k[2])
                 f.write(line + "\n")
