@@ -299,6 +299,14 @@ int nnmd_sbuild_finish(struct nnmd_sbuild *b, double length_scale, struct nnmd_b
   }
   nnmd_error_clear(&tmp);
   if ((st = check_far_atoms(b, box, err))) return st;
+  bool any_periodic = box->periodic[0] || box->periodic[1] || box->periodic[2];
+  double density = (double)b->sys->n_local / box->volume;
+  if (any_periodic && !(density <= NNMD_STRUCTURE_MAX_DENSITY))
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){b->path, b->cell_line, 0}),
+                        "%lld atoms in a cell of %.4g A^3: %.4g atoms per A^3, denser than any matter "
+                        "(limit %g; diamond has 0.18). Wrong cell, or a length unit (length_unit) that "
+                        "is not the file's?",
+                        (long long)b->sys->n_local, box->volume, density, NNMD_STRUCTURE_MAX_DENSITY);
   return nnmd_check_close_atoms(b->sys, box, NNMD_STRUCTURE_MIN_DIST, b->path, b->atom_line, err);
 }
 
@@ -376,7 +384,8 @@ static int bin_index(const struct close_grid *g, const double *s, int d) {
 }
 
 static int grid_build(struct close_grid *g, const struct nnmd_system *sys, const struct nnmd_box *box,
-                      double min_dist, struct nnmd_error *err) {
+                      double min_dist, const char *path, struct nnmd_error *err) {
+  struct nnmd_loc loc = {path, 0, 0};
   int64_t n = sys->n_local;
   g->s = nnmd_malloc((size_t)n * 3 * sizeof(double), err);
   g->bin = nnmd_malloc((size_t)n * sizeof(int64_t), err);
@@ -387,9 +396,16 @@ static int grid_build(struct close_grid *g, const struct nnmd_system *sys, const
   grid_dims(g, box, min_dist, n);
   for (int d = 0; d < 3; ++d)
     if (g->m[d] > 64)
-      return nnmd_fail(err, NNMD_ERR_INPUT,
-                       "the cell is too thin (perpendicular width %g A along lattice vector %c)",
-                       box->width[d], "abc"[d]);
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
+                          "the cell is too thin (perpendicular width %g A along lattice vector %c)",
+                          box->width[d], "abc"[d]);
+  /* neighbour bins visited per atom: bounded, so that a cell thin in several directions (a
+   * very oblique one) cannot make the check visit millions of periodic images per atom */
+  if ((2 * g->m[0] + 1) * (2 * g->m[1] + 1) * (2 * g->m[2] + 1) > 65 * 65)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc,
+                     "the cell is too thin in several directions (perpendicular widths %g, %g, %g A "
+                     "against a minimum distance of %g A): choose a less oblique cell",
+                     box->width[0], box->width[1], box->width[2], min_dist);
   int64_t nbins = (int64_t)g->nb[0] * g->nb[1] * g->nb[2];
   g->start = nnmd_calloc((size_t)nbins + 1, sizeof(int64_t), err);
   if (!g->start) return NNMD_ERR_NOMEM;
@@ -469,7 +485,7 @@ int nnmd_check_close_atoms(const struct nnmd_system *sys, const struct nnmd_box 
   if (sys->n_local == 0) return NNMD_OK;
   struct close_grid g;
   memset(&g, 0, sizeof g);
-  int st = grid_build(&g, sys, box, min_dist, err);
+  int st = grid_build(&g, sys, box, min_dist, path, err);
   struct close_pair best = {-1, -1, 0, INFINITY, false};
   if (!st)
     for (int64_t i = 0; i < sys->n_local; ++i) scan_atom(&g, box, i, min_dist * min_dist, &best);

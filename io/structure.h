@@ -23,8 +23,9 @@
  *
  * Checks (file:line:col in the error record wherever a line is known): unreadable file,
  * unknown format, truncated file, bad numbers, NaN/inf coordinates, unknown element, bad
- * or left-handed cell, duplicate LAMMPS ids, no atoms, and two atoms closer than
- * NNMD_STRUCTURE_MIN_DIST (periodic images included).
+ * or left-handed cell, duplicate LAMMPS ids, no atoms, a periodic cell holding more than
+ * NNMD_STRUCTURE_MAX_DENSITY atoms per A^3, and two atoms closer than NNMD_STRUCTURE_MIN_DIST
+ * (periodic images included).
  */
 #ifndef NNMD_IO_STRUCTURE_H
 #define NNMD_IO_STRUCTURE_H
@@ -39,6 +40,10 @@
 
 /* Two atoms closer than this (A, after length_scale) are an error. */
 #define NNMD_STRUCTURE_MIN_DIST 0.01
+/* Atoms per A^3 above which a periodic structure is refused: no matter comes near it (diamond
+ * 0.18, compressed hydrogen ~1); a cell a thousand times too small (fuzzing found one with 250
+ * atoms per A^3 that made the close-atoms check crawl through its periodic images). */
+#define NNMD_STRUCTURE_MAX_DENSITY 5.0
 /* Margin (A) on each side of the bounding box built for a non-periodic structure. */
 #define NNMD_STRUCTURE_VACUUM 10.0
 

@@ -467,12 +467,27 @@ START_TEST(error_close_atoms) {
               NULL, NNMD_ERR_PHYSICS, "atoms 1 and 3", 7);
   expect_fail("closemol.xyz", "2\nmolecule\nH 0 0 0\nH 0 0 0\n", NULL, NNMD_ERR_PHYSICS,
               "atoms 1 and 2 (lines 3 and 4) are only 0 A apart", 4);
-  expect_fail("selfimage.extxyz", "1\nLattice=\"0.005 0 0 0 5 0 0 0 5\"\nAr 0 0 0\n", NULL,
+  expect_fail("selfimage.extxyz", "1\nLattice=\"0.005 0 0 0 50 0 0 0 50\"\nAr 0 0 0\n", NULL,
               NNMD_ERR_PHYSICS, "atom 1 is only 0.005 A from its own periodic image", 3);
   expect_fail("closelmp.lmp",
               "t\n\n2 atoms\n1 atom types\n0 9 xlo xhi\n0 9 ylo yhi\n0 9 zlo zhi\n\nMasses\n\n1 "
               "39.948\n\nAtoms # atomic\n\n17 1 1 1 1\n5 1 1 1 10.005\n",
               NULL, NNMD_ERR_PHYSICS, "atoms 17 and 5 (lines 15 and 16) are only 0.005 A apart", 16);
+}
+END_TEST
+
+/* issue 16 (fuzzing): a periodic cell far denser than matter, and one thin in every direction,
+ * are refused before the close-atoms check walks their periodic images (the fuzzed n2p2 file of
+ * tests/fuzz/fuzz_n2p2_data/timeout-dense-oblique-cell, 210 atoms in 0.85 A^3, took seconds) */
+START_TEST(error_dense_or_oblique_cell) {
+  expect_fail("dense.extxyz",
+              "6\nLattice=\"1 0 0 0 1 0 0 0 1\"\nAr 0 0 0\nAr 0.5 0 0\nAr 0 0.5 0\nAr 0 0 0.5\n"
+              "Ar 0.5 0.5 0\nAr 0.5 0.5 0.5\n",
+              NULL, NNMD_ERR_INPUT, "6 atoms in a cell of 1 A^3: 6 atoms per A^3, denser than any matter", 2);
+  /* a = (100,0,0), b = (0,100,0), c = (100,100,0.001): every perpendicular width 1e-3 A, volume
+   * 10 A^3 (not degenerate by the cell check, 0.1 atoms per A^3) */
+  expect_fail("oblique.extxyz", "1\nLattice=\"100 0 0 0 100 0 100 100 0.001\"\nAr 0 0 0\n", NULL,
+              NNMD_ERR_INPUT, "the cell is too thin in several directions", 0);
 }
 END_TEST
 
@@ -646,6 +661,7 @@ static Suite *structure_suite(void) {
   tcase_add_test(e, error_unknown_element);
   tcase_add_test(e, error_bad_cell);
   tcase_add_test(e, error_close_atoms);
+  tcase_add_test(e, error_dense_or_oblique_cell);
   tcase_add_test(e, error_zero_atoms);
   tcase_add_test(e, error_format_details);
   suite_add_tcase(s, e);
