@@ -16,6 +16,8 @@
 #include "box_math.h"
 #include "mem.h"
 
+#define TFRAME_MAX_DENSITY 5.0 /* atoms per A^3; NNMD_STRUCTURE_MAX_DENSITY of the structure readers */
+
 void tframe_free(struct tframe *f) {
   if (!f) return;
   free(f->elem);
@@ -94,22 +96,28 @@ static int nb_push(struct nb_buf *b, int j, const double *d, struct nnmd_error *
   return NNMD_OK;
 }
 
-/* Neighbour entries of every atom into b, offsets into eoff. */
-static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, struct nb_buf *b, size_t *eoff,
-                      struct nnmd_error *err) {
+/* Checks a frame's cell against the model's cutoff (singular, denser than matter, too thin or
+ * oblique, atoms far outside) and wraps the positions x (3n, a copy of f->pos) into the cell;
+ * nmax: the periodic images to search per direction. Shared by the pair search and by
+ * `nnmd check`, which runs no pair search. */
+static int frame_geometry(const struct nnmd_nnp_model *m, const struct tframe *f, double *x, int nmax[3],
+                          struct nnmd_error *err) {
   const int n = f->n;
-  double *x = nnmd_malloc(3 * (size_t)n * sizeof(double) + 1, err);
-  if (!x) return NNMD_ERR_NOMEM;
-  memcpy(x, f->pos, 3 * (size_t)n * sizeof(double));
-  int nmax[3] = {0, 0, 0};
+  nmax[0] = nmax[1] = nmax[2] = 0;
   if (f->has_cell) {
     double hi[9];
-    if (inv3(f->h, hi)) {
-      free(x);
+    if (inv3(f->h, hi))
       return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}), "the cell of frame %d is singular",
                           f->index);
-    }
     double V = tframe_volume(f), cols[3][3];
+    /* as the structure readers: no matter is denser (the pair search below would otherwise
+     * walk the images of a cell a thousand times too small) */
+    if ((f->pbc[0] || f->pbc[1] || f->pbc[2]) && !(n <= TFRAME_MAX_DENSITY * V)) {
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
+                          "frame %d: %d atoms in a cell of %.4g A^3 (%.4g atoms per A^3, limit %g): wrong cell or "
+                          "length unit?",
+                          f->index, n, V, n / V, TFRAME_MAX_DENSITY);
+    }
     for (int a = 0; a < 3; ++a)
       for (int k = 0; k < 3; ++k) cols[a][k] = f->h[3 * k + a];
     for (int a = 0; a < 3; ++a) {
@@ -118,30 +126,59 @@ static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, st
       cross(cols[(a + 1) % 3], cols[(a + 2) % 3], cr);
       double height = V / sqrt(cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2]);
       double nm = ceil(m->rc_max / height);
-      if (!(nm < 1000)) {
-        free(x);
+      if (!(nm < 1000))
         return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
                             "frame %d: the cell is too thin (%g) for the cutoff %g", f->index, height, m->rc_max);
-      }
       nmax[a] = (int)nm;
+    }
+    /* periodic images searched per pair: a cell thin in several directions (very oblique)
+     * would make it millions; 35^3 covers a 12 A cutoff on a 1.4 A wide primitive cell */
+    if ((2.0 * nmax[0] + 1) * (2.0 * nmax[1] + 1) * (2.0 * nmax[2] + 1) > 35.0 * 35 * 35) {
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
+                          "frame %d: the cell is too thin or oblique for the cutoff %g A (images %d x %d x %d "
+                          "along a, b, c)",
+                          f->index, m->rc_max, 2 * nmax[0] + 1, 2 * nmax[1] + 1, 2 * nmax[2] + 1);
     }
     for (int i = 0; i < n; ++i) {
       double *r = x + 3 * i, s[3];
       for (int a = 0; a < 3; ++a) s[a] = hi[3 * a] * r[0] + hi[3 * a + 1] * r[1] + hi[3 * a + 2] * r[2];
       for (int a = 0; a < 3; ++a)
         if (f->pbc[a] && !nnmd_frac_ok(s[a])) {
-          const double r0 = r[0], r1 = r[1], r2 = r[2]; /* r points into x */
-          free(x);
           return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
                               "frame %d: atom %d at (%g, %g, %g) A lies %.3g cell lengths from the cell (limit %g)",
-                              f->index, i + 1, r0, r1, r2, s[a], NNMD_FRAC_MAX);
+                              f->index, i + 1, r[0], r[1], r[2], s[a], NNMD_FRAC_MAX);
         }
       for (int a = 0; a < 3; ++a)
         if (f->pbc[a]) s[a] -= floor(s[a]);
       for (int k = 0; k < 3; ++k) r[k] = f->h[3 * k] * s[0] + f->h[3 * k + 1] * s[1] + f->h[3 * k + 2] * s[2];
     }
   }
-  int st = NNMD_OK;
+  return NNMD_OK;
+}
+
+int tframe_check_geometry(const struct nnmd_nnp_model *m, const struct tframe *f, struct nnmd_error *err) {
+  double *x = nnmd_malloc(3 * (size_t)f->n * sizeof(double) + 1, err);
+  if (!x) return NNMD_ERR_NOMEM;
+  memcpy(x, f->pos, 3 * (size_t)f->n * sizeof(double));
+  int nmax[3];
+  int st = frame_geometry(m, f, x, nmax, err);
+  free(x);
+  return st;
+}
+
+/* Neighbour entries of every atom into b, offsets into eoff. */
+static int neighbours(const struct nnmd_nnp_model *m, const struct tframe *f, struct nb_buf *b, size_t *eoff,
+                      struct nnmd_error *err) {
+  const int n = f->n;
+  double *x = nnmd_malloc(3 * (size_t)n * sizeof(double) + 1, err);
+  if (!x) return NNMD_ERR_NOMEM;
+  memcpy(x, f->pos, 3 * (size_t)n * sizeof(double));
+  int nmax[3];
+  int st = frame_geometry(m, f, x, nmax, err);
+  if (st) {
+    free(x);
+    return st;
+  }
   for (int i = 0; i < n && !st; ++i) {
     eoff[i] = b->n;
     const double rc = m->rc_elem[f->elem[i]], rc2 = rc * rc;

@@ -47,6 +47,10 @@ struct tframe {
 void tframe_free(struct tframe *f);
 /* Volume (model length^3); 0 without a cell. */
 double tframe_volume(const struct tframe *f);
+/* The checks of a frame's cell that the pair search makes (singular, denser than 5 atoms/A^3,
+ * too thin or oblique for the cutoff, atoms far outside), without the search: `nnmd check`. */
+struct nnmd_nnp_model;
+int tframe_check_geometry(const struct nnmd_nnp_model *m, const struct tframe *f, struct nnmd_error *err);
 
 struct tcache {
   int n;

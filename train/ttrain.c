@@ -623,7 +623,10 @@ int ttrain_setup(struct trun *R, bool check_only, struct nnmd_error *err) {
                           "[model] init = \"template\": the template has no weights for %s (%s)", m0->sym[e], wp);
     }
   if (st) goto out;
-  if (check_only) {
+  if (check_only) { /* the cell checks the cache build would make, without the pair search */
+    for (int i = 0; i < R->data.n && !st; ++i) st = tframe_check_geometry(m0, &R->data.f[i], err);
+    st = nnmd_comm_agree(R->comm, st);
+    if (st) goto out;
     R->check_elems = m0->n_elem;
     goto out;
   }

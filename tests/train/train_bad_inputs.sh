@@ -57,6 +57,15 @@ printf '1 1 0 1 0.5 0.2\n2 1 0 1 0.5 0.2\n' > tmpl/scaling.data
 printf '[data]\ntrain = ["two.extxyz"]\n[model]\nelements = ["H", "O"]\ntemplate = "tmpl"\ninit = "template"\nlength_unit = "angstrom"\nenergy_unit = "eV"\n[training]\nepochs = 1\noutput = "out"\n' > train.toml
 expect template_without_weights "train.toml:5:" "the template has no weights for H"
 
+# issue 16: a periodic frame denser than matter, and one whose cell is thin in every direction,
+# are refused before the pair search walks millions of periodic images (fuzzing class)
+printf '2\nLattice="0.5 0 0 0 0.5 0 0 0 0.5" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1 pbc="T T T"\nO 0.1 0.1 0.1 0 0 0\nH 0.3 0.3 0.3 0 0 0\n' > dense.extxyz
+toml dense.extxyz
+expect dense_frame "dense.extxyz:2:" "frame 0: 2 atoms in a cell of 0.125 A^3 (16 atoms per A^3, limit 5)"
+printf '2\nLattice="100 0 0 0 100 0 100 100 0.05" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1 pbc="T T T"\nO 1 1 0.01 0 0 0\nH 30 30 0.03 0 0 0\n' > oblique.extxyz
+toml oblique.extxyz
+expect oblique_frame "oblique.extxyz:2:" "frame 0: the cell is too thin or oblique for the cutoff 4 A (images 163 x 163 x 161 along a, b, c)"
+
 printf '2\nLattice="6 0 0 0 6 0 0 0 6" Properties=species:S:1:pos:R:3:forces:R:3\nO 1 1 1 0 0 0\n' > trunc.extxyz; toml trunc.extxyz
 expect truncated "trunc.extxyz:" "file ends inside a frame"
 
