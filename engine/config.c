@@ -315,22 +315,21 @@ const char *nnmd_suggest(const char *s, const char *const *words) {
   return bd <= limit ? best : NULL;
 }
 
+static bool is_allowed(const char *key, const char *const *allowed) {
+  for (int k = 0; allowed[k]; ++k)
+    if (strcmp(key, allowed[k]) == 0) return true;
+  return false;
+}
+
 int nnmd_cfg_check_keys(const struct nnmd_cfg *tbl, const char *const *allowed, const char *where,
                         struct nnmd_error *err) {
   if (!tbl) return NNMD_OK;
   int st = NNMD_OK, nbad = 0;
   for (size_t i = 0; i < tbl->n; ++i) {
-    bool ok = false;
-    for (int k = 0; allowed[k]; ++k)
-      if (strcmp(tbl->keys[i], allowed[k]) == 0) ok = true;
-    if (ok) continue;
+    if (is_allowed(tbl->keys[i], allowed)) continue;
     if (++nbad > NNMD_ERRORS_PER_READER) { /* like a compiler: stop reporting after 20 */
       size_t left = 0;
-      for (size_t j = i; j < tbl->n; ++j) {
-        bool known = false;
-        for (int k = 0; allowed[k] && !known; ++k) known = strcmp(tbl->keys[j], allowed[k]) == 0;
-        left += !known;
-      }
+      for (size_t j = i; j < tbl->n; ++j) left += !is_allowed(tbl->keys[j], allowed);
       st = nnmd_fail(err, NNMD_ERR_INPUT, "%zu more unknown keys in %s not listed", left, where);
       break;
     }

@@ -15,8 +15,7 @@
 
 #include "box_math.h"
 #include "mem.h"
-
-#define TFRAME_MAX_DENSITY 5.0 /* atoms per A^3; NNMD_STRUCTURE_MAX_DENSITY of the structure readers */
+#include "structure.h" /* NNMD_STRUCTURE_MAX_DENSITY: the readers' limit, shared */
 
 void tframe_free(struct tframe *f) {
   if (!f) return;
@@ -112,11 +111,11 @@ static int frame_geometry(const struct nnmd_nnp_model *m, const struct tframe *f
     double V = tframe_volume(f), cols[3][3];
     /* as the structure readers: no matter is denser (the pair search below would otherwise
      * walk the images of a cell a thousand times too small) */
-    if ((f->pbc[0] || f->pbc[1] || f->pbc[2]) && !(n <= TFRAME_MAX_DENSITY * V)) {
+    if ((f->pbc[0] || f->pbc[1] || f->pbc[2]) && !(n <= NNMD_STRUCTURE_MAX_DENSITY * V)) {
       return nnmd_fail_at(err, NNMD_ERR_INPUT, ((struct nnmd_loc){f->file, f->line, 1}),
                           "frame %d: %d atoms in a cell of %.4g A^3 (%.4g atoms per A^3, limit %g): wrong cell or "
                           "length unit?",
-                          f->index, n, V, n / V, TFRAME_MAX_DENSITY);
+                          f->index, n, V, n / V, NNMD_STRUCTURE_MAX_DENSITY);
     }
     for (int a = 0; a < 3; ++a)
       for (int k = 0; k < 3; ++k) cols[a][k] = f->h[3 * k + a];

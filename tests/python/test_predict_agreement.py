@@ -31,6 +31,12 @@ def rel(a, b):
     return float(np.max(np.abs(a - b)) / scale)
 
 
+def voigt(ref):
+    """nnmd predict's 3x3 stress (ASE column-major order in the file) as ASE's Voigt 6-vector."""
+    s = ref["stress"].reshape(3, 3).T
+    return [s[0, 0], s[1, 1], s[2, 2], 0.5 * (s[1, 2] + s[2, 1]), 0.5 * (s[0, 2] + s[2, 0]), 0.5 * (s[0, 1] + s[1, 0])]
+
+
 worst = {}
 work = tempfile.mkdtemp(prefix="nnmd_py_agree_")
 models = sorted(d for d in os.listdir(env.MODELS) if os.path.isdir(os.path.join(env.MODELS, d, "reference")))
@@ -59,10 +65,7 @@ for model in models:
         checks = [("energy", e, ref["energy"]), ("forces", atoms.get_forces(), ref["forces"]),
                   ("energies", atoms.get_potential_energies(), ref["energies"][:, 0])]
         if atoms.pbc.all():
-            s = ref["stress"].reshape(3, 3).T  # ASE column-major order in the file
-            voigt = [s[0, 0], s[1, 1], s[2, 2], 0.5 * (s[1, 2] + s[2, 1]), 0.5 * (s[0, 2] + s[2, 0]),
-                     0.5 * (s[0, 1] + s[1, 0])]
-            checks.append(("stress", atoms.get_stress(), voigt))
+            checks.append(("stress", atoms.get_stress(), voigt(ref)))
         else:
             try:
                 atoms.get_stress()
@@ -107,12 +110,9 @@ for name in shipped:
         atoms = ase.io.read(xyz, format="extxyz")
         atoms.calc = calc
         e = atoms.get_potential_energy()
-        s = ref["stress"].reshape(3, 3).T
-        voigt = [s[0, 0], s[1, 1], s[2, 2], 0.5 * (s[1, 2] + s[2, 1]), 0.5 * (s[0, 2] + s[2, 0]),
-                 0.5 * (s[0, 1] + s[1, 0])]
         for qty, a, b in (("energy", e, ref["energy"]), ("forces", atoms.get_forces(), ref["forces"]),
                           ("energies", atoms.get_potential_energies(), ref["energies"][:, 0]),
-                          ("stress", atoms.get_stress(), voigt)):
+                          ("stress", atoms.get_stress(), voigt(ref))):
             d = rel(a, b)
             worst[qty] = max(worst.get(qty, 0.0), d)
             T.check(d <= TOL, "%s: %s differs from nnmd predict by %.3g relative" % (tag, qty, d))
