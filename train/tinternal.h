@@ -35,6 +35,7 @@ struct trun {
   struct tscratch s;
   double *gmin, *gmax, *gmean, *gsig;
   int n_const_sf;
+  int e0_rank; /* rank of the training compositions (< n_elem: E0 not fixed by the data); 0 = not fitted */
   double sigE, sigF, sigS; /* label scales: energy per atom, force, per-atom virial (eV) */
   char stage[NNMD_NNP_PATH + 16];
   bool stage_is_tmp;

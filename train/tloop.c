@@ -572,6 +572,10 @@ int ttrain_run(const struct tconfig *c, struct nnmd_comm *comm, bool check_only,
            R.cache_bytes / 1048576.0, R.n_uncached, now() - t0, resumed ? ", resumed from the checkpoint" : "");
     if (R.n_const_sf)
       printf("train: %d symmetry functions are constant on the training set (unit range kept)\n", R.n_const_sf);
+    if (R.e0_rank > 0 && R.e0_rank < ne)
+      printf("train: the training compositions fix only %d of %d reference energies E0 (%s); energies of other "
+             "compositions are extrapolation\n",
+             R.e0_rank, ne, R.e0_rank == 1 ? "one composition: mean energy per atom" : "minimum-norm least squares");
     fflush(stdout);
   }
   const int64_t steps_total = c->epochs * ((R.n_tr + c->batch - 1) / c->batch);

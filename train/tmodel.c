@@ -236,7 +236,63 @@ static int chol_solve(int n, double *A, double *b) {
   return 0;
 }
 
-void tmodel_fit_e0(int nf, int ne, const int *counts, const double *E, double *e0) {
+/* Minimum-norm solution of the symmetric positive semi-definite system A x = b (n <= 16):
+ * cyclic Jacobi eigen-decomposition A = V diag(l) V^T, x = sum_k (v_k . b / l_k) v_k over the
+ * eigenvalues above 1e-10 l_max (the pseudo-inverse). Returns the rank. A is overwritten. */
+static int pinv_solve(int n, double *A, const double *b, double *x) {
+  double V[NNMD_NNP_MAX_ELEM * NNMD_NNP_MAX_ELEM];
+  for (int i = 0; i < n * n; ++i) V[i] = 0.0;
+  for (int i = 0; i < n; ++i) V[i * n + i] = 1.0;
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0.0, diag = 0.0;
+    for (int p = 0; p < n; ++p)
+      for (int q = 0; q < n; ++q) {
+        if (p == q)
+          diag += A[p * n + q] * A[p * n + q];
+        else
+          off += A[p * n + q] * A[p * n + q];
+      }
+    if (off <= 1e-30 * diag) break;
+    for (int p = 0; p < n; ++p)
+      for (int q = p + 1; q < n; ++q) {
+        const double apq = A[p * n + q];
+        if (apq == 0.0) continue;
+        const double th = (A[q * n + q] - A[p * n + p]) / (2.0 * apq);
+        const double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1.0));
+        const double c = 1.0 / sqrt(t * t + 1.0), sn = t * c;
+        for (int k = 0; k < n; ++k) { /* columns p, q */
+          const double akp = A[k * n + p], akq = A[k * n + q];
+          A[k * n + p] = c * akp - sn * akq;
+          A[k * n + q] = sn * akp + c * akq;
+        }
+        for (int k = 0; k < n; ++k) { /* rows p, q */
+          const double apk = A[p * n + k], aqk = A[q * n + k];
+          A[p * n + k] = c * apk - sn * aqk;
+          A[q * n + k] = sn * apk + c * aqk;
+        }
+        for (int k = 0; k < n; ++k) {
+          const double vkp = V[k * n + p], vkq = V[k * n + q];
+          V[k * n + p] = c * vkp - sn * vkq;
+          V[k * n + q] = sn * vkp + c * vkq;
+        }
+      }
+  }
+  double lmax = 0.0;
+  for (int k = 0; k < n; ++k) lmax = fmax(lmax, A[k * n + k]);
+  int rank = 0;
+  for (int i = 0; i < n; ++i) x[i] = 0.0;
+  for (int k = 0; k < n; ++k) {
+    const double l = A[k * n + k];
+    if (!(l > 1e-10 * lmax)) continue;
+    ++rank;
+    double vb = 0.0;
+    for (int i = 0; i < n; ++i) vb += V[i * n + k] * b[i];
+    for (int i = 0; i < n; ++i) x[i] += vb / l * V[i * n + k];
+  }
+  return rank;
+}
+
+int tmodel_fit_e0(int nf, int ne, const int *counts, const double *E, double *e0) {
   double A[NNMD_NNP_MAX_ELEM * NNMD_NNP_MAX_ELEM] = {0}, b[NNMD_NNP_MAX_ELEM] = {0};
   double tot = 0.0, natom = 0.0;
   for (int s = 0; s < nf; ++s) {
@@ -247,9 +303,20 @@ void tmodel_fit_e0(int nf, int ne, const int *counts, const double *E, double *e
     }
     tot += E[s];
   }
+  double A2[NNMD_NNP_MAX_ELEM * NNMD_NNP_MAX_ELEM], b2[NNMD_NNP_MAX_ELEM];
+  memcpy(A2, A, sizeof A2);
+  memcpy(b2, b, sizeof b2);
   if (chol_solve(ne, A, b) == 0) {
     for (int e = 0; e < ne; ++e) e0[e] = b[e];
-    return;
+    return ne;
   }
-  for (int e = 0; e < ne; ++e) e0[e] = natom > 0 ? tot / natom : 0.0;
+  /* rank-deficient. One composition (every frame a multiple of the same formula): the mean
+   * energy per atom for every element, as n2p2 does. Several compositions that still do not
+   * fix every E0 (e.g. Li3PO4 and Li4P2O7: 2 compositions, 3 elements): the minimum-norm
+   * least-squares solution, which fits every composition spanned by the data exactly (the
+   * mean per atom would leave their differences, eV per atom, to the networks). */
+  const int rank = pinv_solve(ne, A2, b2, e0);
+  if (rank <= 1)
+    for (int e = 0; e < ne; ++e) e0[e] = natom > 0 ? tot / natom : 0.0;
+  return rank;
 }

@@ -63,8 +63,9 @@ int tmodel_write_weights(const char *dir, const char *prefix, const struct nnmd_
 void tmodel_init_weights(const struct nnmd_nnp_model *m, double *theta, uint64_t seed);
 
 /* Reference energies E0_e (model energy) by least squares over frames: counts[s * ne + e],
- * energies[s]. If the compositions do not determine E0 (rank-deficient, e.g. one
- * composition), every element gets the mean energy per atom. */
-void tmodel_fit_e0(int n_frames, int ne, const int *counts, const double *energies, double *e0);
+ * energies[s]. If the compositions do not determine E0 (rank-deficient): with one composition
+ * every element gets the mean energy per atom; with several, the minimum-norm least-squares
+ * solution. Returns the rank of the composition matrix (ne when E0 is determined). */
+int tmodel_fit_e0(int n_frames, int ne, const int *counts, const double *energies, double *e0);
 
 #endif

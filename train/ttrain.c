@@ -433,7 +433,7 @@ static int model_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_er
       for (int a = 0; a < f->n; ++a) counts[k * ne + f->elem[a]]++;
       E[k] = f->energy;
     }
-    tmodel_fit_e0(R->n_tr, ne, counts, E, e0);
+    R->e0_rank = tmodel_fit_e0(R->n_tr, ne, counts, E, e0);
     free(counts);
     free(E);
     snprintf(path, sizeof path, "%s/input.nn", R->stage);

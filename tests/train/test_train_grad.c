@@ -286,6 +286,41 @@ END_TEST
 START_TEST(test_cluster) { check_case(g_dir, 3, s3, 't', false, false); }
 END_TEST
 
+/* E0 by least squares (tmodel_fit_e0). Energies made from known E0 = (-2, -5, -7) (Li, P, O):
+ * - full rank (3 independent compositions): E0 recovered to rounding (1e-9 relative: the normal
+ *   equations square the condition number, ~1e3 here);
+ * - rank 2 (Li3PO4 multiples and Li4P2O7, the Li2O-deficient cells of the Li3PO4 data set): every
+ *   training energy reproduced (1e-9 relative) and E0 orthogonal to the null space of the
+ *   compositions (minimum norm), not the mean energy per atom (that was a 3 eV/atom error);
+ * - rank 1 (one formula): n2p2's mean energy per atom for every element, exactly. */
+START_TEST(test_fit_e0) {
+  const double t[3] = {-2.0, -5.0, -7.0};
+  const int full[4 * 3] = {6, 2, 8, 4, 2, 7, 1, 1, 1, 12, 4, 16};
+  const int rank2[4 * 3] = {6, 2, 8, 4, 2, 7, 10, 4, 15, 24, 8, 32};
+  const int rank1[3 * 3] = {6, 2, 8, 12, 4, 16, 24, 8, 32};
+  double E[4], e0[3];
+  for (int s = 0; s < 4; ++s) E[s] = full[3 * s] * t[0] + full[3 * s + 1] * t[1] + full[3 * s + 2] * t[2];
+  ck_assert_int_eq(tmodel_fit_e0(4, 3, full, E, e0), 3);
+  for (int e = 0; e < 3; ++e) ck_assert_double_eq_tol(e0[e], t[e], 1e-9 * 7.0);
+  for (int s = 0; s < 4; ++s) E[s] = rank2[3 * s] * t[0] + rank2[3 * s + 1] * t[1] + rank2[3 * s + 2] * t[2];
+  ck_assert_int_eq(tmodel_fit_e0(4, 3, rank2, E, e0), 2);
+  for (int s = 0; s < 4; ++s) {
+    double m = rank2[3 * s] * e0[0] + rank2[3 * s + 1] * e0[1] + rank2[3 * s + 2] * e0[2];
+    ck_assert_double_eq_tol(m, E[s], 1e-9 * fabs(E[s]));
+  }
+  /* null space of {(3,1,4), (4,2,7)}: their cross product (-1, -5, 2) */
+  ck_assert_double_eq_tol(-e0[0] - 5.0 * e0[1] + 2.0 * e0[2], 0.0, 1e-9 * 30.0);
+  double tot = 0.0, nat = 0.0;
+  for (int s = 0; s < 3; ++s) {
+    E[s] = rank1[3 * s] * t[0] + rank1[3 * s + 1] * t[1] + rank1[3 * s + 2] * t[2] + 0.01 * s;
+    tot += E[s];
+    nat += rank1[3 * s] + rank1[3 * s + 1] + rank1[3 * s + 2];
+  }
+  ck_assert_int_eq(tmodel_fit_e0(3, 3, rank1, E, e0), 1);
+  for (int e = 0; e < 3; ++e) ck_assert_double_eq_tol(e0[e], tot / nat, 1e-12);
+}
+END_TEST
+
 int main(void) {
   if (!mkdtemp(g_dir)) return 1;
   Suite *s = suite_create("train_grad");
@@ -293,6 +328,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_loop_test(tc, test_activation, 0, (int)strlen(acts));
   tcase_add_test(tc, test_cluster);
+  tcase_add_test(tc, test_fit_e0);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
