@@ -170,6 +170,10 @@ def frame_text(s, res, wall_s, extra=None):
         kv += ["index_order=field_first",
                "epsilon_inf=" + _q(" ".join(f"{x:.6f}" for x in res["epsilon"].reshape(-1))),
                f"asr_violation={asr:.5f}", f"tr2_ph={res['tr2_ph']:.0e}"]
+    for k in sorted(s.info):   # provenance of active-learning candidates (active_learning.py)
+        if k.startswith("al_"):
+            v = str(s.info[k])
+            kv.append(f"{k}=" + (_q(v) if " " in v else v))
     for k, v in (extra or {}).items():
         kv.append(f"{k}={v}")
     lines = [str(n), " ".join(kv)]

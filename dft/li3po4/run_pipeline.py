@@ -60,6 +60,12 @@ def queue_order():
     # the first Born-charge job right after the two ideal cells, so the DFPT chain is exercised early
     out = efs[:2] + bec[:1]
     efs, bec = efs[2:], bec[1:]
+    # active-learning candidates (amorphous and hot structures from nnmd MD) next: they are where the current
+    # model is least certain
+    try:
+        out += S.candidate_jobs()
+    except (OSError, ValueError, KeyError, IndexError) as e:   # a broken candidates file must not stop the runner
+        log(f"candidates ignored: {type(e).__name__}: {e}")
     while efs or bec:
         out += efs[:EFS_PER_BEC]
         efs = efs[EFS_PER_BEC:]
@@ -111,8 +117,8 @@ def run_one(j):
         return
     with open(att_file, "w") as f:
         f.write(str(attempts + 1))
-    s = S.make(j["family"], j["kind"], j["n"])
-    kpts = S.reference_kmesh(j["family"])
+    s = S.make_job(j)
+    kpts = S.job_kmesh(j)
     log(f"{cid}: {s.natoms} atoms, k {kpts}, {'SCF+DFPT' if bec else 'SCF'} ...")
     try:
         res, wall, cpu = P.label(s, jobdir, kpts, bec=bec)
@@ -164,24 +170,37 @@ def cmd_run(args):
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
+    # `nice` alone does not yield to other sessions under the kernel's autogroup scheduling (a setsid'ed runner
+    # is its own group): lower the group's weight too, so builds and tests beside the runner keep their speed
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write("19")
+    except OSError:
+        pass
     md5 = P.ensure_pseudos(log)
     log(f"pipeline start, pid {os.getpid()}, pseudos md5 {md5}")
-    q = queue_order()
-    if args.only:
-        want = set(args.only.split(","))
-        q = [j for j in q if j["id"] in want]
     ndone = 0
     since_commit = 0
-    for j in q:
+    tried = set()
+    while True:
+        # the queue is rebuilt before every job, so candidates added by active_learning.py are picked up
+        # by a running runner
+        q = queue_order()
+        if args.only:
+            want = set(args.only.split(","))
+            q = [j for j in q if j["id"] in want]
+        finished, failed, _ = done_ids(repair=True)
+        q = [j for j in q if j["id"] not in finished and j["id"] not in failed and j["id"] not in tried]
+        if not q:
+            break
+        j = q[0]
+        tried.add(j["id"])
         if _stop["flag"]:
             break
         if os.path.exists(P.STOP_FILE):
             os.remove(P.STOP_FILE)
             log("stop file found (removed): stopping")
             break
-        finished, failed, _ = done_ids(repair=True)
-        if j["id"] in finished or j["id"] in failed:
-            continue
         if args.max_jobs is not None and ndone >= args.max_jobs:
             break
         with open(os.path.join(P.WORK, "current"), "w") as f:

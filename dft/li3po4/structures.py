@@ -8,6 +8,9 @@ Every configuration has a stable id "<family>-<kind>-NNNN"; its random numbers c
 numpy.random.default_rng([SEED, crc32(family-kind), NNNN]) so an id always maps to the same structure,
 whatever else is added to the list.
 """
+import glob
+import os
+import re
 import zlib
 
 import numpy as np
@@ -352,6 +355,97 @@ def reference_kmesh(family, spacing=9.5):
     family keep their parent's mesh."""
     cell = BASES[family]().cell
     return tuple(int(np.ceil(spacing / np.linalg.norm(a))) for a in cell)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# active-learning candidates: candidates/al<R>.extxyz, written by active_learning.py (structures picked from nnmd
+# MD with the current model). Each frame carries its id, job ("efs" or "bec") and k-mesh.
+
+CAND_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "candidates")
+
+
+def _kv(line):
+    """An extxyz comment line as a dict of strings (quoted values kept whole)."""
+    out, i, n = {}, 0, len(line)
+    while i < n:
+        while i < n and line[i] == " ":
+            i += 1
+        if i >= n:
+            break
+        j = line.index("=", i)
+        key = line[i:j]
+        j += 1
+        if j < n and line[j] == '"':
+            k = line.index('"', j + 1)
+            out[key] = line[j + 1:k]
+            i = k + 1
+        else:
+            k = line.find(" ", j)
+            k = n if k < 0 else k
+            out[key] = line[j:k]
+            i = k
+    return out
+
+
+def read_extxyz(path):
+    """All frames of an extxyz file as (Structure, info dict of strings, columns dict name -> list/array)."""
+    frames = []
+    with open(path) as f:
+        lines = f.read().splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        n = int(lines[i])
+        info = _kv(lines[i + 1])
+        props = info["Properties"].split(":")
+        cols, c = {}, 0
+        rows = [lines[i + 2 + a].split() for a in range(n)]
+        for p in range(0, len(props), 3):
+            name, typ, width = props[p], props[p + 1], int(props[p + 2])
+            if typ == "S":
+                cols[name] = [r[c] for r in rows]
+            else:
+                cols[name] = np.array([[float(x) for x in r[c:c + width]] for r in rows])
+            c += width
+        cell = np.array([float(x) for x in info["Lattice"].split()]).reshape(3, 3)
+        frames.append((Structure(cell, cols["species"], cols["pos"]), info, cols))
+        i += 2 + n
+    return frames
+
+
+def _round_of(path):
+    m = re.match(r"al(\d+)\.extxyz$", os.path.basename(path))
+    return int(m.group(1)) if m else None
+
+
+def candidate_jobs():
+    """Jobs of every candidates/al<R>.extxyz (rounds in order, frames in file order)."""
+    jobs = []
+    files = [f for f in glob.glob(os.path.join(CAND_DIR, "al*.extxyz")) if _round_of(f) is not None]
+    for path in sorted(files, key=_round_of):
+        for n, (s, info, _) in enumerate(read_extxyz(path)):
+            jobs.append({"id": info["config_id"], "family": "al", "kind": os.path.basename(path), "n": n,
+                         "job": info.get("job", "efs"), "kpts": tuple(int(k) for k in info["kpts"].split())})
+    return jobs
+
+
+def make_candidate(job):
+    s, info, _ = read_extxyz(os.path.join(CAND_DIR, job["kind"]))[job["n"]]
+    if info["config_id"] != job["id"]:
+        raise RuntimeError(f"{job['kind']} frame {job['n']} is {info['config_id']}, expected {job['id']}")
+    s.info = {k: v for k, v in info.items() if k.startswith("al_")}
+    s.info.update({"config_id": job["id"], "config_kind": f"al-md{s.natoms}"})
+    return s
+
+
+def job_kmesh(job):
+    return tuple(job["kpts"]) if "kpts" in job else reference_kmesh(job["family"])
+
+
+def make_job(job):
+    return make_candidate(job) if job["family"] == "al" else make(job["family"], job["kind"], job["n"])
 
 
 def job_list():
