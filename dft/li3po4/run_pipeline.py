@@ -33,6 +33,7 @@ import pipeline as P  # noqa: E402
 import structures as S  # noqa: E402
 
 EFS_PER_BEC = 12
+CAND_EFS_PER_BEC = 6  # active-learning candidates: a Z* job after every 6 E/F/S jobs (~1/3 of the time on Z*)
 MAX_ATTEMPTS = 2  # a job that was started this many times without finishing (crash, kill) is marked failed
 
 _stop = {"flag": False}
@@ -63,7 +64,14 @@ def queue_order():
     # active-learning candidates (amorphous and hot structures from nnmd MD) next: they are where the current
     # model is least certain
     try:
-        out += S.candidate_jobs()
+        cand = S.candidate_jobs()
+        cefs = [j for j in cand if j["job"] != "bec"]
+        cbec = [j for j in cand if j["job"] == "bec"]
+        while cefs or cbec:   # one Z* job after every CAND_EFS_PER_BEC E/F/S candidates
+            out += cefs[:CAND_EFS_PER_BEC]
+            cefs = cefs[CAND_EFS_PER_BEC:]
+            if cbec:
+                out.append(cbec.pop(0))
     except (OSError, ValueError, KeyError, IndexError) as e:   # a broken candidates file must not stop the runner
         log(f"candidates ignored: {type(e).__name__}: {e}")
     while efs or bec:
