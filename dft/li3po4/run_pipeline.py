@@ -248,6 +248,16 @@ def cmd_status(args):
     print(f"failures: {len(failed)}" + (f" ({', '.join(sorted(failed)[:10])}{' ...' if len(failed) > 10 else ''})"
                                         if failed else ""))
     print(f"queue: {len(todo)} of {len(q)} jobs left ({sum(1 for j in todo if j['job'] == 'bec')} Z*)")
+    try:
+        cand = S.candidate_jobs()
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        cand = []
+        print(f"candidates: unreadable ({type(e).__name__}: {e})")
+    if cand:
+        rounds = sorted({j["kind"] for j in cand})
+        print(f"active-learning candidates ({', '.join(rounds)}): {len(cand)}, labelled "
+              f"{sum(1 for j in cand if j['id'] in finished)}, failed {sum(1 for j in cand if j['id'] in failed)}, "
+              f"left {sum(1 for j in cand if j['id'] not in finished and j['id'] not in failed)}")
     print(f"time spent: {wall_h:.2f} h wall, {cpu_h:.2f} h CPU (QE processes, all ranks)")
     for job, nat in sorted({(r[1], r[2]) for r in jobs if r[3] == "ok"}):
         w = [float(r[4]) for r in jobs if r[1] == job and r[2] == nat and r[3] == "ok"]
