@@ -1,10 +1,14 @@
 /* tconfig.c — train.toml: keys, defaults and checks of `nnmd train` (docs/training.md).
  * Every error names the file and line of the offending key (config getters). Relative
  * paths are relative to the train.toml's folder. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
+#include "model.h"
 #include "ttrain.h"
 #include "units.h"
 
@@ -122,6 +126,39 @@ static int data_section(struct tconfig *c, const struct nnmd_cfg *d, struct nnmd
   return NNMD_OK;
 }
 
+/* Elements of a template model (the "elements" line of DIR/input.nn), for a [model] table
+ * that names a template and no elements. */
+static int template_elements(struct tconfig *c, const char *dir, struct nnmd_loc loc, struct nnmd_error *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/input.nn", dir);
+  FILE *fp = nnmd_fopen_input(path);
+  if (!fp)
+    return nnmd_fail_at(err, NNMD_ERR_FILE, loc, "[model] template: cannot read %s: %s (train the energy model "
+                        "first, or give elements = [...])", path, strerror(errno));
+  char line[1024];
+  int n = 0;
+  bool found = false;
+  while (!found && fgets(line, sizeof line, fp)) {
+    char *p = line;
+    while (*p == ' ' || *p == '\t') ++p;
+    if (strncmp(p, "elements", 8) || (p[8] != ' ' && p[8] != '\t')) continue;
+    found = true;
+    for (char *t = strtok(p + 8, " \t\r\n"); t && *t != '#'; t = strtok(NULL, " \t\r\n")) {
+      if (n >= NNMD_NNP_MAX_ELEM || strlen(t) > 3) {
+        fclose(fp);
+        return nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "[model] template %s: bad elements line", path);
+      }
+      snprintf(c->elements[n++], 4, "%s", t);
+    }
+  }
+  fclose(fp);
+  if (!found || n == 0)
+    return nnmd_fail_at(err, NNMD_ERR_INPUT, loc, "[model] template %s has no elements line; give elements = [...]",
+                        path);
+  c->n_elem = n;
+  return NNMD_OK;
+}
+
 static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnmd_error *err) {
   static const char *const keys[] = {"kind", "elements", "cutoff", "hidden", "activation", "template", "init",
                                      "length_unit", "energy_unit", "descriptors", "bec_radial", "bec_cutoff",
@@ -145,21 +182,28 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
                         "(use \"tensor_charge\" for both)");
   }
   const struct nnmd_cfg *el = nnmd_cfg_get(m, "elements");
-  if (!el || el->kind != NNMD_CFG_ARRAY || el->n == 0)
+  const struct nnmd_cfg *tp0 = nnmd_cfg_get(m, "template");
+  if (!el && tp0 && tp0->kind == NNMD_CFG_STRING) {
+    /* a template and no elements: the template's elements */
+    if ((st = template_elements(c, resolve(c, tp0->u.s), tp0->loc, err))) return st;
+    c->elements_loc = tp0->loc;
+  } else if (!el || el->kind != NNMD_CFG_ARRAY || el->n == 0)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, el ? el->loc : m->loc, "[model] needs elements = [\"H\", \"O\", ...]");
-  if (el->n > NNMD_NNP_MAX_ELEM)
-    return nnmd_fail_at(err, NNMD_ERR_INPUT, el->loc, "[model] elements: at most %d", NNMD_NNP_MAX_ELEM);
-  c->elements_loc = el->loc;
-  for (size_t i = 0; i < el->n; ++i) {
-    const struct nnmd_cfg *v = el->items[i];
-    if (v->kind != NNMD_CFG_STRING || strlen(v->u.s) == 0 || strlen(v->u.s) > 3)
-      return nnmd_fail_at(err, NNMD_ERR_INPUT, v->loc, "[model] elements: element symbols such as \"Li\"");
-    snprintf(c->elements[i], 4, "%s", v->u.s);
-    for (size_t j = 0; j < i; ++j)
-      if (!strcmp(c->elements[i], c->elements[j]))
-        return nnmd_fail_at(err, NNMD_ERR_INPUT, v->loc, "[model] elements: '%s' twice", c->elements[i]);
+  if (el) {
+    if (el->n > NNMD_NNP_MAX_ELEM)
+      return nnmd_fail_at(err, NNMD_ERR_INPUT, el->loc, "[model] elements: at most %d", NNMD_NNP_MAX_ELEM);
+    c->elements_loc = el->loc;
+    for (size_t i = 0; i < el->n; ++i) {
+      const struct nnmd_cfg *v = el->items[i];
+      if (v->kind != NNMD_CFG_STRING || strlen(v->u.s) == 0 || strlen(v->u.s) > 3)
+        return nnmd_fail_at(err, NNMD_ERR_INPUT, v->loc, "[model] elements: element symbols such as \"Li\"");
+      snprintf(c->elements[i], 4, "%s", v->u.s);
+      for (size_t j = 0; j < i; ++j)
+        if (!strcmp(c->elements[i], c->elements[j]))
+          return nnmd_fail_at(err, NNMD_ERR_INPUT, v->loc, "[model] elements: '%s' twice", c->elements[i]);
+    }
+    c->n_elem = (int)el->n;
   }
-  c->n_elem = (int)el->n;
   c->gen.n_elem = c->n_elem;
   memcpy(c->gen.sym, c->elements, sizeof c->elements);
   const struct nnmd_cfg *tp = nnmd_cfg_get(m, "template");
@@ -180,6 +224,15 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
     return nnmd_fail_at(err, NNMD_ERR_INPUT, nnmd_cfg_get(m, "init")->loc, "[model] init = \"template\" needs template = \"dir\"");
   bool ug;
   if ((st = units(m, "[model]", &c->cfl, &c->cfe, &c->length_unit, &c->energy_unit, &ug, err))) return st;
+  bool rb = false, rh = false;
+  if (tp && !ug && nnmd_nnp_recorded_units(c->template_dir, &rb, &rh)) {
+    /* a model made by nnmd train records its units in input.nn */
+    c->cfl = rb ? NNMD_BOHR_PER_ANGSTROM : 1.0;
+    c->cfe = rh ? NNMD_HARTREE_PER_EV : 1.0;
+    c->length_unit = rb ? "bohr" : "angstrom";
+    c->energy_unit = rh ? "hartree" : "eV";
+    ug = true;
+  }
   if (tp && !ug)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, tp->loc,
                         "[model] template needs length_unit and energy_unit (the template's units; n2p2 files do "

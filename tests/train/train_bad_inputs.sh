@@ -101,5 +101,24 @@ expect bec_form_charge_radial "train.toml:10:" "bec_form = \"charge\" has none"
 { frame "energy=-10.0" 0.3; } > one.extxyz; toml one.extxyz 'bec_form = "charge"'
 expect bec_form_energy "train.toml:" "need kind = \"bec\""
 
+# a template without elements: the elements (and, for a model made by nnmd train, the units) come
+# from the template's input.nn; a missing template, or an n2p2 template without recorded units, is
+# an error at the template line
+btempl() { # btempl DIR : a BEC input on the template DIR, no elements, no units
+  printf '[data]\ntrain = ["z.extxyz"]\nindex_order = "field_first"\n[model]\nkind = "bec"\ntemplate = "%s"\nhidden = [4]\n[training]\nepochs = 1\noutput = "out"\n' "$1" > train.toml
+}
+btempl nosuchdir
+expect template_missing "train.toml:6:" "[model] template: cannot read"
+btempl tmpl
+expect template_no_units "train.toml:6:" "template needs length_unit and energy_unit"
+mkdir -p tmplu && { printf '# nnmd_units length=angstrom energy=eV (test)\n'; cat tmpl/input.nn; } > tmplu/input.nn
+cp tmpl/scaling.data tmplu/
+btempl tmplu
+out=$("$NNMD" check train.toml 2>&1); rc=$?
+case "$rc:$out" in
+  0:*"2 elements"*) pass=$((pass+1)) ;;
+  *) echo "FAIL template_elements_units (check): exit $rc: $out"; fail=$((fail+1)) ;;
+esac
+
 echo "train bad inputs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
