@@ -13,7 +13,8 @@
 #      seed3/model [your options], which writes candidates/alROUND.extxyz. A running
 #      run_pipeline.py picks the new candidates up before its next job.
 # Commit candidates/alROUND.extxyz afterwards (git add dft/li3po4/candidates).
-# Needs a built nnmd (NNMD=path, default ../../build/nnmd). Not part of CI.
+# Needs a built nnmd (NNMD=path, default ../../build/nnmd). AL_EPOCHS_MAIN / AL_EPOCHS_COMMITTEE
+# override the 40 / 25 epochs (e.g. 1 for a quick check of the script). Not part of CI.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: bash al_cycle.sh ROUND [active_learning.py options]" >&2; exit 1; }
@@ -34,7 +35,7 @@ pids=()
 for seed in 1 2 3; do
   d=$top/seed$seed
   mkdir -p "$d"
-  epochs=$([ $seed = 1 ] && echo 40 || echo 25)
+  epochs=$([ $seed = 1 ] && echo "${AL_EPOCHS_MAIN:-40}" || echo "${AL_EPOCHS_COMMITTEE:-25}")
   sed -e "s#^train = .*#train = [\"$here/data/li3po4.extxyz\"]#" -e "s/^seed = .*/seed = $seed/" \
     -e "s/^epochs = .*/epochs = $epochs/" "$recipe" >"$d/train.toml"
   (cd "$d" && "$nnmd" train train.toml >train.log 2>&1) &
