@@ -10,9 +10,10 @@ One round (`python3 active_learning.py --round R --model DIR [--committee DIR ..
   2. Every frame is scored. With committee models (other seeds / splits of the same data), the score is the
      committee's force disagreement, max over atoms of |std over models of F_i| (eV/A; `nnmd predict` on the
      trajectory, every model including --model). Without a committee the score is the warning count.
-     Dropped: the starting crystal (step 0); frames whose temperature exceeds 1.5 T_target + 300 K (the MD ran
-     away on a hole of the model's energy surface); frames with a pair closer than the pipeline's minimum
-     distances (structures.MIN_DIST: the model let atoms collapse); with a committee, frames above --score-max.
+     Dropped: the starting crystal (step 0); from the first frame whose temperature exceeds 1.5 T_target + 300 K
+     (the MD ran away on a hole of the model's energy surface) or that has a pair closer than the pipeline's
+     minimum distances (structures.MIN_DIST: the model let atoms collapse) on, every frame of the run (the
+     quench only continues a melt that stayed physical); with a committee, frames above --score-max.
   3. Per run the --per-run highest-scoring frames at least --min-gap frames apart are kept, plus the last frame
      of the quench (the amorphous end state). 16-atom frames get a Born-charge (DFPT) job every --bec-every
      candidates; all others are E/F/S jobs.
@@ -209,25 +210,29 @@ def main():
         write_extxyz(os.path.join(rundir, "start.extxyz"), [start])
         rc1, f1, w1, T1, t1 = run_md(nnmd, rundir, "melt", "../start.extxyz", model, tm, tm, a.melt_steps, a.every,
                                  seed)
-        rc2, f2, w2, T2, t2 = (1, [], {}, {}, None)
-        if f1:
-            rc2, f2, w2, T2, t2 = run_md(nnmd, rundir, "quench", "../melt/traj.extxyz", model, tm, te,
-                                     a.quench_steps, a.every, seed + 1)
         cands = []   # (score, warn, temperature, step label, Structure)
-        for stage, frames, warn, tk, traj, t_a, t_b, nsteps in (
-                ("melt", f1, w1, T1, t1, tm, tm, a.melt_steps), ("quench", f2, w2, T2, t2, tm, te, a.quench_steps)):
-            if not frames:
-                continue
+        rc2, failed = None, False
+        for stage in ("melt", "quench"):
+            if stage == "melt":
+                frames, warn, tk = f1, w1, T1
+                t_a, t_b, nsteps = tm, tm, a.melt_steps
+            else:
+                if failed or not f1:
+                    break   # the quench only continues a melt that stayed physical
+                rc2, frames, warn, tk, _ = run_md(nnmd, rundir, "quench", "../melt/traj.extxyz", model, tm, te,
+                                                     a.quench_steps, a.every, seed + 1)
+                t_a, t_b, nsteps = tm, te, a.quench_steps
             usable = []   # filter first: nnmd predict refuses a file with a collapsed frame
             for s, info, _ in frames:
                 step = int(info["step"])
                 temp = t_a + (t_b - t_a) * step / max(nsteps, 1)
                 if stage == "melt" and step == 0:
                     continue   # the scaled crystal itself
-                if tk.get(step, 0.0) > 1.5 * temp + 300.0:
-                    continue   # the MD ran away (the model's energy surface collapsed): not a physical state
-                if S.too_close(s) is not None:
-                    continue
+                # the MD ran away (a hole of the model's energy surface), or atoms collapsed: this frame and
+                # every later one are the model's fantasy (the thermostat can bring T back down afterwards)
+                if tk.get(step, 0.0) > 1.5 * temp + 300.0 or S.too_close(s) is not None:
+                    failed = True
+                    break
                 usable.append((step, temp, s))
             if not usable:
                 continue
@@ -243,7 +248,7 @@ def main():
                     continue
                 cands.append((score, w, temp, f"{stage}:{step}", s))
         if not cands:
-            print(f"run {r}: no usable frame (melt rc {rc1}, quench rc {rc2})", flush=True)
+            print(f"run {r}: no usable frame (melt rc {rc1}, quench rc {rc2}, failed {failed})", flush=True)
             continue
         last = len(cands) - 1 if cands[-1][3].startswith("quench") else None
         chosen = [] if last is None else [last]      # the amorphous end state, always
@@ -266,7 +271,7 @@ def main():
                       "al_density": f"{rho:.4f}", "al_committee": len(committee)}
             picked.append(t)
         print(f"run {r}: {base.natoms} atoms, rho {rho:.3f}, T {tm:.0f} -> {te:.0f} K, rc {rc1}/{rc2}, "
-              f"{len(cands)} usable frames, kept {len(chosen)} (scores "
+              f"{'failed after ' + cands[-1][3] + ', ' if failed else ''}{len(cands)} usable frames, kept {len(chosen)} (scores "
               + " ".join(f"{cands[i][0]:.3g}" for i in sorted(chosen)) + ")", flush=True)
     # E/F/S jobs first, then the (~15x dearer) Z* jobs, so one round's energy data land before its DFPT
     picked = [t for t in picked if t.info["job"] == "efs"] + [t for t in picked if t.info["job"] == "bec"]
