@@ -33,7 +33,8 @@ import pipeline as P  # noqa: E402
 import structures as S  # noqa: E402
 
 EFS_PER_BEC = 12
-CAND_EFS_PER_BEC = 6  # active-learning candidates: a Z* job after every 6 E/F/S jobs (~1/3 of the time on Z*)
+CAND_EFS_PER_BEC = 12  # active-learning candidates: a Z* job after every 12 E/F/S jobs (Z* jobs still take about
+#                        half of the time: the energy model gates the active-learning loop, so it goes first)
 MAX_ATTEMPTS = 2  # a job that was started this many times without finishing (crash, kill) is marked failed
 
 _stop = {"flag": False}
