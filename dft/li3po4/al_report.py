@@ -23,6 +23,7 @@ except ImportError:  # e.g. a pyenv python without numpy: use Debian's python3 (
     raise
 
 import argparse
+import json
 import re
 import subprocess
 import tempfile
@@ -46,12 +47,21 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--rounds", type=int, nargs="*", help="default: every round with labelled frames")
     ap.add_argument("--per-frame", action="store_true")
+    ap.add_argument("--held-out", metavar="TRAIN_JSON",
+                    help="only the frames listed as test frames in this train.json (indices into the data file, "
+                         "which only grows), e.g. MODEL_DIR/train.json for the model's own held-out AL frames")
     ap.add_argument("--data", default=os.path.join(HERE, "data", "li3po4.extxyz"))
     ap.add_argument("--nnmd", default=os.path.join(HERE, "..", "..", "build", "nnmd"))
     a = ap.parse_args()
+    keep = None
+    if a.held_out:
+        with open(a.held_out) as f:
+            keep = set(json.load(f)["test_frames"])
     frames = []
-    for s, info, cols in S.read_extxyz(a.data):
+    for k, (s, info, cols) in enumerate(S.read_extxyz(a.data)):
         m = re.match(r"al(\d+)-", info["config_id"])
+        if keep is not None and k not in keep:
+            continue
         if m and (a.rounds is None or int(m.group(1)) in a.rounds):
             frames.append((int(m.group(1)), s, info, cols))
     if not frames:
