@@ -6,7 +6,8 @@
 #   e.g. bash al_cycle.sh 2 --t-melt 800 1800 --t-end 300 700
 #
 # What it does (all outputs under work/al/models/rROUND/, git-ignored):
-#   1. three trainings with the recipe of models/li3po4-pbe/train.toml on data/li3po4.extxyz,
+#   1. three trainings with the recipe of models/li3po4-pbe/train.toml on a snapshot of
+#      data/li3po4.extxyz (copied under the runner's append lock),
 #      split seeds 1 (40 epochs: the "current model"), 2 and 3 (25 epochs: the committee), run
 #      side by side (they take priority over the niced QE runner);
 #   2. python3 active_learning.py --round ROUND --model seed1/model --committee seed2/model
@@ -31,12 +32,16 @@ recipe=$here/../../models/li3po4-pbe/train.toml
 }
 top=$here/work/al/models/r$round
 mkdir -p "$top"
+# a snapshot of the data, taken under the lock the runner appends with (flock on the file), so no
+# training reads a half-written frame, and all three models see the same frames
+flock "$here/data/li3po4.extxyz" cp "$here/data/li3po4.extxyz" "$top/data.extxyz"
+echo "data: $(grep -c Lattice= "$top/data.extxyz") frames (snapshot $top/data.extxyz)"
 pids=()
 for seed in 1 2 3; do
   d=$top/seed$seed
   mkdir -p "$d"
   epochs=$([ $seed = 1 ] && echo "${AL_EPOCHS_MAIN:-40}" || echo "${AL_EPOCHS_COMMITTEE:-25}")
-  sed -e "s#^train = .*#train = [\"$here/data/li3po4.extxyz\"]#" -e "s/^seed = .*/seed = $seed/" \
+  sed -e "s#^train = .*#train = [\"$top/data.extxyz\"]#" -e "s/^seed = .*/seed = $seed/" \
     -e "s/^epochs = .*/epochs = $epochs/" "$recipe" >"$d/train.toml"
   (cd "$d" && "$nnmd" train train.toml >train.log 2>&1) &
   pids+=($!)
