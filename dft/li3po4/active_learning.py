@@ -25,14 +25,7 @@ Units: A, eV, ps, K, g/cm^3. Needs numpy and a built nnmd (--nnmd, default ../..
 import os
 import sys
 
-try:
-    import numpy  # noqa: F401
-except ImportError:  # e.g. a pyenv python without numpy: use Debian's python3 (python3-numpy)
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3" \
-            and not os.environ.get("LI3PO4_REEXEC"):
-        os.environ["LI3PO4_REEXEC"] = "1"
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+import numpy_or_debian  # noqa: F401,E402  (numpy, or a restart under /usr/bin/python3)
 
 import argparse
 import hashlib
@@ -161,10 +154,6 @@ def committee_deviation(nnmd, models, traj, workdir):
 
 # ------------------------------------------------------------------------------------------------ one round
 
-def kmesh(s, spacing=9.5):
-    return tuple(int(np.ceil(spacing / np.linalg.norm(a))) for a in s.cell)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--round", type=int, required=True)
@@ -265,7 +254,7 @@ def main():
             nbec += bec
             t = S.Structure(s.cell, s.symbols, s.pos)
             t.info = {"config_id": f"al{a.round}-{'bec-' if bec else ''}md{s.natoms}-{n:04d}",
-                      "job": "bec" if bec else "efs", "kpts": " ".join(map(str, kmesh(s))),
+                      "job": "bec" if bec else "efs", "kpts": " ".join(map(str, S.kmesh(s.cell))),
                       "al_round": a.round, "al_model": mhash, "al_run": r, "al_frame": label,
                       "al_temperature": f"{temp:.0f}", "al_score": f"{score:.4f}", "al_warn": w,
                       "al_density": f"{rho:.4f}", "al_committee": len(committee)}

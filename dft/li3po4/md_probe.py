@@ -12,16 +12,8 @@ This is the yardstick for "stable in MD" in the active-learning loop (README, Ac
 shipping survives every temperature of the study with few warnings. Units: K, ps. Not part of CI.
 """
 import os
-import sys
 
-try:
-    import numpy  # noqa: F401
-except ImportError:  # e.g. a pyenv python without numpy: use Debian's python3 (python3-numpy)
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3" \
-            and not os.environ.get("LI3PO4_REEXEC"):
-        os.environ["LI3PO4_REEXEC"] = "1"
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
+import numpy_or_debian  # noqa: F401,E402  (numpy, or a restart under /usr/bin/python3)
 
 import argparse
 import subprocess

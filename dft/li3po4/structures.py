@@ -353,7 +353,11 @@ def reference_kmesh(family, spacing=9.5):
     """Gamma-centred mesh from the UNSTRAINED parent cell: n_i = ceil(spacing / |a_i|), so n_i |a_i| >= ~10 A
     (2x2x2 beta, 2x1x2 gamma, 1x2x1 / 2x1x1 for the 64-atom cells, as in dft-li3po4.md). Strained members of a
     family keep their parent's mesh."""
-    cell = BASES[family]().cell
+    return kmesh(BASES[family]().cell, spacing)
+
+
+def kmesh(cell, spacing=9.5):
+    """Gamma-centred mesh of a cell (rows = lattice vectors, A): n_i = ceil(spacing / |a_i|)."""
     return tuple(int(np.ceil(spacing / np.linalg.norm(a))) for a in cell)
 
 
