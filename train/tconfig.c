@@ -181,12 +181,17 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
                         "[model] bec_radial/bec_cutoff belong to the tensor basis; bec_form = \"charge\" has none "
                         "(use \"tensor_charge\" for both)");
   }
+  const struct nnmd_cfg *tp = nnmd_cfg_get(m, "template");
+  if (tp) {
+    if (tp->kind != NNMD_CFG_STRING) return nnmd_fail_at(err, NNMD_ERR_INPUT, tp->loc, "[model] template: a folder name");
+    c->template_dir = resolve(c, tp->u.s);
+    c->template_loc = tp->loc;
+  }
   const struct nnmd_cfg *el = nnmd_cfg_get(m, "elements");
-  const struct nnmd_cfg *tp0 = nnmd_cfg_get(m, "template");
-  if (!el && tp0 && tp0->kind == NNMD_CFG_STRING) {
+  if (!el && tp) {
     /* a template and no elements: the template's elements */
-    if ((st = template_elements(c, resolve(c, tp0->u.s), tp0->loc, err))) return st;
-    c->elements_loc = tp0->loc;
+    if ((st = template_elements(c, c->template_dir, tp->loc, err))) return st;
+    c->elements_loc = tp->loc;
   } else if (!el || el->kind != NNMD_CFG_ARRAY || el->n == 0)
     return nnmd_fail_at(err, NNMD_ERR_INPUT, el ? el->loc : m->loc, "[model] needs elements = [\"H\", \"O\", ...]");
   if (el) {
@@ -206,12 +211,6 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
   }
   c->gen.n_elem = c->n_elem;
   memcpy(c->gen.sym, c->elements, sizeof c->elements);
-  const struct nnmd_cfg *tp = nnmd_cfg_get(m, "template");
-  if (tp) {
-    if (tp->kind != NNMD_CFG_STRING) return nnmd_fail_at(err, NNMD_ERR_INPUT, tp->loc, "[model] template: a folder name");
-    c->template_dir = resolve(c, tp->u.s);
-    c->template_loc = tp->loc;
-  }
   static const char *const inits[] = {"random", "template", NULL};
   int ii = 0;
   if ((st = nnmd_cfg_choice(m, "init", false, inits, &ii, err))) return st;
