@@ -139,6 +139,46 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
   return energy;
 }
 
+void nnmd_ann_vjp(const struct nnmd_ann *a, const double *g, int nseed, const double *seeds, double *out,
+                  double *dydg, double *scratch) {
+  const int L = a->n_layers, n_in = a->nodes[0], n_out = a->nodes[L];
+  double *ys[NNMD_ANN_MAX_LAYERS + 1] = {NULL}, *ds[NNMD_ANN_MAX_LAYERS + 1] = {NULL};
+  double *p = scratch;
+  for (int l = 1; l <= L; ++l) {
+    ys[l] = p;
+    p += a->nodes[l];
+    ds[l] = p;
+    p += a->nodes[l];
+  }
+  double *e1 = p, *e2 = p + a->max_nodes;
+  const double *yprev = g;
+  for (int l = 1; l <= L; ++l) {
+    int np = a->nodes[l - 1], nl = a->nodes[l];
+    layer_forward(a->w + a->w_off[l], yprev, np, nl, a->normalize ? 1.0 / np : 1.0, ys[l]);
+    const char act = a->act[l];
+    for (int k = 0; k < nl; ++k) ys[l][k] = nnmd_ann_act(act, ys[l][k], &ds[l][k]);
+    yprev = ys[l];
+  }
+  if (out) memcpy(out, ys[L], (size_t)n_out * sizeof *out);
+  for (int r = 0; r < nseed; ++r) {
+    const double *sd = seeds + (size_t)r * n_out;
+    double *d = e1, *e = e2;
+    for (int k = 0; k < n_out; ++k) d[k] = ds[L][k] * sd[k];
+    for (int l = L; l >= 1; --l) {
+      int np = a->nodes[l - 1], nl = a->nodes[l];
+      if (a->normalize)
+        for (int k = 0; k < nl; ++k) d[k] *= 1.0 / np;
+      double *o = l == 1 ? dydg + (size_t)r * n_in : e;
+      layer_backward(a->wt + a->wt_off[l], d, np, nl, o);
+      if (l == 1) break;
+      for (int j = 0; j < np; ++j) o[j] *= ds[l - 1][j];
+      double *t = d;
+      d = e;
+      e = t;
+    }
+  }
+}
+
 void nnmd_ann_set_outputs(struct nnmd_ann *a, int n_out) {
   a->nodes[a->n_layers] = n_out;
   size_t off = 0, toff = 0;

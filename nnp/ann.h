@@ -56,5 +56,9 @@ void nnmd_ann_set_outputs(struct nnmd_ann *a, int n_out);
 /* All n[L] outputs y_L(G) into out. scratch: nnmd_ann_scratch_size. Same arithmetic as the
  * forward part of nnmd_ann_eval. */
 void nnmd_ann_forward(const struct nnmd_ann *a, const double *g, double *out, double *scratch);
+/* One forward pass (outputs into out, may be NULL) and nseed vector-Jacobian products:
+ * dydg[r n[0] + s] = sum_k seeds[r n[L] + k] dy_k/dG_s. scratch: nnmd_ann_scratch_size. */
+void nnmd_ann_vjp(const struct nnmd_ann *a, const double *g, int nseed, const double *seeds, double *out,
+                  double *dydg, double *scratch);
 
 #endif

@@ -14,6 +14,9 @@
  * Charge-derivative forms: dq_i/dG~ (ann.c, output 0), c_s = dq/dG~_s scale_s, the
  *   descriptor gradient gives u_k = dq_i/dd_k per neighbour entry, and -d_k (x) u_k is added
  *   to the entry's atom (owned or ghost); ghost sums reach their owners by ctx->reverse_sum.
+ * Dipole form: three vector-Jacobian products of the network (seeds v^p_alpha on the dipole
+ *   outputs) and three descriptor gradients give dw/dd_k . v_alpha; with the direct part
+ *   w J_a(d_k) the entry's atom gets +X_k and atom i -X_k (dipole_scatter).
  * The term writes Z (engine order z[3 alpha + beta]) into the field "bec" of owned atoms;
  * nothing else. Memory: O(neighbours + P^2) scratch, nothing per atom.
  */
@@ -42,6 +45,7 @@ struct bec {
   int warn_shown;
   double *g, *gs, *c, *v, *T, *ann_scratch; /* per-atom scratch */
   double *dq, *cg;                          /* charge-derivative forms: dq/dG~, dq/dG */
+  double *dseed, *ddg;                      /* dipole form: 3 output seeds, 3 input gradients */
   double *nb; /* dx, dy, dz blocks of nb_cap (model units) */
   int *nb_e, *nb_idx;
   int nb_cap;
@@ -67,6 +71,23 @@ void nnmd_bec_assemble(int P, const double *c, const double *v, const double *T,
     for (int r = 0; r < 3; ++r)
       for (int s = 0; s < 3; ++s)
         M[3 * r + s] += 0.5 * (vp[r] * u[s] + u[r] * vp[s]) + 0.5 * (vp[r] * a[s] - a[r] * vp[s]);
+  }
+}
+
+void nnmd_bec_radial_jac(const struct nnmd_bec_model *bm, const double d[3], double J[][9]) {
+  const struct nnmd_nnp_model *m = bm->nnp;
+  const double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], r = sqrt(r2);
+  for (int a = 0; a < bm->K; ++a) {
+    for (int k = 0; k < 9; ++k) J[a][k] = 0.0;
+    if (r2 == 0.0 || !(r < bm->rc[a])) continue;
+    double fc, dfc;
+    nnmd_nnp_cutoff(m->cutoff_type, r, bm->rc[a], m->cutoff_alpha * bm->rc[a], &fc, &dfc);
+    const double x = r - bm->rs[a], g = exp(-bm->eta[a] * x * x);
+    const double phi = g * fc, dphi = g * (dfc - 2.0 * bm->eta[a] * x * fc);
+    const double u[3] = {d[0] / r, d[1] / r, d[2] / r}, t = phi / r;
+    for (int al = 0; al < 3; ++al)
+      for (int be = 0; be < 3; ++be)
+        J[a][3 * al + be] = (dphi - t) * u[al] * u[be] + (al == be ? t : 0.0);
   }
 }
 
@@ -98,7 +119,7 @@ static int alloc_scratch(struct bec *b, struct nnmd_error *err) {
     if (s > na) na = s;
   }
   size_t P = (size_t)bm->P;
-  b->g = nnmd_calloc(4 * nsf + (size_t)bm->n_out + 12 * P, sizeof(double), err);
+  b->g = nnmd_calloc(7 * nsf + 4 * (size_t)bm->n_out + 12 * P, sizeof(double), err);
   b->ann_scratch = nnmd_calloc(na, sizeof(double), err);
   if (!b->g || !b->ann_scratch) return NNMD_ERR_NOMEM;
   b->gs = b->g + nsf;
@@ -107,6 +128,8 @@ static int alloc_scratch(struct bec *b, struct nnmd_error *err) {
   b->T = b->v + 3 * P;
   b->dq = b->T + 9 * P;
   b->cg = b->dq + nsf;
+  b->ddg = b->cg + nsf;
+  b->dseed = b->ddg + 3 * nsf;
   return nnmd_desc_work_create(b->plan, 64, &b->work, err);
 }
 
@@ -309,6 +332,51 @@ static void deriv_scatter(struct bec *b, int ec, double *zf, int64_t cap) {
   }
 }
 
+/* Dipole-derivative term (tensor_charge_dipole, bec.h) of owned atom i just evaluated by
+ * atom_z and deriv_scatter (b->gs, b->c, b->v, the descriptor work, b->nb* = its n neighbour
+ * entries): X_k = sum_a w_(s K + a) J_a(d_k) over the entries within the radial cutoffs plus
+ * Y_k[alpha] = dw/dd_k . v_alpha (three vector-Jacobian products, then the descriptor
+ * gradient) over the descriptor entries; the entry's atom gets +X_k, atom i gets -X_k. */
+static void dipole_scatter(struct bec *b, int ec, int64_t i, int n, double *zf, int64_t cap) {
+  const struct nnmd_bec_model *bm = b->model;
+  const struct nnmd_nnp_model *m = bm->nnp;
+  const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+  const int no = bm->n_out, ns = m->n_sf[ec], P = bm->P, K = bm->K;
+  const double *w = b->c + bm->dip_off;
+  memset(b->dseed, 0, 3 * (size_t)no * sizeof *b->dseed);
+  for (int al = 0; al < 3; ++al)
+    for (int p = 0; p < P; ++p) b->dseed[(size_t)al * no + bm->dip_off + p] = b->v[3 * p + al];
+  nnmd_ann_vjp(&m->ann[ec], b->gs, 3, b->dseed, NULL, b->ddg, b->ann_scratch);
+  const struct nnmd_desc_work *wk = b->work;
+  for (int al = 0; al < 3; ++al) {
+    for (int s = 0; s < ns; ++s) b->cg[s] = b->ddg[(size_t)al * ns + s] * sf[s].scale;
+    nnmd_desc_gradient(b->plan, b->work, ec, b->cg);
+    for (int q = 0; q < wk->n; ++q) {
+      const double gr = wk->grad_r[q];
+      const double u[3] = {wk->gx[q] + gr * wk->ux[q], wk->gy[q] + gr * wk->uy[q], wk->gz[q] + gr * wk->uz[q]};
+      const int64_t j = wk->idx[q];
+      for (int c = 0; c < 3; ++c) {
+        zf[(3 * al + c) * cap + j] += u[c];
+        zf[(3 * al + c) * cap + i] -= u[c];
+      }
+    }
+  }
+  const double *dx = b->nb, *dy = b->nb + b->nb_cap, *dz = b->nb + 2 * b->nb_cap;
+  for (int k = 0; k < n; ++k) {
+    double J[NNMD_BEC_MAX_RADIAL][9], X[9] = {0};
+    const double d[3] = {dx[k], dy[k], dz[k]};
+    nnmd_bec_radial_jac(bm, d, J);
+    const int sp = b->nb_e[k] * K;
+    for (int a = 0; a < K; ++a)
+      for (int q = 0; q < 9; ++q) X[q] += w[sp + a] * J[a][q];
+    const int64_t j = b->nb_idx[k];
+    for (int q = 0; q < 9; ++q) {
+      zf[q * cap + j] += X[q];
+      zf[q * cap + i] -= X[q];
+    }
+  }
+}
+
 static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_error *err) {
   struct bec *b = state;
   struct nnmd_system *sys = ctx->sys;
@@ -359,6 +427,7 @@ static int bec_compute(void *state, struct nnmd_force_ctx *ctx, struct nnmd_erro
     }
     for (int k = 0; k < 9; ++k) zf[k * cap + i] += z[k];
     deriv_scatter(b, ec, zf, cap);
+    if (b->model->dipole) dipole_scatter(b, ec, i, cnt, zf, cap);
   }
   /* ghost contributions to their owners; called on every rank even after an error (collective) */
   if (deriv) {

@@ -24,7 +24,14 @@
  *   u_jk = sum_s dq_j/dG_js dG_js/dd_jk   (d_jk = r_k - r_j, the neighbour vector of j),
  * i.e. sum_j (r_j - r_i)_alpha dq_j/dr_i,beta over the local images: dP_alpha/dr_i,beta of
  * P = sum q r, translation invariant and rotating as Q D Q^T. D is field-first by
- * construction (added after the index-order transpose of M). D_i needs the networks of
+ * construction (added after the index-order transpose of M).
+ * "tensor_charge_dipole" adds P more outputs w_p (after the 1 + P + P^2 of the tensor basis)
+ * read as an atomic dipole mu_j = sum_p w_p v^p_j, and its derivative: with, for j's entries k,
+ *   X_k = sum_a w_(s_k K + a) J_a(d_k),  J_a(d) = d(phi_a(r) rhat)/dd = phi_a' rhat rhat^T
+ *         + (phi_a / r)(I - rhat rhat^T),
+ *   Y_k[alpha][beta] = sum_p v^p_alpha dw_p/dd_k,beta (input gradient of the outputs),
+ * atom k gets X_k + Y_k and j gets -(X_k + Y_k): dmu_alpha/dr_beta of every atom, so Z = M + D
+ * + sum_j dmu_j/dr_i (the polarisation P = sum (q r + mu), training.md section 7). D_i needs the networks of
  * i's neighbours, so the force term scatters -d (x) u to the neighbour entries (ghosts too)
  * and sums ghost contributions into their owners through nnmd_force_ctx.reverse_sum.
  *
@@ -52,7 +59,12 @@
 
 enum nnmd_bec_order { NNMD_BEC_FIELD_FIRST = 0, NNMD_BEC_FORCE_FIRST = 1 };
 enum nnmd_bec_length { NNMD_BEC_ANGSTROM = 0, NNMD_BEC_BOHR = 1 };
-enum nnmd_bec_form { NNMD_BEC_FORM_TENSOR = 0, NNMD_BEC_FORM_CHARGE = 1, NNMD_BEC_FORM_TENSOR_CHARGE = 2 };
+enum nnmd_bec_form {
+  NNMD_BEC_FORM_TENSOR = 0,
+  NNMD_BEC_FORM_CHARGE = 1,
+  NNMD_BEC_FORM_TENSOR_CHARGE = 2,
+  NNMD_BEC_FORM_TENSOR_CHARGE_DIPOLE = 3
+};
 
 struct nnmd_bec_model {
   struct nnmd_nnp_model *nnp; /* elements, SFs + scaling, networks with n_out outputs */
@@ -64,6 +76,8 @@ struct nnmd_bec_model {
   int length_unit; /* enum nnmd_bec_length */
   int form;        /* enum nnmd_bec_form */
   bool deriv;      /* form has the charge-derivative term D */
+  bool dipole;     /* form has the dipole-derivative term (tensor_charge_dipole) */
+  int dip_off;     /* network output of the first dipole weight w_0 (1 + P + P^2) */
   double cflength; /* model length per engine length (1 or NNMD_BOHR_PER_ANGSTROM) */
   int P, n_out;
   double rc_radial; /* largest rc_a (model units) */
@@ -78,6 +92,11 @@ void nnmd_bec_model_free(struct nnmd_bec_model *m);
 /* M from the network outputs c[n_out] and the channels v[3P] (v[3p + d]) and T[9P]
  * (T[9p + 3a + b]); M row-major (the model's own index order). */
 void nnmd_bec_assemble(int P, const double *c, const double *v, const double *T, double M[9]);
+
+/* Jacobians of the radial vector channels for one neighbour vector d (model units):
+ * J[a][3 alpha + beta] = d(phi_a(r) rhat_alpha)/dd_beta = phi_a' rhat rhat^T + (phi_a/r)(I -
+ * rhat rhat^T) for a = 0..K-1 (zero where r >= rc_a or r = 0). */
+void nnmd_bec_radial_jac(const struct nnmd_bec_model *bm, const double d[3], double J[][9]);
 
 /* ---- the force term ----
  * Flags NO_ENERGY | NEEDS_FULL_LIST; provides {"bec"}; no forces, energy or virial. compute

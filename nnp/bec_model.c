@@ -5,13 +5,14 @@
  * extra keywords, then set up by the HDNNP loader's settings part (model.c): elements (sorted
  * by atomic number), cutoff_type, symmetry_function lines (sorted as n2p2 does), scaling mode,
  * network topology. nnmd keywords:
- *   nnmd_bec_form tensor|charge|tensor_charge   optional (default tensor; bec.h)
+ *   nnmd_bec_form tensor|charge|tensor_charge|tensor_charge_dipole   optional (default tensor;
+ *                                          bec.h)
  *   nnmd_bec_radial eta rs rc             one line per radial function (>= 1, <= 16; none
  *                                          for the charge form)
  *   nnmd_bec_index_order field_first|force_first   required
  *   nnmd_length_unit angstrom|bohr         required
  *   nnmd_bec_outputs N                     required, N = 1 + P + P^2 (P = n_elem * K; 1 for
- *                                          the charge form)
+ *                                          the charge form; 1 + 2P + P^2 for tensor_charge_dipole)
  * Refused: energy normalisation (mean_energy, conv_energy, conv_length), atom_energy,
  * nnmd_charge_node; the output activation must be 'l' (linear).
  * The networks get N outputs (ann.h nnmd_ann_set_outputs). bec-scaling.data has the syntax
@@ -91,15 +92,17 @@ static int read_nnmd_keywords(struct nnmd_bec_model *m, const struct nnmd_nnp_se
   m->form = NNMD_BEC_FORM_TENSOR;
   const struct nnmd_nnp_kwline *kf = nnmd_nnp_settings_find(s, "nnmd_bec_form");
   if (kf) {
-    static const char *const forms[] = {"tensor", "charge", "tensor_charge"};
+    static const char *const forms[] = {"tensor", "charge", "tensor_charge", "tensor_charge_dipole"};
     int f = -1;
-    for (int k = 0; k < 3 && kf->ntok == 1; ++k)
+    for (int k = 0; k < 4 && kf->ntok == 1; ++k)
       if (strcmp(kf->tok[0], forms[k]) == 0) f = k;
-    if (f < 0) st = nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kf), "'nnmd_bec_form' must be 'tensor', 'charge' or "
-                                                                     "'tensor_charge'");
+    if (f < 0)
+      st = nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kf),
+                        "'nnmd_bec_form' must be 'tensor', 'charge', 'tensor_charge' or 'tensor_charge_dipole'");
     else m->form = f;
   }
   m->deriv = m->form != NNMD_BEC_FORM_TENSOR;
+  m->dipole = m->form == NNMD_BEC_FORM_TENSOR_CHARGE_DIPOLE;
   m->K = 0;
   m->rc_radial = 0.0;
   for (int i = 0; i < s->n; ++i) {
@@ -139,21 +142,22 @@ static int read_nnmd_keywords(struct nnmd_bec_model *m, const struct nnmd_nnp_se
 /* nnmd_bec_outputs against the basis size; the output activation. */
 static int check_outputs(struct nnmd_bec_model *m, const struct nnmd_nnp_settings *s, struct nnmd_error *err) {
   m->P = m->nnp->n_elem * m->K;
-  m->n_out = 1 + m->P + m->P * m->P;
+  m->dip_off = 1 + m->P + m->P * m->P;
+  m->n_out = m->dip_off + (m->dipole ? m->P : 0);
   const struct nnmd_nnp_kwline *kl = nnmd_nnp_settings_find(s, "nnmd_bec_outputs");
   double v;
   if (!kl)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, NULL),
                         "required keyword 'nnmd_bec_outputs' is missing (the output-layer size, "
-                        "1 + P + P^2 = %d here)",
-                        m->n_out);
+                        "%s = %d here)",
+                        m->dipole ? "1 + 2P + P^2" : "1 + P + P^2", m->n_out);
   if (kl->ntok != 1 || !num(kl->tok[0], &v) || v != floor(v))
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kl), "'nnmd_bec_outputs' needs one integer");
   if (v != m->n_out)
     return nnmd_fail_at(err, NNMD_ERR_FORMAT, kloc(m, kl),
-                        "the output layer has %s neurons but the tensor basis needs 1 + P + P^2 = %d "
+                        "the output layer has %s neurons but the tensor basis needs %s = %d "
                         "(P = %d elements x %d radial functions = %d)",
-                        kl->tok[0], m->n_out, m->nnp->n_elem, m->K, m->P);
+                        kl->tok[0], m->dipole ? "1 + 2P + P^2" : "1 + P + P^2", m->n_out, m->nnp->n_elem, m->K, m->P);
   const struct nnmd_nnp_kwline *ka = nnmd_nnp_settings_find(s, "global_activation_short");
   const struct nnmd_ann *a = &m->nnp->ann[0];
   if (ka && a->act[a->n_layers] != 'l')

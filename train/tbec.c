@@ -114,6 +114,58 @@ static void deriv_add(const struct tmodel *t, const double *theta, const struct 
   }
 }
 
+/* Dipole-derivative term (bec.h, tensor_charge_dipole) of every atom j, after forward_all:
+ * X_k = sum_a w_(s K + a) J_a(d_k) and Y_k[alpha] = sum_s A_alpha,s dG_js/dd_k with
+ * A_alpha = scale (x) sum_p v^p_alpha dw_p/dG~ (three vector-Jacobian products); atom k of
+ * each entry gets X_k + Y_k, j gets -(X_k + Y_k). u: 9 x entries scratch, buf: 3 (n_out +
+ * n_sf) doubles. */
+static void dipole_add(const struct tmodel *t, const struct nnmd_bec_model *bm, const double *theta,
+                       const struct tframe *f, const struct tcache *c, const struct tbec_chan *ch, struct tscratch *s,
+                       double *u, double *buf, double *z) {
+  const struct nnmd_nnp_model *m = t->m;
+  const int P = bm->P, K = bm->K, no = bm->n_out;
+  for (int j = 0; j < f->n; ++j) {
+    const int ec = f->elem[j], ns = m->n_sf[ec];
+    const struct nnmd_nnp_sf *sf = m->sf + m->sf_off[ec];
+    const double *st = s->state + (size_t)j * s->ssz, *w = tnet_outputs(&m->ann[ec], st) + bm->dip_off;
+    const double *v = ch->v + 3 * (size_t)P * j;
+    double *seed = buf, *dg = buf + no;
+    const size_t e0 = c->eoff[j], e1 = c->eoff[j + 1];
+    memset(u + 9 * e0, 0, 9 * (e1 - e0) * sizeof *u);
+    for (int al = 0; al < 3; ++al) {
+      memset(seed, 0, (size_t)no * sizeof *seed);
+      for (int p = 0; p < P; ++p) seed[bm->dip_off + p] = v[3 * p + al];
+      tnet_input_vjp(&m->ann[ec], theta + t->poff[ec], st, seed, dg, s->tmp);
+      for (int k = 0; k < ns; ++k) {
+        const double cs = dg[k] * sf[k].scale;
+        const size_t row = c->goff[j] + (size_t)k;
+        for (size_t q = c->joff[row]; q < c->joff[row + 1]; ++q) {
+          double *uk = u + 9 * (size_t)c->jent[q] + 3 * al;
+          const double *jg = c->jg + 3 * q;
+          uk[0] += cs * jg[0];
+          uk[1] += cs * jg[1];
+          uk[2] += cs * jg[2];
+        }
+      }
+    }
+    double *zj = z + 9 * (size_t)j;
+    for (size_t k = e0; k < e1; ++k) {
+      double J[NNMD_BEC_MAX_RADIAL][9], X[9];
+      nnmd_bec_radial_jac(bm, c->ed + 3 * k, J);
+      const int sp = f->elem[c->eatom[k]] * K;
+      for (int q = 0; q < 9; ++q) {
+        X[q] = u[9 * k + q];
+        for (int a = 0; a < K; ++a) X[q] += w[sp + a] * J[a][q];
+      }
+      double *zk = z + 9 * (size_t)c->eatom[k];
+      for (int q = 0; q < 9; ++q) {
+        zk[q] += X[q];
+        zj[q] -= X[q];
+      }
+    }
+  }
+}
+
 /* forward every atom, M of each atom into z (field first: Z = M) */
 static void forward_all(const struct tmodel *t, const struct nnmd_bec_model *bm, const double *theta,
                         const struct tframe *f, const struct tcache *c, const struct tbec_chan *ch, struct tscratch *s,
@@ -140,9 +192,10 @@ int tbec_predict(const struct tmodel *t, const struct nnmd_bec_model *bm, const 
   if (st) return st;
   forward_all(t, bm, theta, f, c, ch, s, z);
   if (!bm->deriv) return NNMD_OK;
-  double *u = nnmd_malloc(3 * c->eoff[f->n] * sizeof(double) + 1, err);
+  double *u = nnmd_malloc(9 * c->eoff[f->n] * sizeof(double) + 3 * (size_t)(bm->n_out + s->gsz) * sizeof(double), err);
   if (!u) return NNMD_ERR_NOMEM;
   deriv_add(t, theta, f, c, s, u, z);
+  if (bm->dipole) dipole_add(t, bm, theta, f, c, ch, s, u, u + 9 * c->eoff[f->n], z);
   free(u);
   return NNMD_OK;
 }
@@ -157,7 +210,7 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
   forward_all(t, bm, theta, f, c, ch, s, z);
   double *u = NULL, *gz = NULL; /* charge-derivative forms: entry vectors, dL/dZ of every atom */
   if (bm->deriv) {
-    u = nnmd_malloc(3 * c->eoff[n] * sizeof(double) + 1, err);
+    u = nnmd_malloc(9 * c->eoff[n] * sizeof(double) + 3 * (size_t)(bm->n_out + s->gsz) * sizeof(double), err);
     gz = nnmd_malloc(9 * (size_t)n * sizeof(double) + 1, err);
     if (!u || !gz) {
       free(u);
@@ -165,6 +218,7 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
       return NNMD_ERR_NOMEM;
     }
     deriv_add(t, theta, f, c, s, u, z);
+    if (bm->dipole) dipole_add(t, bm, theta, f, c, ch, s, u, u + 9 * c->eoff[n], z);
   }
   double mz[9] = {0}, mr[9] = {0};
   for (int i = 0; i < n; ++i)
@@ -217,8 +271,8 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
     return NNMD_OK;
   }
   const struct nnmd_nnp_model *m = t->m;
-  const int nout = 1 + P + P * P;
-  double *seed = malloc((size_t)nout * sizeof(double));
+  const int nout = bm->n_out;
+  double *seed = malloc(2 * (size_t)nout * sizeof(double)), *seedv = seed + nout;
   if (!seed) {
     free(u);
     free(gz);
@@ -265,6 +319,20 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
         seed[k++] = 0.5 * (a1 - a2);
       }
     free(gv);
+    for (int q = bm->dip_off; q < nout; ++q) seed[q] = 0.0;
+    if (bm->dipole) /* dL/dw_p of the direct dipole term: sum over i's entries k of h_k : J_a(d_k) */
+      for (size_t k = c->eoff[i]; k < c->eoff[i + 1]; ++k) {
+        double J[NNMD_BEC_MAX_RADIAL][9], h[9];
+        nnmd_bec_radial_jac(bm, c->ed + 3 * k, J);
+        const double *gk = gz + 9 * (size_t)c->eatom[k], *gi = gz + 9 * (size_t)i;
+        for (int q = 0; q < 9; ++q) h[q] = gk[q] - gi[q];
+        const int sp = bm->dip_off + f->elem[c->eatom[k]] * bm->K;
+        for (int a = 0; a < bm->K; ++a) {
+          double acc = 0.0;
+          for (int q = 0; q < 9; ++q) acc += h[q] * J[a][q];
+          seed[sp + a] += acc;
+        }
+      }
     double *sti = s->state + (size_t)i * s->ssz;
     if (!gz) {
       tnet_reverse_out(&m->ann[ec], theta + t->poff[ec], sti, seed, grad + t->poff[ec], s->tmp);
@@ -285,6 +353,27 @@ int tbec_frame(const struct tmodel *t, const struct nnmd_bec_model *bm, const do
     }
     tnet_tangent(&m->ann[ec], theta + t->poff[ec], s->c, sti);
     tnet_reverse_mix(&m->ann[ec], theta + t->poff[ec], sti, seed, 0.0, 1.0, grad + t->poff[ec], s->tmp);
+    if (!bm->dipole) continue;
+    /* Y: dL = sum_k h_k : Y_k = sum_alpha sum_p v^p_alpha (tangent of w_p along c^alpha),
+       c^alpha_s = scale_s sum_q sum_beta h_(entry q)[alpha][beta] dG_s/dd_q,beta (double backprop,
+       one tangent per alpha) */
+    for (int al = 0; al < 3; ++al) {
+      for (int k = 0; k < m->n_sf[ec]; ++k) {
+        const size_t row = c->goff[i] + (size_t)k;
+        double acc = 0.0;
+        for (size_t q = c->joff[row]; q < c->joff[row + 1]; ++q) {
+          const size_t e = (size_t)c->jent[q];
+          const double *gk = gz + 9 * (size_t)c->eatom[e] + 3 * al, *gi = gz + 9 * (size_t)i + 3 * al,
+                       *jg = c->jg + 3 * q;
+          for (int b = 0; b < 3; ++b) acc += (gk[b] - gi[b]) * jg[b];
+        }
+        s->c[k] = sf[k].scale * acc;
+      }
+      memset(seedv, 0, (size_t)nout * sizeof *seedv);
+      for (int p = 0; p < P; ++p) seedv[bm->dip_off + p] = v[3 * p + al];
+      tnet_tangent(&m->ann[ec], theta + t->poff[ec], s->c, sti);
+      tnet_reverse_tan(&m->ann[ec], theta + t->poff[ec], sti, NULL, seedv, grad + t->poff[ec], s->tmp);
+    }
   }
   free(seed);
   free(u);

@@ -169,7 +169,7 @@ static int model_section(struct tconfig *c, const struct nnmd_cfg *m, struct nnm
   if ((st = nnmd_cfg_int(m, "bec_radial", false, 1, NNMD_BEC_MAX_RADIAL_T, &kr, err))) return st;
   c->bec_radial = (int)kr;
   if ((st = nnmd_cfg_double(m, "bec_cutoff", false, 0.0, 1e3, &c->bec_cutoff, err))) return st;
-  static const char *const forms[] = {"tensor", "charge", "tensor_charge", NULL};
+  static const char *const forms[] = {"tensor", "charge", "tensor_charge", "tensor_charge_dipole", NULL};
   c->bec_form = 0;
   if ((st = nnmd_cfg_choice(m, "bec_form", false, forms, &c->bec_form, err))) return st;
   if (c->kind == 0 && (nnmd_cfg_get(m, "bec_radial") || nnmd_cfg_get(m, "bec_cutoff") || nnmd_cfg_get(m, "bec_form")))

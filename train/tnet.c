@@ -108,14 +108,14 @@ void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *st, d
   tnet_reverse_mix(a, w, st, NULL, sE, sT, grad, scratch);
 }
 
-void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
-                      double sT, double *grad, double *scratch) {
+static void reverse_core(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
+                         const double *ydbarL, double sT, double *grad, double *scratch) {
   const int M = a->max_nodes;
   double *ybar = scratch, *ydbar = scratch + M, *zbar = scratch + 2 * M, *zdbar = scratch + 3 * M;
-  const int tan = sT != 0.0;
+  const int tan = ydbarL || sT != 0.0;
   for (int o = 0; o < a->nodes[a->n_layers]; ++o) {
     ybar[o] = ybarL ? ybarL[o] : (o == 0 ? sE : 0.0);
-    ydbar[o] = o == 0 ? sT : 0.0;
+    ydbar[o] = ydbarL ? ydbarL[o] : (o == 0 ? sT : 0.0);
   }
   for (int l = a->n_layers; l >= 1; --l) {
     const int ni = a->nodes[l - 1], no = a->nodes[l];
@@ -145,6 +145,28 @@ void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *s
       back_mat(a, w, l, zbar, ybar);
       if (tan) back_mat(a, w, l, zdbar, ydbar);
     }
+  }
+}
+
+void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
+                      double sT, double *grad, double *scratch) {
+  reverse_core(a, w, st, ybarL, sE, NULL, sT, grad, scratch);
+}
+
+void tnet_reverse_tan(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL,
+                      const double *ydbarL, double *grad, double *scratch) {
+  reverse_core(a, w, st, ybarL, 0.0, ydbarL, 0.0, grad, scratch);
+}
+
+void tnet_input_vjp(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double *dydg,
+                    double *scratch) {
+  double *ybar = scratch, *zbar = scratch + a->max_nodes;
+  for (int o = 0; o < a->nodes[a->n_layers]; ++o) ybar[o] = ybarL[o];
+  for (int l = a->n_layers; l >= 1; --l) {
+    const int no = a->nodes[l];
+    const double *d1 = st + loff(a, l) + no;
+    for (int o = 0; o < no; ++o) zbar[o] = d1[o] * ybar[o];
+    back_mat(a, w, l, zbar, l == 1 ? dydg : ybar);
   }
 }
 

@@ -51,6 +51,13 @@ void tnet_reverse(const struct nnmd_ann *a, const double *w, const double *state
 void tnet_reverse_mix(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double sE,
                       double sT, double *grad, double *scratch);
 
+/* Accumulate sum_k ybarL[k] dy_k/dw + sum_k ydbarL[k] dt_k/dw into grad (t_k = output k's
+ * tangent from the last tnet_tangent; ybarL NULL = no plain term). scratch: 4 max_nodes. */
+void tnet_reverse_tan(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL,
+                      const double *ydbarL, double *grad, double *scratch);
+/* sum_k ybarL[k] dy_k/dg into dydg (n[0] values) after tnet_forward. scratch: 2 max_nodes. */
+void tnet_input_vjp(const struct nnmd_ann *a, const double *w, const double *st, const double *ybarL, double *dydg,
+                    double *scratch);
 /* Accumulate sum_k ybarL[k] dy_k/dw (all n[L] outputs, no tangent) into grad.
  * scratch: 4 * a->max_nodes doubles. */
 void tnet_reverse_out(const struct nnmd_ann *a, const double *w, const double *state, const double *ybarL,

@@ -354,8 +354,9 @@ static int bec_files(struct trun *R, struct nnmd_nnp_model *m0, struct nnmd_erro
                         "[model] bec_cutoff = %g is beyond the descriptors' cutoff %g (model units)", rc, rmin);
   const double r0 = (c->template_dir ? 0.5 * c->cfl : c->gen.r0);
   if (!(rc > r0)) return nnmd_fail_at(err, NNMD_ERR_INPUT, c->elements_loc, "[model] bec_cutoff must exceed r0");
-  const int K = c->bec_form == 1 ? 0 : c->bec_radial, P = K * m0->n_elem, nout = 1 + P + P * P;
-  static const char *const forms[] = {"tensor", "charge", "tensor_charge"};
+  const int K = c->bec_form == 1 ? 0 : c->bec_radial, P = K * m0->n_elem;
+  const int nout = 1 + P + P * P + (c->bec_form == NNMD_BEC_FORM_TENSOR_CHARGE_DIPOLE ? P : 0);
+  static const char *const forms[] = {"tensor", "charge", "tensor_charge", "tensor_charge_dipole"};
   FILE *fi = fopen(in, "r"), *fo = fi ? fopen(out, "w") : NULL;
   if (!fi || !fo) {
     if (fi) fclose(fi);

@@ -43,7 +43,7 @@ struct tconfig {
   int bec_order;           /* [data] index_order: 0 field_first, 1 force_first */
   int bec_radial;          /* [model] bec_radial: radial functions K of the tensor basis */
   double bec_cutoff;       /* [model] bec_cutoff (A; 0 = the descriptor cutoff) */
-  int bec_form;            /* [model] bec_form: 0 tensor, 1 charge, 2 tensor_charge (nnp/bec.h) */
+  int bec_form;            /* [model] bec_form: enum nnmd_bec_form (nnp/bec.h) */
   struct nnmd_loc kind_loc;
   /* [model] */
   int n_elem;

@@ -346,6 +346,23 @@ trajectory = {{ file = "traj.extxyz", every = 200, unwrapped = true }}
         check(abs(w1) > 0.1 and rel(w1, wn) < 1e-9, f"field work np={np}: {wn:.12g} vs serial {w1:.12g} eV")
 
 
+def add_dipole_outputs(model):
+    """The sample model (P = 4, 21 outputs, 2 hidden layers of 8) grown by the P = 4 dipole
+    outputs of tensor_charge_dipole: fixed pseudo-random weights and biases for neurons 22..25."""
+    nn = os.path.join(model, "bec.nn")
+    text = open(nn).read().replace("nnmd_bec_outputs 21", "nnmd_bec_outputs 25")
+    open(nn, "w").write(text)
+    for z in ("001", "008"):
+        with open(os.path.join(model, f"bec-weights.{z}.data"), "a") as f:
+            k = 1000
+            for ne in range(22, 26):
+                for ns in range(1, 9):
+                    k += 1
+                    f.write(f"{0.4 * math.sin(1.7 * k + int(z)):.17e} a {k} 2 {ns} 3 {ne}\n")
+                k += 1
+                f.write(f"{0.2 * math.cos(0.9 * k):.17e} b {k} 3 {ne}\n")
+
+
 def bec_case(work, form="tensor"):
     """Born charges from the sample BEC model on the water HDNNP: the sum rule (an allreduce
     over ranks), the field forces and the field work equal the serial run. form
@@ -364,6 +381,8 @@ def bec_case(work, form="tensor"):
         with open(os.path.join(d, "model", "bec.nn"), "a") as f:
             f.write(f"nnmd_bec_form {form}\n")
         bec = os.path.join(d, "model")
+        if form == "tensor_charge_dipole":
+            add_dipole_outputs(bec)
     B = 1.8897261328
     lines = open(ref).read().split("\n")
     lat = [[float(x) / B for x in l.split()[1:4]] for l in lines if l.startswith("lattice")]
@@ -439,6 +458,7 @@ def main():
         field_case(work)
         bec_case(work)
         bec_case(work, "tensor_charge")
+        bec_case(work, "tensor_charge_dipole")
         resident_case(work)
     finally:
         if results["failed"] == 0:

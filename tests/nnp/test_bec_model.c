@@ -315,7 +315,10 @@ START_TEST(errors) {
                (const char *const[]){"1 + P + P^2 = 7", "P = 2 elements x 1 radial functions", NULL});
   d = variant("form", "bec.nn", NULL, "nnmd_bec_form charges");
   expect_error(d, NULL, 0, "form/bec.nn", line_of(d, "bec.nn", "nnmd_bec_form"),
-               (const char *const[]){"'nnmd_bec_form' must be 'tensor', 'charge' or 'tensor_charge'", NULL});
+               (const char *const[]){"'nnmd_bec_form' must be 'tensor', 'charge', 'tensor_charge' or 'tensor_charge_dipole'", NULL});
+  d = variant("form_dipole", "bec.nn", NULL, "nnmd_bec_form tensor_charge_dipole");
+  expect_error(d, NULL, 0, "form_dipole/bec.nn", line_of(d, "bec.nn", "nnmd_bec_outputs"),
+               (const char *const[]){"output layer has 21 neurons", "1 + 2P + P^2 = 25", NULL});
   d = variant("form_charge", "bec.nn", NULL, "nnmd_bec_form charge");
   expect_error(d, NULL, 0, "form_charge/bec.nn", line_of(d, "bec.nn", "nnmd_bec_form"),
                (const char *const[]){"'nnmd_bec_form charge' has no tensor basis", "nnmd_bec_radial", NULL});

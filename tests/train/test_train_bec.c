@@ -10,10 +10,11 @@
  *     code, nnmd_bec_eval_atom) to 1e-12: the basis and channel code agree; and the "bec"
  *     term through the engine path (halo ghosts, full list, reverse sum of the ghost
  *     contributions) to 1e-12;
- *   - the same for the charge-derivative forms (bec_form charge, tensor_charge), plus, on a
- *     non-periodic cluster, Z_i - M_i against central differences of
- *     sum_j (r_j - r_i)_a q_j(r) in r_i,b (q_j = network output 0; h = 1e-5, bound 1e-7 of
- *     max |Z|: truncation ~h^2 |q'''| r ~ 1e-9).
+ *   - the same for the charge-derivative forms (charge, tensor_charge, tensor_charge_dipole),
+ *     plus, on a non-periodic cluster, Z_i - M_i against central differences in r_i,b of
+ *     sum_j (r_j - r_i)_a q_j + sum_j mu_j,a (coefficients r_j - r_i at the reference; q_j =
+ *     network output 0, mu_j = sum_p w_jp v^p_j for tensor_charge_dipole; h = 1e-5, bound 1e-7
+ *     of max |Z|: truncation ~h^2 |P'''| ~ 1e-9).
  */
 #include <check.h>
 #include <math.h>
@@ -43,7 +44,7 @@ static double urand(void) {
 #define die tt_die
 
 /* A random BEC model in dir: generated SFs, K = 2 radial functions, random stats/weights. */
-static const char *const k_forms[] = {"tensor", "charge", "tensor_charge"};
+static const char *const k_forms[] = {"tensor", "charge", "tensor_charge", "tensor_charge_dipole"};
 
 static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *syms[], bool force_first, int form) {
   struct nnmd_error err;
@@ -64,7 +65,7 @@ static struct nnmd_bec_model *make_model(const char *dir, int ne, const char *sy
   snprintf(path, sizeof path, "%s/bec.nn", dir);
   FILE *fp = fopen(path, "w");
   if (tgen_write_input(fp, &o, "angstrom", "eV", &err)) die(&err);
-  const int K = form == 1 ? 0 : 2, P = K * ne, nout = 1 + P + P * P;
+  const int K = form == 1 ? 0 : 2, P = K * ne, nout = 1 + P + P * P + (form == 3 ? P : 0);
   fprintf(fp, "nnmd_bec_form %s\n", k_forms[form]);
   if (K) fprintf(fp, "nnmd_bec_radial 1.2 1.0 3.8\nnnmd_bec_radial 0.7 2.2 3.5\n");
   fprintf(fp, "nnmd_bec_index_order %s\nnnmd_length_unit angstrom\nnnmd_bec_outputs %d\n",
@@ -183,28 +184,54 @@ static void engine_z(const char *dir, const struct tframe *f, const struct nnmd_
   free(ns.el);
 }
 
-/* Network output 0 (the charge q) of every atom of f. */
-static void charges(struct tmodel *t, const double *th, const struct tframe *f, double *q) {
+/* All network outputs (n x n_out) and the channels of every atom of f. */
+static double *outputs(struct tmodel *t, struct nnmd_bec_model *bm, const double *th, const struct tframe *f,
+                       struct tbec_chan *ch) {
   struct nnmd_error err;
   nnmd_error_init(&err);
   struct nnmd_desc_work *wk = NULL;
   struct tcache c;
-  if (nnmd_desc_work_create(t->plan, 64, &wk, &err) || tcache_build(t->m, t->plan, &wk, f, &c, &err)) die(&err);
+  if (nnmd_desc_work_create(t->plan, 64, &wk, &err) || tcache_build(t->m, t->plan, &wk, f, &c, &err) ||
+      tbec_channels(bm, f, &c, ch, &err))
+    die(&err);
   double gs[512], *st = malloc(tnet_state_size(&t->m->ann[0]) * 4 * sizeof(double) + 4096 * sizeof(double));
+  double *out = malloc((size_t)f->n * bm->n_out * sizeof(double));
   for (int i = 0; i < f->n; ++i) {
     const int ec = f->elem[i];
     const struct nnmd_nnp_sf *sf = t->m->sf + t->m->sf_off[ec];
     ck_assert(t->m->n_sf[ec] <= 512);
     for (int k = 0; k < t->m->n_sf[ec]; ++k) gs[k] = sf[k].smin + sf[k].scale * (c.g[c.goff[i] + k] - sf[k].gref);
-    q[i] = tnet_forward(&t->m->ann[ec], th + t->poff[ec], gs, st);
+    tnet_forward(&t->m->ann[ec], th + t->poff[ec], gs, st);
+    memcpy(out + (size_t)i * bm->n_out, tnet_outputs(&t->m->ann[ec], st), bm->n_out * sizeof(double));
   }
   free(st);
   tcache_free(&c);
   nnmd_desc_work_free(wk);
+  return out;
 }
 
-/* Charge form on a non-periodic cluster: Z_i - q_i I against central differences of
- * sum_j (r_j - r_i)_a q_j(r) in r_i,b (coefficients r_j - r_i held at the reference). */
+/* The model's polarisation of a cluster about atom i, P = sum_j (ref_j - ref_i) q_j + mu_j,
+ * with the charges' coefficients at the reference positions ref (so its derivative in r_i is
+ * D_i + dmu/dr_i); mu_j = sum_p w_jp v^p_j (only for tensor_charge_dipole). */
+static void polarisation(struct tmodel *t, struct nnmd_bec_model *bm, const double *th, const struct tframe *f,
+                         const double *ref, int i, double P[3]) {
+  struct tbec_chan ch = {0};
+  double *o = outputs(t, bm, th, f, &ch);
+  P[0] = P[1] = P[2] = 0;
+  for (int j = 0; j < f->n; ++j) {
+    const double *oj = o + (size_t)j * bm->n_out;
+    for (int a = 0; a < 3; ++a) P[a] += oj[0] * (ref[3 * j + a] - ref[3 * i + a]);
+    if (bm->dipole)
+      for (int p = 0; p < bm->P; ++p)
+        for (int a = 0; a < 3; ++a) P[a] += oj[bm->dip_off + p] * ch.v[3 * ((size_t)bm->P * j + p) + a];
+  }
+  free(o);
+  tbec_chan_free(&ch);
+}
+
+/* Charge-derivative forms on a non-periodic cluster: Z_i - M_i (M_i = q_i I for the charge
+ * form) against central differences in r_i,b of sum_j (r_j - r_i)_ref q_j + sum_j mu_j
+ * (coefficients r_j - r_i held at the reference): D_i + sum_j dmu_j/dr_i. */
 static void check_derivative_fd(struct tmodel *t, struct nnmd_bec_model *bm, const double *th, int ne) {
   struct nnmd_error err;
   nnmd_error_init(&err);
@@ -222,34 +249,44 @@ static void check_derivative_fd(struct tmodel *t, struct nnmd_bec_model *bm, con
   if (nnmd_desc_work_create(t->plan, 64, &wk, &err) || tcache_build(t->m, t->plan, &wk, &f, &c, &err) ||
       tbec_channels(bm, &f, &c, &ch, &err))
     die(&err);
-  double *z = malloc(9 * f.n * sizeof(double)), *q = malloc(f.n * sizeof(double)),
-         *qp = malloc(f.n * sizeof(double)), *qm = malloc(f.n * sizeof(double));
+  double *z = malloc(9 * f.n * sizeof(double)), *zr = malloc(9 * f.n * sizeof(double));
   if (tbec_predict(t, bm, th, &f, &c, &ch, &s, z, &err)) die(&err);
-  charges(t, th, &f, q);
+  struct tbec_chan ch0 = {0};
+  double *o = outputs(t, bm, th, &f, &ch0);
+  for (int i = 0; i < f.n; ++i) { /* M_i in engine order */
+    double M[9] = {0};
+    if (bm->K)
+      nnmd_bec_assemble(bm->P, o + (size_t)i * bm->n_out, ch0.v + 3 * (size_t)bm->P * i,
+                        ch0.T + 9 * (size_t)bm->P * i, M);
+    for (int k = 0; k < 9; ++k)
+      zr[9 * i + k] = bm->K ? (bm->order == NNMD_BEC_FIELD_FIRST ? M[k] : M[3 * (k % 3) + k / 3])
+                            : (k % 4 == 0 ? o[(size_t)i * bm->n_out] : 0.0);
+  }
+  free(o);
+  tbec_chan_free(&ch0);
   const double h = 1e-5;
-  double zmax = maxabs(z, 9 * f.n), e = 0, dmax = 0;
+  double zmax = maxabs(z, 9 * f.n), e = 0, dmax = 0, *ref = malloc(3 * f.n * sizeof(double));
+  memcpy(ref, f.pos, 3 * f.n * sizeof(double));
   for (int i = 0; i < f.n; ++i)
     for (int b = 0; b < 3; ++b) {
+      double Pp[3], Pm[3];
       const double x0 = f.pos[3 * i + b];
       f.pos[3 * i + b] = x0 + h;
-      charges(t, th, &f, qp);
+      polarisation(t, bm, th, &f, ref, i, Pp);
       f.pos[3 * i + b] = x0 - h;
-      charges(t, th, &f, qm);
+      polarisation(t, bm, th, &f, ref, i, Pm);
       f.pos[3 * i + b] = x0;
       for (int a = 0; a < 3; ++a) {
-        double fd = 0;
-        for (int j = 0; j < f.n; ++j) fd += (f.pos[3 * j + a] - f.pos[3 * i + a]) * (qp[j] - qm[j]) / (2 * h);
-        const double d = z[9 * i + 3 * a + b] - (a == b ? q[i] : 0.0);
+        const double fd = (Pp[a] - Pm[a]) / (2 * h), d = z[9 * i + 3 * a + b] - zr[9 * i + 3 * a + b];
         dmax = fmax(dmax, fabs(d));
         e = fmax(e, fabs(d - fd));
       }
     }
   ck_assert_msg(dmax > 1e-3 * zmax, "derivative term is empty (%.3g of %.3g)", dmax, zmax);
-  ck_assert_msg(e <= 1e-7 * zmax, "charge-derivative Z vs FD of sum (r_j - r_i) q_j: %.3g of %.3g", e, zmax);
+  ck_assert_msg(e <= 1e-7 * zmax, "%s: Z - M vs FD of the polarisation: %.3g of %.3g", k_forms[bm->form], e, zmax);
+  free(ref);
   free(z);
-  free(q);
-  free(qp);
-  free(qm);
+  free(zr);
   tscratch_free(&s);
   tbec_chan_free(&ch);
   tcache_free(&c);
@@ -267,6 +304,7 @@ static void run_case(int ne, bool force_first, int form) {
   struct tmodel t = {.m = bm->nnp, .cfl = 1, .cfe = 1};
   if (tmodel_setup_params(&t, &err) || nnmd_desc_plan_build(t.m, &t.plan, &err)) die(&err);
   double *th = theta_of(&t), *g = calloc(t.n_params, sizeof(double));
+  if (form != 0) check_derivative_fd(&t, bm, th, ne);
   struct tframe f;
   make_frame(&f, 9, ne);
   frame_loss(&t, bm, th, &f, g);
@@ -284,7 +322,6 @@ static void run_case(int ne, bool force_first, int form) {
   }
   ck_assert_msg(gmax > 0 && gerr <= 1e-6 * gmax, "BEC dL/dw vs FD: %.3g of %.3g (ne %d, %s, %s)", gerr, gmax, ne,
                 force_first ? "force_first" : "field_first", k_forms[form]);
-  if (form == 1) check_derivative_fd(&t, bm, th, ne);
   /* predictions vs the MD evaluation (nnp/bec.c) of the same files */
   void *term = NULL;
   struct nnmd_species_table sp;
@@ -421,6 +458,10 @@ START_TEST(test_charge_3) { run_case(3, false, 1); }
 END_TEST
 START_TEST(test_tensor_charge_3) { run_case(3, true, 2); }
 END_TEST
+START_TEST(test_tensor_charge_dipole_2) { run_case(2, false, 3); }
+END_TEST
+START_TEST(test_tensor_charge_dipole_3) { run_case(3, true, 3); }
+END_TEST
 
 int main(void) {
   if (nt_init()) return 1;
@@ -432,6 +473,8 @@ int main(void) {
   tcase_add_test(tc, test_charge_2);
   tcase_add_test(tc, test_charge_3);
   tcase_add_test(tc, test_tensor_charge_3);
+  tcase_add_test(tc, test_tensor_charge_dipole_2);
+  tcase_add_test(tc, test_tensor_charge_dipole_3);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_set_fork_status(sr, CK_NOFORK);
