@@ -12,6 +12,11 @@
  * term) near zero. The gradient with respect
  * to M of atom i is g_i = 2w/(9N) (residual_i + <Z>), and dL/dc follows from the basis: dL/dc0 = tr g, dL/dcT_p = g : T^p,
  * dL/dcS_pq = (v^p . g v^q + v^q . g v^p)/2, dL/dcA_pq = (v^p . g v^q - v^q . g v^p)/2.
+ * The charge-derivative term D (charge, tensor_charge) and the dipole-derivative term
+ * (tensor_charge_dipole; bec.h) depend on the networks' input gradients: their predictions
+ * use input-gradient / vector-Jacobian passes (tnet.h) and the cache's descriptor Jacobian,
+ * and their weight gradients come from double backpropagation (a tangent pass along the
+ * loss-weighted Jacobian, then a reverse pass: one for q, three for the dipole outputs).
  */
 #ifndef NNMD_TRAIN_TBEC_H
 #define NNMD_TRAIN_TBEC_H
