@@ -76,6 +76,8 @@ static int units(const char *model, const char *lu, const char *eu, double *cfl,
                      "give both length_unit and energy_unit (the model's units), or neither "
                      "for a model that records them");
   bool rb = false, rh = false;
+  char miss[2 * NNMD_NNP_PATH + 96];
+  if (nnmd_nnp_settings_missing(model, miss, sizeof miss)) return nnmd_fail(err, NNMD_ERR_FILE, "%s", miss);
   if (!nnmd_nnp_recorded_units(model, &rb, &rh))
     return nnmd_fail(err, NNMD_ERR_INPUT,
                      "the model '%s' does not record its units (n2p2 files do not): give length_unit "

@@ -128,6 +128,11 @@ static int parse(int argc, char **argv, struct predict_opts *o) {
     return 1;
   }
   bool rb, rh; /* a model written by nnmd train records its units */
+  char miss[2 * NNMD_NNP_PATH + 96];
+  if (nnmd_nnp_settings_missing(o->model, miss, sizeof miss)) {
+    fprintf(stderr, "error: %s\n", miss);
+    return 1;
+  }
   if (!o->native && !o->units_given) {
     if (!nnmd_nnp_recorded_units(o->model, &rb, &rh)) {
       fprintf(stderr,

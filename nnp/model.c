@@ -372,6 +372,22 @@ int nnmd_nnp_model_from_settings(const struct nnmd_nnp_settings *s, struct nnmd_
   return L.st;
 }
 
+bool nnmd_nnp_settings_missing(const char *dir, char *msg, size_t n) {
+  char path[NNMD_NNP_PATH + 32];
+  snprintf(path, sizeof path, "%s/input.nn", dir);
+  FILE *fp = nnmd_fopen_input(path);
+  if (fp) {
+    fclose(fp);
+    return false;
+  }
+  snprintf(path, sizeof path, "%s/model/input.nn", dir);
+  fp = nnmd_fopen_input(path);
+  if (fp) fclose(fp);
+  snprintf(msg, n, "the model folder '%s' has no readable input.nn%s%s%s", dir, fp ? " (the model is in '" : "",
+           fp ? dir : "", fp ? "/model')" : "");
+  return true;
+}
+
 bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree) {
   char path[NNMD_NNP_PATH + 16];
   snprintf(path, sizeof path, "%s/input.nn", dir);

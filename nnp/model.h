@@ -126,6 +126,9 @@ bool nnmd_nnp_species_map_same(const struct nnmd_nnp_species_map *map, const str
  * "# nnmd_units length=angstrom|bohr energy=eV|hartree" in input.nn). Returns true and sets
  * *bohr / *hartree when the folder records them, false otherwise (n2p2's own files do not). */
 bool nnmd_nnp_recorded_units(const char *dir, bool *bohr, bool *hartree);
+/* True when dir/input.nn cannot be opened; msg (n bytes) then says so, and points to
+ * dir/model when that folder holds one (a model's top folder given instead of its model/). */
+bool nnmd_nnp_settings_missing(const char *dir, char *msg, size_t n);
 
 /* Largest cutoff radius of any SF (model length unit). */
 double nnmd_nnp_model_cutoff(const struct nnmd_nnp_model *m);

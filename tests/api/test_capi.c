@@ -131,6 +131,8 @@ static void expect_create(int want, const char *model, const char *lu, const cha
 START_TEST(test_create_errors) {
   expect_create(NNMD_API_ERR_INPUT, NULL, "angstrom", "eV", NULL, "no model folder");
   expect_create(NNMD_API_ERR_FILE, "/nonexistent/model_dir", "angstrom", "eV", NULL, "/nonexistent/model_dir");
+  expect_create(NNMD_API_ERR_FILE, "/nonexistent/model_dir", NULL, NULL, NULL,
+                "the model folder '/nonexistent/model_dir' has no readable input.nn");
   expect_create(NNMD_API_ERR_INPUT, g_cu2s, "nm", "eV", NULL, "length_unit must be 'angstrom' or 'bohr', got 'nm'");
   expect_create(NNMD_API_ERR_INPUT, g_cu2s, "angstrom", "kcal", NULL, "energy_unit must be 'eV' or 'hartree'");
   expect_create(NNMD_API_ERR_INPUT, g_cu2s, "angstrom", NULL, NULL, "give both length_unit and energy_unit");

@@ -69,6 +69,11 @@ if [ -d "$model" ]; then
   ln -s /dev/zero m/scaling.data
   printf '2\nLattice="10 0 0 0 10 0 0 0 10" Properties=species:S:1:pos:R:3 pbc="T T T"\nNe 1 1 1\nNe 3.5 1 1\n' > ne.extxyz
   expect "predict model with /dev/zero scaling" "not a regular file" "$bin" predict m ne.extxyz --length-unit angstrom --energy-unit eV
+  # a model's top folder (models/NAME) given instead of its model/ subfolder: say where it is
+  mkdir -p top && cp -r "$model" top/model
+  expect "predict top folder" "the model folder 'top' has no readable input.nn (the model is in 'top/model')" \
+    "$bin" predict top ne.extxyz
+  expect "predict empty folder" "the model folder 'top/none' has no readable input.nn" "$bin" predict top/none ne.extxyz
 fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
