@@ -94,9 +94,10 @@ static void layer_backward(const double *restrict wt, const double *restrict d, 
   }
 }
 
-double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, double *scratch) {
+/* Lay out ys[l], ds[l] (values, f') of layers 1..L in scratch and run the forward pass;
+ * returns the 2 max_nodes doubles after them (the backward work area). */
+static double *forward_keep(const struct nnmd_ann *a, const double *g, double **ys, double **ds, double *scratch) {
   const int L = a->n_layers;
-  double *ys[NNMD_ANN_MAX_LAYERS + 1] = {NULL}, *ds[NNMD_ANN_MAX_LAYERS + 1] = {NULL};
   double *p = scratch;
   for (int l = 1; l <= L; ++l) {
     ys[l] = p;
@@ -104,7 +105,6 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
     ds[l] = p;
     p += a->nodes[l];
   }
-  double *e1 = p, *e2 = p + a->max_nodes;
   const double *yprev = g;
   for (int l = 1; l <= L; ++l) {
     int np = a->nodes[l - 1], nl = a->nodes[l];
@@ -115,13 +115,13 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
     for (int k = 0; k < nl; ++k) x[k] = nnmd_ann_act(act, x[k], &ds[l][k]);
     yprev = x;
   }
-  double energy = ys[L][0];
-  if (!dy) return energy;
-  /* D_L = f_L'(x_L); then walk back. */
-  double *d = e1;
-  d[0] = ds[L][0];
-  for (int k = 1; k < a->nodes[L]; ++k) d[k] = 0.0; /* multi-output networks: dy_0/dG */
-  for (int l = L; l >= 1; --l) {
+  return p;
+}
+
+/* Walk back from d = f_L'(x_L) * seed (in work[0..max_nodes)) to dy/dG in dy. */
+static void backward(const struct nnmd_ann *a, double *const *ds, double *work, double *dy) {
+  double *d = work, *e2 = work + a->max_nodes;
+  for (int l = a->n_layers; l >= 1; --l) {
     int np = a->nodes[l - 1], nl = a->nodes[l];
     if (a->normalize) {
       double kfac = 1.0 / np;
@@ -136,6 +136,17 @@ double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, doub
     d = e2;
     e2 = t;
   }
+}
+
+double nnmd_ann_eval(const struct nnmd_ann *a, const double *g, double *dy, double *scratch) {
+  const int L = a->n_layers;
+  double *ys[NNMD_ANN_MAX_LAYERS + 1] = {NULL}, *ds[NNMD_ANN_MAX_LAYERS + 1] = {NULL};
+  double *work = forward_keep(a, g, ys, ds, scratch);
+  double energy = ys[L][0];
+  if (!dy) return energy;
+  work[0] = ds[L][0];
+  for (int k = 1; k < a->nodes[L]; ++k) work[k] = 0.0; /* multi-output networks: dy_0/dG */
+  backward(a, ds, work, dy);
   return energy;
 }
 
@@ -143,39 +154,12 @@ void nnmd_ann_vjp(const struct nnmd_ann *a, const double *g, int nseed, const do
                   double *dydg, double *scratch) {
   const int L = a->n_layers, n_in = a->nodes[0], n_out = a->nodes[L];
   double *ys[NNMD_ANN_MAX_LAYERS + 1] = {NULL}, *ds[NNMD_ANN_MAX_LAYERS + 1] = {NULL};
-  double *p = scratch;
-  for (int l = 1; l <= L; ++l) {
-    ys[l] = p;
-    p += a->nodes[l];
-    ds[l] = p;
-    p += a->nodes[l];
-  }
-  double *e1 = p, *e2 = p + a->max_nodes;
-  const double *yprev = g;
-  for (int l = 1; l <= L; ++l) {
-    int np = a->nodes[l - 1], nl = a->nodes[l];
-    layer_forward(a->w + a->w_off[l], yprev, np, nl, a->normalize ? 1.0 / np : 1.0, ys[l]);
-    const char act = a->act[l];
-    for (int k = 0; k < nl; ++k) ys[l][k] = nnmd_ann_act(act, ys[l][k], &ds[l][k]);
-    yprev = ys[l];
-  }
+  double *work = forward_keep(a, g, ys, ds, scratch);
   if (out) memcpy(out, ys[L], (size_t)n_out * sizeof *out);
   for (int r = 0; r < nseed; ++r) {
     const double *sd = seeds + (size_t)r * n_out;
-    double *d = e1, *e = e2;
-    for (int k = 0; k < n_out; ++k) d[k] = ds[L][k] * sd[k];
-    for (int l = L; l >= 1; --l) {
-      int np = a->nodes[l - 1], nl = a->nodes[l];
-      if (a->normalize)
-        for (int k = 0; k < nl; ++k) d[k] *= 1.0 / np;
-      double *o = l == 1 ? dydg + (size_t)r * n_in : e;
-      layer_backward(a->wt + a->wt_off[l], d, np, nl, o);
-      if (l == 1) break;
-      for (int j = 0; j < np; ++j) o[j] *= ds[l - 1][j];
-      double *t = d;
-      d = e;
-      e = t;
-    }
+    for (int k = 0; k < n_out; ++k) work[k] = ds[L][k] * sd[k];
+    backward(a, ds, work, dydg + (size_t)r * n_in);
   }
 }
 
